@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences between the kernels l4lb supports, in one place.
+ * The rest of the module calls these wrappers and never tests versions.
+ */
+#ifndef _L4LB_COMPAT_H
+#define _L4LB_COMPAT_H
+
+#include <linux/ip.h>
+#include <linux/version.h>
+#include <net/genetlink.h>
+#include <net/route.h>
+
+/* 6.13 passes the DSCP instead of the TOS and returns a drop reason. */
+static inline int l4lb_route_input4(struct sk_buff *skb,
+				    const struct iphdr *iph,
+				    struct net_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	return ip_route_input_noref(skb, iph->daddr, iph->saddr,
+				    ip4h_dscp(iph), dev) ? -EINVAL : 0;
+#else
+	return ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
+				    dev);
+#endif
+}
+
+/* The parsed request attributes of a dump; 6.5 moved them into a genl_info. */
+static inline struct nlattr **l4lb_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+#endif /* _L4LB_COMPAT_H */

@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "l4lb" generic netlink family: strict policies, an extack message on
+ * every rejection, CAP_NET_ADMIN in the netns owner's user namespace. This
+ * file only translates between attributes and the service layer.
+ */
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/l4lb.h>
+#include <linux/socket.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include "compat.h"
+#include "net.h"
+#include "netlink.h"
+#include "sched.h"
+#include "service.h"
+
+static struct genl_family l4lb_genl_family;
+
+/* Not const: 6.1 declares the policy's range pointer non-const. */
+static struct netlink_range_validation l4lb_weight_range = {
+	.min = 0,
+	.max = L4LB_WEIGHT_MAX,
+};
+
+static const struct nla_policy l4lb_vip_policy[L4LB_VIP_ATTR_MAX + 1] = {
+	[L4LB_VIP_ATTR_FAMILY] = { .type = NLA_U16 },
+	[L4LB_VIP_ATTR_ADDR] = { .type = NLA_BINARY,
+				 .len = sizeof(struct in6_addr) },
+	[L4LB_VIP_ATTR_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),
+	[L4LB_VIP_ATTR_PROTO] = { .type = NLA_U8 },
+	[L4LB_VIP_ATTR_SCHED] = { .type = NLA_NUL_STRING,
+				  .len = L4LB_SCHED_NAME_MAX - 1 },
+	[L4LB_VIP_ATTR_MODE] = NLA_POLICY_MAX(NLA_U8, L4LB_FWD_MAX),
+};
+
+static const struct nla_policy l4lb_backend_policy[L4LB_BACKEND_ATTR_MAX + 1] = {
+	[L4LB_BACKEND_ATTR_FAMILY] = { .type = NLA_U16 },
+	[L4LB_BACKEND_ATTR_ADDR] = { .type = NLA_BINARY,
+				     .len = sizeof(struct in6_addr) },
+	[L4LB_BACKEND_ATTR_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),
+	[L4LB_BACKEND_ATTR_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &l4lb_weight_range),
+};
+
+static const struct nla_policy l4lb_policy[L4LB_ATTR_MAX + 1] = {
+	[L4LB_ATTR_VIP] = NLA_POLICY_NESTED(l4lb_vip_policy),
+	[L4LB_ATTR_BACKEND] = NLA_POLICY_NESTED(l4lb_backend_policy),
+};
+
+/* Require attribute @type in @tb, else fail with @msg pointing at it. */
+#define L4LB_REQUIRE(extack, nest, tb, type, msg) ({			\
+	bool __missing = !(tb)[type];					\
+	if (__missing) {						\
+		NL_SET_ERR_MSG(extack, msg);				\
+		NL_SET_ERR_ATTR_MISS(extack, nest, type);		\
+	}								\
+	__missing;							\
+})
+
+static int l4lb_get_addr(const struct nlattr *fam_attr,
+			 const struct nlattr *addr_attr,
+			 union nf_inet_addr *addr, u8 *family,
+			 struct netlink_ext_ack *extack)
+{
+	u16 fam = nla_get_u16(fam_attr);
+	int len = nla_len(addr_attr);
+
+	if (fam != AF_INET && fam != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(extack, fam_attr,
+				    "address family must be AF_INET or AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	if (len != (fam == AF_INET ? sizeof(struct in_addr) :
+				     sizeof(struct in6_addr))) {
+		NL_SET_ERR_MSG_ATTR(extack, addr_attr,
+				    "address length does not match its family");
+		return -EINVAL;
+	}
+	memset(addr, 0, sizeof(*addr));
+	memcpy(addr, nla_data(addr_attr), len);
+	*family = fam;
+	return 0;
+}
+
+/* Parse the VIP nest of a request into its attributes and its key. */
+static int l4lb_parse_vip(struct genl_info *info, struct nlattr **tb,
+			  struct l4lb_vip_key *key)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[L4LB_ATTR_VIP];
+	int err;
+
+	if (L4LB_REQUIRE(extack, NULL, info->attrs, L4LB_ATTR_VIP,
+			 "missing VIP"))
+		return -EINVAL;
+	err = nla_parse_nested(tb, L4LB_VIP_ATTR_MAX, nest, l4lb_vip_policy,
+			       extack);
+	if (err)
+		return err;
+	if (L4LB_REQUIRE(extack, nest, tb, L4LB_VIP_ATTR_FAMILY,
+			 "missing VIP address family") ||
+	    L4LB_REQUIRE(extack, nest, tb, L4LB_VIP_ATTR_ADDR,
+			 "missing VIP address") ||
+	    L4LB_REQUIRE(extack, nest, tb, L4LB_VIP_ATTR_PORT,
+			 "missing VIP port") ||
+	    L4LB_REQUIRE(extack, nest, tb, L4LB_VIP_ATTR_PROTO,
+			 "missing VIP protocol"))
+		return -EINVAL;
+
+	memset(key, 0, sizeof(*key));
+	err = l4lb_get_addr(tb[L4LB_VIP_ATTR_FAMILY], tb[L4LB_VIP_ATTR_ADDR],
+			    &key->addr, &key->family, extack);
+	if (err)
+		return err;
+	key->port = nla_get_be16(tb[L4LB_VIP_ATTR_PORT]);
+	key->proto = nla_get_u8(tb[L4LB_VIP_ATTR_PROTO]);
+	if (key->proto != IPPROTO_TCP && key->proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_VIP_ATTR_PROTO],
+				    "protocol must be TCP or UDP");
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+static int l4lb_parse_backend(struct genl_info *info, struct nlattr **tb,
+			      struct l4lb_backend_key *key, u8 vip_family)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[L4LB_ATTR_BACKEND];
+	u8 family;
+	int err;
+
+	if (L4LB_REQUIRE(extack, NULL, info->attrs, L4LB_ATTR_BACKEND,
+			 "missing backend"))
+		return -EINVAL;
+	err = nla_parse_nested(tb, L4LB_BACKEND_ATTR_MAX, nest,
+			       l4lb_backend_policy, extack);
+	if (err)
+		return err;
+	if (L4LB_REQUIRE(extack, nest, tb, L4LB_BACKEND_ATTR_FAMILY,
+			 "missing backend address family") ||
+	    L4LB_REQUIRE(extack, nest, tb, L4LB_BACKEND_ATTR_ADDR,
+			 "missing backend address") ||
+	    L4LB_REQUIRE(extack, nest, tb, L4LB_BACKEND_ATTR_PORT,
+			 "missing backend port"))
+		return -EINVAL;
+
+	memset(key, 0, sizeof(*key));
+	err = l4lb_get_addr(tb[L4LB_BACKEND_ATTR_FAMILY],
+			    tb[L4LB_BACKEND_ATTR_ADDR], &key->addr, &family,
+			    extack);
+	if (err)
+		return err;
+	if (family != vip_family) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_BACKEND_ATTR_FAMILY],
+				    "backend and VIP address families differ");
+		return -EINVAL;
+	}
+	key->port = nla_get_be16(tb[L4LB_BACKEND_ATTR_PORT]);
+	return 0;
+}
+
+static struct l4lb_vip *l4lb_find_vip(struct l4lb_net *ln,
+				      const struct l4lb_vip_key *key,
+				      struct genl_info *info)
+{
+	struct l4lb_vip *vip = l4lb_vip_find(ln, key);
+
+	if (!vip)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[L4LB_ATTR_VIP],
+				    "VIP not found");
+	return vip;
+}
+
+static int l4lb_cmd_vip_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	const struct l4lb_sched_ops *sched = L4LB_SCHED_DEFAULT;
+	struct nlattr *tb[L4LB_VIP_ATTR_MAX + 1];
+	u8 mode = L4LB_FWD_DNAT;
+	struct l4lb_vip_key key;
+	int err;
+
+	err = l4lb_parse_vip(info, tb, &key);
+	if (err)
+		return err;
+	if (tb[L4LB_VIP_ATTR_SCHED]) {
+		sched = l4lb_sched_find(nla_data(tb[L4LB_VIP_ATTR_SCHED]));
+		if (!sched) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[L4LB_VIP_ATTR_SCHED],
+					    "unknown scheduler");
+			return -ENOENT;
+		}
+	}
+	if (tb[L4LB_VIP_ATTR_MODE])
+		mode = nla_get_u8(tb[L4LB_VIP_ATTR_MODE]);
+	if (mode != L4LB_FWD_DNAT) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_VIP_ATTR_MODE],
+				    "only the dnat forwarding mode is supported yet");
+		return -EOPNOTSUPP;
+	}
+
+	mutex_lock(&ln->lock);
+	err = l4lb_vip_add(ln, &key, sched, mode, info->extack);
+	mutex_unlock(&ln->lock);
+	return err;
+}
+
+static int l4lb_cmd_vip_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	struct nlattr *tb[L4LB_VIP_ATTR_MAX + 1];
+	struct l4lb_vip_key key;
+	struct l4lb_vip *vip;
+	int err;
+
+	err = l4lb_parse_vip(info, tb, &key);
+	if (err)
+		return err;
+
+	mutex_lock(&ln->lock);
+	vip = l4lb_find_vip(ln, &key, info);
+	if (vip)
+		l4lb_vip_del(ln, vip);
+	mutex_unlock(&ln->lock);
+	return vip ? 0 : -ENOENT;
+}
+
+/* Backend commands: find the VIP and backend named by the request. */
+struct l4lb_backend_req {
+	struct nlattr *tb[L4LB_BACKEND_ATTR_MAX + 1];
+	struct l4lb_backend_key key;
+	struct l4lb_vip *vip;
+};
+
+static int l4lb_backend_req(struct l4lb_net *ln, struct genl_info *info,
+			    struct l4lb_backend_req *req)
+{
+	struct nlattr *vtb[L4LB_VIP_ATTR_MAX + 1];
+	struct l4lb_vip_key vkey;
+	int err;
+
+	lockdep_assert_held(&ln->lock);
+	err = l4lb_parse_vip(info, vtb, &vkey);
+	if (err)
+		return err;
+	err = l4lb_parse_backend(info, req->tb, &req->key, vkey.family);
+	if (err)
+		return err;
+	req->vip = l4lb_find_vip(ln, &vkey, info);
+	return req->vip ? 0 : -ENOENT;
+}
+
+static struct l4lb_backend *l4lb_find_backend(struct l4lb_backend_req *req,
+					      struct genl_info *info)
+{
+	struct l4lb_backend *be = l4lb_backend_find(req->vip, &req->key);
+
+	if (!be)
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[L4LB_ATTR_BACKEND],
+				    "backend not found");
+	return be;
+}
+
+static int l4lb_cmd_backend_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	struct l4lb_backend_req req;
+	u32 weight;
+	int err;
+
+	mutex_lock(&ln->lock);
+	err = l4lb_backend_req(ln, info, &req);
+	if (!err) {
+		weight = req.tb[L4LB_BACKEND_ATTR_WEIGHT] ?
+			 nla_get_u32(req.tb[L4LB_BACKEND_ATTR_WEIGHT]) :
+			 L4LB_WEIGHT_DEFAULT;
+		err = l4lb_backend_add(ln, req.vip, &req.key, weight,
+				       info->extack);
+	}
+	mutex_unlock(&ln->lock);
+	return err;
+}
+
+static int l4lb_cmd_backend_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	struct l4lb_backend_req req;
+	struct l4lb_backend *be;
+	int err;
+
+	mutex_lock(&ln->lock);
+	err = l4lb_backend_req(ln, info, &req);
+	if (!err) {
+		be = l4lb_find_backend(&req, info);
+		err = be ? l4lb_backend_del(ln, be) : -ENOENT;
+	}
+	mutex_unlock(&ln->lock);
+	return err;
+}
+
+static int l4lb_cmd_backend_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	struct l4lb_backend_req req;
+	struct l4lb_backend *be;
+	int err;
+
+	mutex_lock(&ln->lock);
+	err = l4lb_backend_req(ln, info, &req);
+	if (err)
+		goto out;
+	if (L4LB_REQUIRE(info->extack, info->attrs[L4LB_ATTR_BACKEND], req.tb,
+			 L4LB_BACKEND_ATTR_WEIGHT, "missing backend weight")) {
+		err = -EINVAL;
+		goto out;
+	}
+	be = l4lb_find_backend(&req, info);
+	err = be ? l4lb_backend_set_weight(ln, be,
+					   nla_get_u32(req.tb[L4LB_BACKEND_ATTR_WEIGHT]),
+					   info->extack) : -ENOENT;
+out:
+	mutex_unlock(&ln->lock);
+	return err;
+}
+
+/* Dumps */
+
+static int l4lb_put_addr(struct sk_buff *skb, int fam_type, int addr_type,
+			 u8 family, const union nf_inet_addr *addr)
+{
+	int len = family == AF_INET ? sizeof(struct in_addr) :
+				      sizeof(struct in6_addr);
+
+	if (nla_put_u16(skb, fam_type, family) ||
+	    nla_put(skb, addr_type, len, addr))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int l4lb_put_stats(struct sk_buff *skb, int type,
+			  struct l4lb_pcpu_stats __percpu *stats,
+			  const atomic_t *active)
+{
+	struct l4lb_stats_sum sum;
+	struct nlattr *nest;
+
+	l4lb_stats_sum(stats, &sum);
+	sum.active_conns = atomic_read(active);
+
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, L4LB_STATS_ATTR_CONNS, sum.conns,
+			      L4LB_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_ACTIVE_CONNS,
+			      sum.active_conns, L4LB_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_PKTS_IN, sum.pkts_in,
+			      L4LB_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_PKTS_OUT, sum.pkts_out,
+			      L4LB_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_BYTES_IN, sum.bytes_in,
+			      L4LB_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_BYTES_OUT, sum.bytes_out,
+			      L4LB_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_DROPS, sum.drops,
+			      L4LB_STATS_ATTR_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The VIP nest; @full adds what only a VIP dump shows. */
+static int l4lb_put_vip(struct sk_buff *skb, const struct l4lb_vip *vip,
+			bool full)
+{
+	const struct l4lb_vip_key *key = &vip->key;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, L4LB_ATTR_VIP);
+	if (!nest)
+		return -EMSGSIZE;
+	if (l4lb_put_addr(skb, L4LB_VIP_ATTR_FAMILY, L4LB_VIP_ATTR_ADDR,
+			  key->family, &key->addr) ||
+	    nla_put_be16(skb, L4LB_VIP_ATTR_PORT, key->port) ||
+	    nla_put_u8(skb, L4LB_VIP_ATTR_PROTO, key->proto))
+		goto cancel;
+	if (full &&
+	    (nla_put_string(skb, L4LB_VIP_ATTR_SCHED, vip->sched->name) ||
+	     nla_put_u8(skb, L4LB_VIP_ATTR_MODE, vip->mode) ||
+	     l4lb_put_stats(skb, L4LB_VIP_ATTR_STATS, vip->stats,
+			    &vip->active_conns)))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int l4lb_put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, L4LB_ATTR_BACKEND);
+	if (!nest)
+		return -EMSGSIZE;
+	if (l4lb_put_addr(skb, L4LB_BACKEND_ATTR_FAMILY, L4LB_BACKEND_ATTR_ADDR,
+			  be->vip->key.family, &be->key.addr) ||
+	    nla_put_be16(skb, L4LB_BACKEND_ATTR_PORT, be->key.port) ||
+	    nla_put_u32(skb, L4LB_BACKEND_ATTR_WEIGHT, READ_ONCE(be->weight)) ||
+	    l4lb_put_stats(skb, L4LB_BACKEND_ATTR_STATS, be->stats,
+			   &be->active_conns)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int l4lb_dump_vip_one(struct sk_buff *skb, struct netlink_callback *cb,
+			     const struct l4lb_vip *vip)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &l4lb_genl_family, NLM_F_MULTI, L4LB_CMD_VIP_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (l4lb_put_vip(skb, vip, true)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* cb->args[0]: how many entries earlier parts of the dump sent. */
+static int l4lb_dump_vips(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct l4lb_net *ln = l4lb_pernet(sock_net(skb->sk));
+	unsigned long idx = 0;
+	struct l4lb_vip *vip;
+
+	mutex_lock(&ln->lock);
+	list_for_each_entry(vip, &ln->vips, list) {
+		if (idx >= cb->args[0] && l4lb_dump_vip_one(skb, cb, vip))
+			break;
+		idx++;
+	}
+	mutex_unlock(&ln->lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static int l4lb_dump_backend_one(struct sk_buff *skb,
+				 struct netlink_callback *cb,
+				 const struct l4lb_backend *be)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &l4lb_genl_family, NLM_F_MULTI,
+			  L4LB_CMD_BACKEND_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (l4lb_put_vip(skb, be->vip, false) || l4lb_put_backend(skb, be)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int l4lb_dump_backends(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct l4lb_net *ln = l4lb_pernet(sock_net(skb->sk));
+	struct nlattr *tb[L4LB_VIP_ATTR_MAX + 1];
+	struct genl_info info = {
+		.attrs = l4lb_dump_attrs(cb),
+		.extack = cb->extack,
+	};
+	struct l4lb_backend *be;
+	struct l4lb_vip_key key;
+	struct l4lb_vip *vip;
+	unsigned long idx = 0;
+	int err;
+
+	err = l4lb_parse_vip(&info, tb, &key);
+	if (err)
+		return err;
+
+	mutex_lock(&ln->lock);
+	vip = l4lb_find_vip(ln, &key, &info);
+	if (!vip) {
+		mutex_unlock(&ln->lock);
+		return -ENOENT;
+	}
+	list_for_each_entry(be, &vip->backends, list) {
+		if (idx >= cb->args[0] && l4lb_dump_backend_one(skb, cb, be))
+			break;
+		idx++;
+	}
+	mutex_unlock(&ln->lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static const struct genl_ops l4lb_genl_ops[] = {
+	{
+		.cmd = L4LB_CMD_VIP_NEW,
+		.doit = l4lb_cmd_vip_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = L4LB_CMD_VIP_DEL,
+		.doit = l4lb_cmd_vip_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = L4LB_CMD_VIP_GET,
+		.dumpit = l4lb_dump_vips,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = L4LB_CMD_BACKEND_NEW,
+		.doit = l4lb_cmd_backend_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = L4LB_CMD_BACKEND_DEL,
+		.doit = l4lb_cmd_backend_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = L4LB_CMD_BACKEND_SET,
+		.doit = l4lb_cmd_backend_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = L4LB_CMD_BACKEND_GET,
+		.dumpit = l4lb_dump_backends,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family l4lb_genl_family __ro_after_init = {
+	.name = L4LB_GENL_NAME,
+	.version = L4LB_GENL_VERSION,
+	.maxattr = L4LB_ATTR_MAX,
+	.policy = l4lb_policy,
+	.netnsok = true,
+	/* Each netns has its own lock: no need for the global genl mutex. */
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = l4lb_genl_ops,
+	.n_ops = ARRAY_SIZE(l4lb_genl_ops),
+};
+
+int __init l4lb_genl_init(void)
+{
+	return genl_register_family(&l4lb_genl_family);
+}
+
+void l4lb_genl_exit(void)
+{
+	genl_unregister_family(&l4lb_genl_family);
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module parameters. Out-of-range values refuse the load with a log line
+ * naming the parameter and its bounds: silently clamping would run the load
+ * balancer with settings its operator did not choose.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/moduleparam.h>
+#include <linux/printk.h>
+
+#include "params.h"
+
+static unsigned int conn_max = 1 << 20;
+module_param(conn_max, uint, 0444);
+MODULE_PARM_DESC(conn_max,
+		 "Maximum tracked flows per network namespace (1024-67108864, default 1048576)");
+
+static unsigned int gc_interval_ms = 1000;
+module_param(gc_interval_ms, uint, 0444);
+MODULE_PARM_DESC(gc_interval_ms,
+		 "How often expired flows are reclaimed, in ms (10-60000, default 1000)");
+
+static unsigned int tcp_timeout_syn = 60;
+module_param(tcp_timeout_syn, uint, 0444);
+MODULE_PARM_DESC(tcp_timeout_syn,
+		 "Idle timeout of TCP flows in handshake, in s (1-86400, default 60)");
+
+static unsigned int tcp_timeout_established = 900;
+module_param(tcp_timeout_established, uint, 0444);
+MODULE_PARM_DESC(tcp_timeout_established,
+		 "Idle timeout of established TCP flows, in s (1-604800, default 900)");
+
+static unsigned int tcp_timeout_fin = 120;
+module_param(tcp_timeout_fin, uint, 0444);
+MODULE_PARM_DESC(tcp_timeout_fin,
+		 "Idle timeout of closing TCP flows (FIN seen), in s (1-86400, default 120)");
+
+static unsigned int tcp_timeout_close = 10;
+module_param(tcp_timeout_close, uint, 0444);
+MODULE_PARM_DESC(tcp_timeout_close,
+		 "Idle timeout of reset TCP flows (RST seen), in s (1-3600, default 10)");
+
+static unsigned int udp_timeout = 300;
+module_param(udp_timeout, uint, 0444);
+MODULE_PARM_DESC(udp_timeout,
+		 "Idle timeout of UDP flows, in s (1-86400, default 300)");
+
+struct l4lb_params l4lb_params __read_mostly;
+
+struct l4lb_param_bounds {
+	const char *name;
+	const unsigned int *value;
+	unsigned int min, max;
+};
+
+static const struct l4lb_param_bounds l4lb_param_bounds[] = {
+	{ "conn_max", &conn_max, 1024, 1 << 26 },
+	{ "gc_interval_ms", &gc_interval_ms, 10, 60000 },
+	{ "tcp_timeout_syn", &tcp_timeout_syn, 1, 86400 },
+	{ "tcp_timeout_established", &tcp_timeout_established, 1, 604800 },
+	{ "tcp_timeout_fin", &tcp_timeout_fin, 1, 86400 },
+	{ "tcp_timeout_close", &tcp_timeout_close, 1, 3600 },
+	{ "udp_timeout", &udp_timeout, 1, 86400 },
+};
+
+int l4lb_params_init(void)
+{
+	struct l4lb_params *p = &l4lb_params;
+	unsigned long *tcp = p->tcp_timeout;
+	int i, err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(l4lb_param_bounds); i++) {
+		const struct l4lb_param_bounds *b = &l4lb_param_bounds[i];
+
+		if (*b->value < b->min || *b->value > b->max) {
+			pr_err("%s=%u is out of range [%u, %u]\n", b->name,
+			       *b->value, b->min, b->max);
+			err = -EINVAL;
+		}
+	}
+	if (err)
+		return err;
+
+	p->conn_max = conn_max;
+	p->gc_interval = msecs_to_jiffies(gc_interval_ms);
+	p->udp_timeout = udp_timeout * HZ;
+	tcp[L4LB_TCP_NONE] = tcp_timeout_syn * HZ;
+	tcp[L4LB_TCP_SYN_SENT] = tcp_timeout_syn * HZ;
+	tcp[L4LB_TCP_SYN_RECV] = tcp_timeout_syn * HZ;
+	tcp[L4LB_TCP_ESTABLISHED] = tcp_timeout_established * HZ;
+	tcp[L4LB_TCP_FIN_WAIT] = tcp_timeout_fin * HZ;
+	tcp[L4LB_TCP_CLOSE_WAIT] = tcp_timeout_fin * HZ;
+	tcp[L4LB_TCP_TIME_WAIT] = tcp_timeout_fin * HZ;
+	tcp[L4LB_TCP_CLOSE] = tcp_timeout_close * HZ;
+	return 0;
+}

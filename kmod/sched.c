@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The scheduler registry: names as given by `l4ctl vip add ... sched NAME`. */
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "sched.h"
+
+static const struct l4lb_sched_ops *const l4lb_schedulers[] = {
+	&l4lb_sched_rr,
+};
+
+const struct l4lb_sched_ops *l4lb_sched_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(l4lb_schedulers); i++)
+		if (!strcmp(l4lb_schedulers[i]->name, name))
+			return l4lb_schedulers[i];
+	return NULL;
+}

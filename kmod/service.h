@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VIPs and their backends.
+ *
+ * Configuration is changed under the per-netns mutex and published to the
+ * packet path with RCU: the hook finds a VIP in an RCU hash, and picks a
+ * backend from the VIP's immutable dest set (only backends with weight > 0).
+ *
+ * Lifetimes: a VIP is referenced by the VIP table and by each of its backends;
+ * a backend by its VIP's list and by each connection using it. Objects become
+ * unreachable for readers (unhashed, dropped from the dest set, followed by a
+ * grace period) before their table reference is put, so the final put may free
+ * at once, even from an RCU callback.
+ */
+#ifndef _L4LB_SERVICE_H
+#define _L4LB_SERVICE_H
+
+#include <linux/list.h>
+#include <linux/netfilter.h>
+#include <linux/netlink.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+
+#include "stats.h"
+
+struct l4lb_net;
+struct l4lb_sched_ops;
+
+/* What identifies a VIP: (family, proto, address, port). */
+struct l4lb_vip_key {
+	union nf_inet_addr addr;
+	__be16 port;
+	u8 proto;
+	u8 family;
+};
+
+/* What identifies a backend of a VIP: its address and port. */
+struct l4lb_backend_key {
+	union nf_inet_addr addr;
+	__be16 port;
+};
+
+struct l4lb_backend {
+	struct l4lb_backend_key key;
+	struct list_head list;		/* in vip->backends, under the mutex */
+	struct l4lb_vip *vip;		/* holds a reference */
+	u32 weight;
+	atomic_t active_conns;
+	refcount_t refcnt;
+	struct l4lb_pcpu_stats __percpu *stats;
+};
+
+/* The backends eligible for new flows; immutable once published. */
+struct l4lb_dest_set {
+	struct rcu_head rcu;
+	unsigned int count;
+	struct l4lb_backend *backends[];
+};
+
+struct l4lb_vip {
+	struct l4lb_vip_key key;
+	struct hlist_node hnode;	/* in the VIP hash, RCU */
+	struct list_head list;		/* in l4lb_net->vips, under the mutex */
+	struct list_head backends;	/* under the mutex */
+	struct l4lb_dest_set __rcu *dests;
+	const struct l4lb_sched_ops *sched;
+	atomic_t sched_pos;		/* scheduler state, e.g. rr position */
+	u8 mode;			/* enum l4lb_fwd_mode */
+	atomic_t active_conns;
+	refcount_t refcnt;
+	struct l4lb_pcpu_stats __percpu *stats;
+};
+
+struct l4lb_vip *l4lb_vip_lookup(struct l4lb_net *ln,
+				 const struct l4lb_vip_key *key);
+struct l4lb_vip *l4lb_vip_find(struct l4lb_net *ln,
+			       const struct l4lb_vip_key *key);
+int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
+		 const struct l4lb_sched_ops *sched, u8 mode,
+		 struct netlink_ext_ack *extack);
+void l4lb_vip_del(struct l4lb_net *ln, struct l4lb_vip *vip);
+void l4lb_vip_flush_all(struct l4lb_net *ln);
+
+struct l4lb_backend *l4lb_backend_find(struct l4lb_vip *vip,
+				       const struct l4lb_backend_key *key);
+int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_vip *vip,
+		     const struct l4lb_backend_key *key, u32 weight,
+		     struct netlink_ext_ack *extack);
+int l4lb_backend_set_weight(struct l4lb_net *ln, struct l4lb_backend *be,
+			    u32 weight, struct netlink_ext_ack *extack);
+int l4lb_backend_del(struct l4lb_net *ln, struct l4lb_backend *be);
+
+/* Take a reference from the packet path; fails once the backend is dying. */
+static inline bool l4lb_backend_tryget(struct l4lb_backend *be)
+{
+	return refcount_inc_not_zero(&be->refcnt);
+}
+
+void l4lb_backend_put(struct l4lb_backend *be);
+
+#endif /* _L4LB_SERVICE_H */

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/slab.h>
+
+#include "stats.h"
+
+struct l4lb_pcpu_stats __percpu *l4lb_stats_alloc(void)
+{
+	struct l4lb_pcpu_stats __percpu *stats;
+	int cpu;
+
+	stats = alloc_percpu(struct l4lb_pcpu_stats);
+	if (!stats)
+		return NULL;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(stats, cpu)->syncp);
+	return stats;
+}
+
+void l4lb_stats_sum(struct l4lb_pcpu_stats __percpu *stats,
+		    struct l4lb_stats_sum *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct l4lb_pcpu_stats *s = per_cpu_ptr(stats, cpu);
+		u64 conns, pkts_in, pkts_out, bytes_in, bytes_out, drops;
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			conns = u64_stats_read(&s->conns);
+			pkts_in = u64_stats_read(&s->pkts_in);
+			pkts_out = u64_stats_read(&s->pkts_out);
+			bytes_in = u64_stats_read(&s->bytes_in);
+			bytes_out = u64_stats_read(&s->bytes_out);
+			drops = u64_stats_read(&s->drops);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+
+		sum->conns += conns;
+		sum->pkts_in += pkts_in;
+		sum->pkts_out += pkts_out;
+		sum->bytes_in += bytes_in;
+		sum->bytes_out += bytes_out;
+		sum->drops += drops;
+	}
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Per-cpu traffic counters of a VIP or a backend. */
+#ifndef _L4LB_STATS_H
+#define _L4LB_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/u64_stats_sync.h>
+
+struct sk_buff;
+
+struct l4lb_pcpu_stats {
+	u64_stats_t conns;
+	u64_stats_t pkts_in;
+	u64_stats_t pkts_out;
+	u64_stats_t bytes_in;
+	u64_stats_t bytes_out;
+	u64_stats_t drops;
+	struct u64_stats_sync syncp;
+};
+
+/* A consistent sum over all CPUs, for dumps. */
+struct l4lb_stats_sum {
+	u64 conns;
+	u64 active_conns;
+	u64 pkts_in;
+	u64 pkts_out;
+	u64 bytes_in;
+	u64 bytes_out;
+	u64 drops;
+};
+
+struct l4lb_pcpu_stats __percpu *l4lb_stats_alloc(void);
+void l4lb_stats_sum(struct l4lb_pcpu_stats __percpu *stats,
+		    struct l4lb_stats_sum *sum);
+
+static inline void l4lb_stats_packet(struct l4lb_pcpu_stats __percpu *stats,
+				     bool reply, unsigned int len)
+{
+	struct l4lb_pcpu_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	if (reply) {
+		u64_stats_inc(&s->pkts_out);
+		u64_stats_add(&s->bytes_out, len);
+	} else {
+		u64_stats_inc(&s->pkts_in);
+		u64_stats_add(&s->bytes_in, len);
+	}
+	u64_stats_update_end(&s->syncp);
+}
+
+static inline void l4lb_stats_conn(struct l4lb_pcpu_stats __percpu *stats)
+{
+	struct l4lb_pcpu_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->conns);
+	u64_stats_update_end(&s->syncp);
+}
+
+static inline void l4lb_stats_drop(struct l4lb_pcpu_stats __percpu *stats)
+{
+	struct l4lb_pcpu_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->drops);
+	u64_stats_update_end(&s->syncp);
+}
+
+#endif /* _L4LB_STATS_H */

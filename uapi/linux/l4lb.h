@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * l4lb generic netlink ABI.
+ *
+ * Shared by the kernel module and userspace. This is a stable ABI: values are
+ * only ever appended, never renumbered or reused.
+ *
+ * Every request carries its objects as nested attributes: a VIP is identified
+ * by (family, address, port, protocol) inside L4LB_ATTR_VIP; a backend of that
+ * VIP by (family, address, port) inside L4LB_ATTR_BACKEND.
+ *
+ *   L4LB_CMD_VIP_NEW      L4LB_ATTR_VIP (key, optional SCHED, MODE)
+ *   L4LB_CMD_VIP_DEL      L4LB_ATTR_VIP (key); its backends go with it
+ *   L4LB_CMD_VIP_GET      dump only; one message per VIP, with STATS
+ *   L4LB_CMD_BACKEND_NEW  L4LB_ATTR_VIP (key) + L4LB_ATTR_BACKEND (key, WEIGHT)
+ *   L4LB_CMD_BACKEND_DEL  L4LB_ATTR_VIP (key) + L4LB_ATTR_BACKEND (key)
+ *   L4LB_CMD_BACKEND_SET  L4LB_ATTR_VIP (key) + L4LB_ATTR_BACKEND (key, WEIGHT)
+ *   L4LB_CMD_BACKEND_GET  dump only, L4LB_ATTR_VIP (key) selects the VIP; one
+ *                         message per backend: L4LB_ATTR_VIP + L4LB_ATTR_BACKEND
+ *
+ * All commands need CAP_NET_ADMIN in the user namespace owning the network
+ * namespace; every rejection carries an extended ack message.
+ */
+#ifndef _UAPI_LINUX_L4LB_H
+#define _UAPI_LINUX_L4LB_H
+
+#define L4LB_GENL_NAME		"l4lb"
+#define L4LB_GENL_VERSION	1
+
+/* Scheduler names are at most this long, including the terminating NUL. */
+#define L4LB_SCHED_NAME_MAX	16
+
+/* Backend weights: 0 drains (no new flows), up to L4LB_WEIGHT_MAX. */
+#define L4LB_WEIGHT_DEFAULT	1
+#define L4LB_WEIGHT_MAX		65535
+
+enum l4lb_cmd {
+	L4LB_CMD_UNSPEC,
+	L4LB_CMD_VIP_NEW,
+	L4LB_CMD_VIP_DEL,
+	L4LB_CMD_VIP_GET,
+	L4LB_CMD_BACKEND_NEW,
+	L4LB_CMD_BACKEND_DEL,
+	L4LB_CMD_BACKEND_SET,
+	L4LB_CMD_BACKEND_GET,
+
+	__L4LB_CMD_MAX
+};
+#define L4LB_CMD_MAX (__L4LB_CMD_MAX - 1)
+
+enum l4lb_attr {
+	L4LB_ATTR_UNSPEC,
+	L4LB_ATTR_VIP,		/* nested: enum l4lb_vip_attr */
+	L4LB_ATTR_BACKEND,	/* nested: enum l4lb_backend_attr */
+
+	__L4LB_ATTR_MAX
+};
+#define L4LB_ATTR_MAX (__L4LB_ATTR_MAX - 1)
+
+/* How packets of a VIP reach the chosen backend. */
+enum l4lb_fwd_mode {
+	L4LB_FWD_DNAT,	/* rewrite dst to the backend; the LB is its gateway */
+	L4LB_FWD_SNAT,	/* full NAT: src and dst rewritten */
+	L4LB_FWD_DSR,	/* direct server return: MAC rewrite, VIP kept */
+
+	__L4LB_FWD_MAX
+};
+#define L4LB_FWD_MAX (__L4LB_FWD_MAX - 1)
+
+enum l4lb_vip_attr {
+	L4LB_VIP_ATTR_UNSPEC,
+	L4LB_VIP_ATTR_PAD,
+	L4LB_VIP_ATTR_FAMILY,	/* u16: AF_INET or AF_INET6 */
+	L4LB_VIP_ATTR_ADDR,	/* binary: 4 or 16 bytes (per FAMILY), network order */
+	L4LB_VIP_ATTR_PORT,	/* be16 */
+	L4LB_VIP_ATTR_PROTO,	/* u8: IPPROTO_TCP or IPPROTO_UDP */
+	L4LB_VIP_ATTR_SCHED,	/* string: scheduler name, default "rr" */
+	L4LB_VIP_ATTR_MODE,	/* u8: enum l4lb_fwd_mode, default DNAT */
+	L4LB_VIP_ATTR_STATS,	/* nested: enum l4lb_stats_attr (dump only) */
+
+	__L4LB_VIP_ATTR_MAX
+};
+#define L4LB_VIP_ATTR_MAX (__L4LB_VIP_ATTR_MAX - 1)
+
+enum l4lb_backend_attr {
+	L4LB_BACKEND_ATTR_UNSPEC,
+	L4LB_BACKEND_ATTR_PAD,
+	L4LB_BACKEND_ATTR_FAMILY,	/* u16: must match the VIP's family */
+	L4LB_BACKEND_ATTR_ADDR,		/* binary: 4 or 16 bytes, network order */
+	L4LB_BACKEND_ATTR_PORT,		/* be16 */
+	L4LB_BACKEND_ATTR_WEIGHT,	/* u32: 0 (drain) .. L4LB_WEIGHT_MAX */
+	L4LB_BACKEND_ATTR_STATS,	/* nested: enum l4lb_stats_attr (dump only) */
+
+	__L4LB_BACKEND_ATTR_MAX
+};
+#define L4LB_BACKEND_ATTR_MAX (__L4LB_BACKEND_ATTR_MAX - 1)
+
+/*
+ * Counters of a VIP or a backend. "in" is the client-to-backend direction,
+ * "out" the replies. All u64.
+ */
+enum l4lb_stats_attr {
+	L4LB_STATS_ATTR_UNSPEC,
+	L4LB_STATS_ATTR_PAD,
+	L4LB_STATS_ATTR_CONNS,		/* connections created */
+	L4LB_STATS_ATTR_ACTIVE_CONNS,	/* connections in the table now */
+	L4LB_STATS_ATTR_PKTS_IN,
+	L4LB_STATS_ATTR_PKTS_OUT,
+	L4LB_STATS_ATTR_BYTES_IN,
+	L4LB_STATS_ATTR_BYTES_OUT,
+	L4LB_STATS_ATTR_DROPS,		/* new flows refused: no backend, table full */
+
+	__L4LB_STATS_ATTR_MAX
+};
+#define L4LB_STATS_ATTR_MAX (__L4LB_STATS_ATTR_MAX - 1)
+
+#endif /* _UAPI_LINUX_L4LB_H */
