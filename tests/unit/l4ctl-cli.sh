@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Command line behaviour of l4ctl that needs no kernel module: help, input
+# validation before anything is sent, exit statuses, and the message when
+# the l4lb family is not registered. TAP output.
+#
+# usage: l4ctl-cli.sh [path/to/l4ctl]   (or L4CTL=path/to/l4ctl)
+
+L4CTL=${1:-${L4CTL:-l4ctl}}
+n=0
+failed=0
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+# run EXPECTED_STATUS ARGS...: keeps stdout/stderr in $out/$err
+run() {
+	want=$1; shift
+	"$L4CTL" "$@" >"$out" 2>"$err"
+	status=$?
+	[ "$status" -eq "$want" ] && return 0
+	echo "#   '$L4CTL $*' exited $status, expected $want"
+	sed 's/^/#   stderr: /' "$err"
+	return 1
+}
+
+# has FILE PATTERN: fixed-string match
+has() {
+	grep -qF -- "$2" "$1" && return 0
+	echo "#   '$2' not found in:"
+	sed 's/^/#   | /' "$1"
+	return 1
+}
+
+result() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+run 0 help && has "$out" "vip" && has "$out" "backend"
+result $? "'l4ctl help' exits 0 and mentions vip and backend"
+
+run 0 vip help && has "$out" "vip add" && run 0 backend help &&
+	has "$out" "backend set"
+result $? "'l4ctl vip help' and 'l4ctl backend help' exit 0"
+
+run 0 -V && has "$out" "l4ctl"
+result $? "'l4ctl -V' prints the version"
+
+run 1 vip add 10.0.0.300:80 && has "$err" "'10.0.0.300:80'"
+result $? "bad IPv4 address: exit 1, names the token"
+
+run 1 vip add ::1:80 && has "$err" "'::1:80'" && has "$err" "brackets"
+result $? "IPv6 without brackets: exit 1 with a hint"
+
+run 1 backend add 10.0.0.10:80 10.0.1.1:0 && has "$err" "'10.0.1.1:0'"
+result $? "port 0: exit 1, names the token"
+
+run 1 vip add 10.0.0.10:80 foo bar && has "$err" "unknown keyword 'foo'" &&
+	has "$err" "l4ctl vip help"
+result $? "unknown keyword: exit 1 with a hint to 'l4ctl vip help'"
+
+run 1 backend add 10.0.0.10:80 10.0.1.1:8080 weight 65536 &&
+	has "$err" "'65536'"
+result $? "weight 65536: exit 1, names the value"
+
+run 1 backend set 10.0.0.10:80 10.0.1.1:8080 &&
+	has "$err" "weight"
+result $? "'backend set' without weight: exit 1"
+
+run 1 vip add 10.0.0.10:80 proto sctp && has "$err" "'sctp'"
+result $? "bad proto: exit 1"
+
+run 1 frobnicate && has "$err" "'frobnicate'"
+result $? "unknown object: exit 1"
+
+run 1 backend s 10.0.0.10:80 && has "$err" "ambiguous"
+result $? "ambiguous abbreviation 'backend s': exit 1"
+
+# Only meaningful where the l4lb family is not registered (CI, dev hosts).
+if "$L4CTL" -j vip show >/dev/null 2>&1; then
+	n=$((n + 1))
+	echo "ok $n - # SKIP the l4lb module is loaded here"
+else
+	run 2 -j vip show &&
+		has "$err" "l4ctl: the l4lb module is not loaded (modprobe l4lb)" &&
+		[ ! -s "$out" ]
+	result $? "module not loaded: exit 2, clear message, nothing on stdout"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,665 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of l4ctl's pure logic: endpoint parsing and formatting,
+ * command line values, the text/JSON print layer, attribute encoding and
+ * decoding, and the handling of kernel acks. No kernel module needed.
+ *
+ * Output is TAP: one "ok N - ..." line per group of checks, then "1..N".
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/genetlink.h>
+
+#include "addr.h"
+#include "args.h"
+#include "l4ctl.h"
+#include "msg.h"
+#include "nl.h"
+#include "print.h"
+
+static int tests, failed;
+static bool group_ok;
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			printf("#   %s:%d: check failed: %s\n",		\
+			       __FILE__, __LINE__, #cond);		\
+			group_ok = false;				\
+		}							\
+	} while (0)
+
+#define CHECK_STR(got, want)						\
+	do {								\
+		const char *g_ = (got), *w_ = (want);			\
+		if (!g_ || strcmp(g_, w_)) {				\
+			printf("#   %s:%d: got  '%s'\n#   %*s want '%s'\n", \
+			       __FILE__, __LINE__, g_ ? g_ : "(null)",	\
+			       (int)strlen(__FILE__) + 5, "", w_);	\
+			group_ok = false;				\
+		}							\
+	} while (0)
+
+static void begin(void)
+{
+	group_ok = true;
+}
+
+static void end(const char *desc)
+{
+	tests++;
+	if (!group_ok)
+		failed++;
+	printf("%sok %d - %s\n", group_ok ? "" : "not ", tests, desc);
+}
+
+/* ---- capture of the print layer ---- */
+
+static char *cap_buf;
+static size_t cap_len;
+static FILE *cap;
+
+static void capture(bool json, bool pretty)
+{
+	cap = open_memstream(&cap_buf, &cap_len);
+	print_init(cap, json, pretty);
+}
+
+/* Returns the captured text; valid until the next capture_free(). */
+static const char *captured(void)
+{
+	fclose(cap);
+	print_init(stdout, false, false);
+	return cap_buf;
+}
+
+static void capture_free(void)
+{
+	free(cap_buf);
+	cap_buf = NULL;
+}
+
+/* ---- endpoints ---- */
+
+static void test_parse_v4(void)
+{
+	static const uint8_t want[4] = { 10, 0, 0, 10 };
+	struct endpoint ep;
+	const char *why = NULL;
+
+	begin();
+	memset(&ep, 0xaa, sizeof(ep));
+	CHECK(endpoint_parse("10.0.0.10:80", &ep, &why) == 0);
+	CHECK(ep.family == AF_INET);
+	CHECK(memcmp(ep.addr, want, 4) == 0);
+	/* the unused tail is zeroed, the struct can be compared whole */
+	CHECK(ep.addr[4] == 0 && ep.addr[15] == 0);
+	CHECK(ep.port == 80);
+	CHECK(endpoint_parse("255.255.255.255:65535", &ep, NULL) == 0);
+	CHECK(ep.addr[0] == 255 && ep.addr[3] == 255 && ep.port == 65535);
+	CHECK(endpoint_parse("0.0.0.1:1", &ep, NULL) == 0);
+	CHECK(ep.addr[3] == 1 && ep.port == 1);
+	end("IPv4 ADDR:PORT parses to exact bytes, port bounds 1 and 65535");
+}
+
+static void test_parse_v6(void)
+{
+	static const uint8_t doc[16] = {
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10
+	};
+	static const uint8_t lo[16] = { [15] = 1 };
+	struct endpoint ep;
+
+	begin();
+	CHECK(endpoint_parse("[2001:db8::10]:80", &ep, NULL) == 0);
+	CHECK(ep.family == AF_INET6);
+	CHECK(memcmp(ep.addr, doc, 16) == 0);
+	CHECK(ep.port == 80);
+	CHECK(endpoint_parse("[::1]:80", &ep, NULL) == 0);
+	CHECK(ep.family == AF_INET6 && memcmp(ep.addr, lo, 16) == 0);
+	CHECK(endpoint_parse("[::]:443", &ep, NULL) == 0);
+	CHECK(ep.port == 443 && ep.addr[15] == 0);
+	CHECK(endpoint_parse("[2001:DB8::10]:8080", &ep, NULL) == 0);
+	CHECK(memcmp(ep.addr, doc, 16) == 0 && ep.port == 8080);
+	end("IPv6 [ADDR]:PORT parses to exact bytes, including [::1]:80");
+}
+
+static void test_parse_reject(void)
+{
+	static const char *const bad[] = {
+		"", "10.0.0.1", "10.0.0.1:", "10.0.0.1:0", "10.0.0.1:65536",
+		"10.0.0.1:99999999999999999999", "10.0.0.1:80x",
+		"10.0.0.1:+80", "10.0.0.1:-1", "10.0.0.1: 80", " 10.0.0.1:80",
+		"10.0.0.1:80 ", "10.0.0.300:80", "10.1:80", "010.0.0.1:80",
+		"0x0a.0.0.1:80", "host.example:80", ":80", "10.0.0.1:80:90",
+		"::1:80", "2001:db8::10:80", "2001:db8::10", "[::1]80",
+		"[::1]:", "[::1]", "[::1", "[]:80", "[::1]:0", "[::1]:65536",
+		"[::1]:80x", "[10.0.0.1]:80", "[::ffff:10.0.0.1]:80",
+		"[fe80::1%eth0]:80", "[[::1]]:80", "[::g]:80",
+		"[0123:4567:89ab:cdef:0123:4567:89ab:cdef:0]:80",
+	};
+	struct endpoint ep, orig;
+	size_t i;
+
+	begin();
+	memset(&orig, 0x5a, sizeof(orig));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+
+		ep = orig;
+		if (endpoint_parse(bad[i], &ep, &why) == 0) {
+			printf("#   accepted '%s'\n", bad[i]);
+			group_ok = false;
+			continue;
+		}
+		CHECK(why && *why);
+		CHECK(memcmp(&ep, &orig, sizeof(ep)) == 0);
+	}
+	CHECK(endpoint_parse(NULL, &ep, NULL) < 0);
+	end("malformed endpoints rejected (ports 0/65536, junk, no brackets, v4-mapped)");
+}
+
+static void test_parse_reasons(void)
+{
+	struct endpoint ep;
+	const char *why;
+
+	begin();
+	endpoint_parse("::1:80", &ep, &why);
+	CHECK(strstr(why, "brackets") != NULL);
+	endpoint_parse("10.0.0.1:0", &ep, &why);
+	CHECK(strstr(why, "1..65535") != NULL);
+	endpoint_parse("10.0.0.1:65536", &ep, &why);
+	CHECK(strstr(why, "1..65535") != NULL);
+	endpoint_parse("10.0.0.1", &ep, &why);
+	CHECK(strstr(why, "PORT") != NULL);
+	endpoint_parse("[::ffff:1.2.3.4]:80", &ep, &why);
+	CHECK(strstr(why, "IPv4") != NULL);
+	endpoint_parse("10.0.0.1:80:90", &ep, &why);
+	CHECK(strstr(why, "brackets") == NULL);
+	end("rejections explain themselves (brackets hint, port range)");
+}
+
+static void test_format(void)
+{
+	char buf[ADDR_STRLEN];
+	struct endpoint ep;
+
+	begin();
+	endpoint_parse("10.0.0.10:80", &ep, NULL);
+	CHECK_STR(endpoint_format(&ep, buf, sizeof(buf)), "10.0.0.10:80");
+	CHECK_STR(addr_format(&ep, buf, sizeof(buf)), "10.0.0.10");
+	endpoint_parse("[2001:0db8:0000::0010]:65535", &ep, NULL);
+	CHECK_STR(endpoint_format(&ep, buf, sizeof(buf)), "[2001:db8::10]:65535");
+	CHECK_STR(addr_format(&ep, buf, sizeof(buf)), "2001:db8::10");
+	endpoint_parse("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535", &ep, NULL);
+	CHECK_STR(endpoint_format(&ep, buf, sizeof(buf)),
+		  "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+	ep.family = 99;
+	CHECK_STR(addr_format(&ep, buf, sizeof(buf)), "?");
+	end("endpoint formatting, v4 and canonical v6 with brackets");
+}
+
+/* ---- command line values ---- */
+
+static void test_weight(void)
+{
+	static const char *const bad[] = {
+		"", "65536", "-1", "+1", " 1", "1 ", "1x", "0x10", "1e3",
+		"4294967297", "99999999999999999999",
+	};
+	uint32_t w = 7;
+	size_t i;
+
+	begin();
+	CHECK(parse_weight("0", &w) == 0 && w == 0);
+	CHECK(parse_weight("1", &w) == 0 && w == 1);
+	CHECK(parse_weight("65535", &w) == 0 && w == 65535);
+	CHECK(parse_weight("007", &w) == 0 && w == 7);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		w = 1234;
+		if (parse_weight(bad[i], &w) == 0) {
+			printf("#   accepted weight '%s'\n", bad[i]);
+			group_ok = false;
+		}
+		CHECK(w == 1234);
+	}
+	end("weight: decimal 0..65535 only");
+}
+
+static void test_names(void)
+{
+	uint8_t v;
+	char buf[8];
+
+	begin();
+	CHECK(parse_proto("tcp", &v) == 0 && v == IPPROTO_TCP);
+	CHECK(parse_proto("udp", &v) == 0 && v == IPPROTO_UDP);
+	CHECK(parse_proto("TCP", &v) < 0 && parse_proto("sctp", &v) < 0);
+	CHECK(parse_mode("dnat", &v) == 0 && v == L4LB_FWD_DNAT);
+	CHECK(parse_mode("snat", &v) == 0 && v == L4LB_FWD_SNAT);
+	CHECK(parse_mode("dsr", &v) == 0 && v == L4LB_FWD_DSR);
+	CHECK(parse_mode("nat", &v) < 0);
+	CHECK_STR(proto_name(IPPROTO_UDP, buf, sizeof(buf)), "udp");
+	CHECK_STR(proto_name(132, buf, sizeof(buf)), "132");
+	CHECK_STR(mode_name(L4LB_FWD_DSR, buf, sizeof(buf)), "dsr");
+	CHECK_STR(mode_name(9, buf, sizeof(buf)), "9");
+	CHECK(check_sched("rr") == 0);
+	CHECK(check_sched("") < 0);
+	CHECK(check_sched("0123456789abcde") == 0);
+	CHECK(check_sched("0123456789abcdef") < 0);
+	end("proto, mode and sched names both ways");
+}
+
+static void test_keywords(void)
+{
+	char *a1[] = { "mode", "dsr", "proto", "udp", "sched", "wrr" };
+	char *a2[] = { "weight", "3", "weight", "4" };
+	char *a3[] = { "foo", "bar" };
+	char *a4[] = { "weight" };
+	char *a5[] = { "weight", "2" };
+	struct kw_opts o;
+
+	begin();
+	CHECK(parse_keywords(0, a1, KW_PROTO, &o, "vip") == 0);
+	CHECK(o.proto == IPPROTO_TCP && o.seen == 0 && !o.sched);
+	CHECK(parse_keywords(6, a1, KW_PROTO | KW_SCHED | KW_MODE, &o, "vip") == 0);
+	CHECK(o.proto == IPPROTO_UDP && o.mode == L4LB_FWD_DSR);
+	CHECK_STR(o.sched, "wrr");
+	CHECK(o.seen == (KW_PROTO | KW_SCHED | KW_MODE));
+	fprintf(stderr, "# (the errors below are expected)\n");
+	CHECK(parse_keywords(4, a2, KW_WEIGHT, &o, "backend") < 0);
+	CHECK(parse_keywords(2, a3, ~0u, &o, "vip") < 0);
+	CHECK(parse_keywords(1, a4, KW_WEIGHT, &o, "backend") < 0);
+	CHECK(parse_keywords(2, a5, KW_PROTO, &o, "backend") < 0);
+	CHECK(parse_keywords(2, a5, KW_WEIGHT, &o, "backend") == 0 && o.weight == 2);
+	end("keywords: any order, defaults, duplicates/unknown/missing value refused");
+}
+
+/* ---- print layer ---- */
+
+static void test_json_escape(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	begin();
+	f = open_memstream(&buf, &len);
+	json_escape(f, "a\"b\\c/\b\f\n\r\t\x01\x1f\x7f");
+	fclose(f);
+	CHECK_STR(buf, "\"a\\\"b\\\\c/\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\"");
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	/* valid UTF-8 passes, broken sequences become U+FFFD */
+	json_escape(f, "\xc3\xa9|\xe2\x82\xac|\xf0\x9f\x98\x80|\xff|\xc3|\xe0\x80\x80|\xed\xa0\x80");
+	fclose(f);
+	CHECK_STR(buf, "\"\xc3\xa9|\xe2\x82\xac|\xf0\x9f\x98\x80|\\ufffd|\\ufffd|"
+		  "\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\"");
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	json_escape(f, "");
+	fclose(f);
+	CHECK_STR(buf, "\"\"");
+	free(buf);
+	end("JSON string escaping (quotes, controls, invalid UTF-8)");
+}
+
+static void emit_sample(void)
+{
+	print_open_array(NULL);
+	print_open_object(NULL);
+	print_string(PRINT_FP, NULL, "vip %s", "1.2.3.4:80");
+	print_string(PRINT_JSON, "address", NULL, "1.2.3.4");
+	print_uint(PRINT_JSON, "port", NULL, 80);
+	print_string(PRINT_ANY, "sched", " sched %s", "r\"r");
+	print_u64(PRINT_ANY, "conns", " conns %" PRIu64, 18446744073709551615ull);
+	print_nl();
+	print_open_array("backends");
+	print_close_array();
+	print_close_object();
+	print_close_array();
+	print_end();
+}
+
+static void test_print_modes(void)
+{
+	begin();
+	capture(false, false);
+	emit_sample();
+	CHECK_STR(captured(), "vip 1.2.3.4:80 sched r\"r conns 18446744073709551615\n");
+	capture_free();
+
+	capture(true, false);
+	emit_sample();
+	CHECK_STR(captured(), "[{\"address\":\"1.2.3.4\",\"port\":80,"
+		  "\"sched\":\"r\\\"r\",\"conns\":18446744073709551615,"
+		  "\"backends\":[]}]\n");
+	capture_free();
+
+	capture(true, true);
+	emit_sample();
+	CHECK_STR(captured(), "[\n  {\n    \"address\": \"1.2.3.4\",\n"
+		  "    \"port\": 80,\n    \"sched\": \"r\\\"r\",\n"
+		  "    \"conns\": 18446744073709551615,\n"
+		  "    \"backends\": []\n  }\n]\n");
+	capture_free();
+
+	capture(true, false);
+	print_open_array(NULL);
+	print_close_array();
+	print_end();
+	CHECK_STR(captured(), "[]\n");
+	capture_free();
+	end("one set of print calls gives text, JSON and pretty JSON");
+}
+
+/* ---- objects: encoding, decoding, printing ---- */
+
+static struct vip sample_vip(void)
+{
+	struct vip v = { 0 };
+
+	endpoint_parse("10.0.0.10:80", &v.key.ep, NULL);
+	v.key.proto = IPPROTO_TCP;
+	strcpy(v.sched, "rr");
+	v.mode = L4LB_FWD_DNAT;
+	v.has_mode = true;
+	v.stats.present = 0x1fc;	/* CONNS..DROPS */
+	v.stats.val[L4LB_STATS_ATTR_CONNS] = 10;
+	v.stats.val[L4LB_STATS_ATTR_ACTIVE_CONNS] = 2;
+	v.stats.val[L4LB_STATS_ATTR_PKTS_IN] = 100;
+	v.stats.val[L4LB_STATS_ATTR_PKTS_OUT] = 90;
+	v.stats.val[L4LB_STATS_ATTR_BYTES_IN] = 5000;
+	v.stats.val[L4LB_STATS_ATTR_BYTES_OUT] = 4000;
+	return v;
+}
+
+static void test_show_output(void)
+{
+	struct vip v = sample_vip();
+	struct backend b = { 0 };
+
+	endpoint_parse("[2001:db8::1]:8080", &b.ep, NULL);
+	b.weight = 2;
+	b.has_weight = true;
+	b.stats.present = 1u << L4LB_STATS_ATTR_CONNS;
+	b.stats.val[L4LB_STATS_ATTR_CONNS] = 5;
+	v.backends = &b;
+	v.n_backends = 1;
+
+	begin();
+	capture(false, false);
+	print_vips(&v, 1, true);
+	CHECK_STR(captured(),
+		  "vip 10.0.0.10:80 proto tcp sched rr mode dnat\n"
+		  "  conns 10 active 2 pkts_in 100 pkts_out 90 bytes_in 5000 bytes_out 4000 drops 0\n"
+		  "  backend [2001:db8::1]:8080 weight 2\n"
+		  "    conns 5\n");
+	capture_free();
+
+	capture(true, false);
+	print_vips(&v, 1, true);
+	CHECK_STR(captured(),
+		  "[{\"address\":\"10.0.0.10\",\"port\":80,\"proto\":\"tcp\","
+		  "\"sched\":\"rr\",\"mode\":\"dnat\",\"stats\":{\"conns\":10,"
+		  "\"active_conns\":2,\"pkts_in\":100,\"pkts_out\":90,"
+		  "\"bytes_in\":5000,\"bytes_out\":4000,\"drops\":0},"
+		  "\"backends\":[{\"address\":\"2001:db8::1\",\"port\":8080,"
+		  "\"weight\":2,\"stats\":{\"conns\":5}}]}]\n");
+	capture_free();
+
+	capture(true, false);
+	print_vips(&v, 1, false);
+	CHECK(strstr(captured(), "backends") == NULL);
+	capture_free();
+	end("'show' text and JSON layout of a VIP with a backend");
+}
+
+static struct nlmsghdr *new_msg(char *buf, uint16_t type)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct genlmsghdr));
+	return nlh;
+}
+
+static void test_encode(void)
+{
+	static char buf[4096];
+	struct vip v = sample_vip();
+	struct nlmsghdr *nlh = new_msg(buf, 0x20);
+	const struct nlattr *vip, *be = NULL, *a;
+	struct backend b;
+	struct vip out;
+
+	begin();
+	msg_put_vip(nlh, &v.key, "wrr", L4LB_FWD_DSR);
+	endpoint_parse("10.0.1.1:8080", &b.ep, NULL);
+	msg_put_backend(nlh, &b.ep, 65535);
+
+	vip = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr));
+	CHECK(mnl_attr_get_type(vip) == L4LB_ATTR_VIP);
+	/* strict kernel policies insist on the nested flag */
+	CHECK(vip->nla_type & NLA_F_NESTED);
+	mnl_attr_for_each_nested(a, vip) {
+		if (mnl_attr_get_type(a) == L4LB_VIP_ATTR_PORT) {
+			const uint8_t *p = mnl_attr_get_payload(a);
+
+			CHECK(mnl_attr_get_payload_len(a) == 2);
+			CHECK(p[0] == 0 && p[1] == 80);	/* be16 */
+		}
+		if (mnl_attr_get_type(a) == L4LB_VIP_ATTR_ADDR)
+			CHECK(mnl_attr_get_payload_len(a) == 4);
+	}
+	CHECK(msg_parse_vip(vip, &out) == 0);
+	CHECK(memcmp(&out.key.ep, &v.key.ep, sizeof(v.key.ep)) == 0);
+	CHECK(out.key.proto == IPPROTO_TCP);
+	CHECK_STR(out.sched, "wrr");
+	CHECK(out.has_mode && out.mode == L4LB_FWD_DSR);
+	CHECK(out.stats.present == 0);
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == L4LB_ATTR_BACKEND)
+			be = a;
+	CHECK(be != NULL);
+	if (be) {
+		struct backend ob;
+
+		CHECK(msg_parse_backend(be, &ob) == 0);
+		CHECK(ob.ep.port == 8080 && ob.ep.addr[3] == 1);
+		CHECK(ob.has_weight && ob.weight == 65535);
+	}
+	end("requests: nested VIP/backend keys, be16 ports, round trip");
+}
+
+static void test_decode(void)
+{
+	static char buf[4096];
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 5 };
+	struct nlmsghdr *nlh = new_msg(buf, 0x20);
+	struct nlattr *nest, *st;
+	struct vip v;
+
+	begin();
+	nest = mnl_attr_nest_start(nlh, L4LB_ATTR_VIP);
+	mnl_attr_put_u16(nlh, L4LB_VIP_ATTR_FAMILY, AF_INET6);
+	mnl_attr_put(nlh, L4LB_VIP_ATTR_ADDR, 16, a6);
+	mnl_attr_put_u16(nlh, L4LB_VIP_ATTR_PORT, htons(443));
+	mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_PROTO, IPPROTO_UDP);
+	mnl_attr_put_u32(nlh, 200, 0xdead);	/* from a newer kernel */
+	/* not NUL terminated and longer than we keep: must stay bounded */
+	mnl_attr_put(nlh, L4LB_VIP_ATTR_SCHED, 20, "abcdefghijklmnopqrst");
+	st = mnl_attr_nest_start(nlh, L4LB_VIP_ATTR_STATS);
+	mnl_attr_put_u64(nlh, L4LB_STATS_ATTR_CONNS, 1ull << 40);
+	mnl_attr_put_u64(nlh, L4LB_STATS_ATTR_DROPS, 3);
+	mnl_attr_put_u64(nlh, 100, 7);		/* unknown counter */
+	mnl_attr_nest_end(nlh, st);
+	mnl_attr_nest_end(nlh, nest);
+
+	CHECK(msg_parse_vip(nest, &v) == 0);
+	CHECK(v.key.ep.family == AF_INET6 && memcmp(v.key.ep.addr, a6, 16) == 0);
+	CHECK(v.key.ep.port == 443 && v.key.proto == IPPROTO_UDP);
+	CHECK_STR(v.sched, "abcdefghijklmno");
+	CHECK(!v.has_mode);
+	CHECK(v.stats.val[L4LB_STATS_ATTR_CONNS] == 1ull << 40);
+	CHECK(v.stats.val[L4LB_STATS_ATTR_DROPS] == 3);
+	CHECK(v.stats.present == ((1u << L4LB_STATS_ATTR_CONNS) |
+				  (1u << L4LB_STATS_ATTR_DROPS)));
+
+	/* an address whose length does not match its family is refused */
+	nlh = new_msg(buf, 0x20);
+	nest = mnl_attr_nest_start(nlh, L4LB_ATTR_VIP);
+	mnl_attr_put_u16(nlh, L4LB_VIP_ATTR_FAMILY, AF_INET);
+	mnl_attr_put(nlh, L4LB_VIP_ATTR_ADDR, 16, a6);
+	mnl_attr_put_u16(nlh, L4LB_VIP_ATTR_PORT, htons(443));
+	mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_PROTO, IPPROTO_UDP);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(msg_parse_vip(nest, &v) < 0);
+
+	/* a key without a port is refused */
+	nlh = new_msg(buf, 0x20);
+	nest = mnl_attr_nest_start(nlh, L4LB_ATTR_BACKEND);
+	mnl_attr_put_u16(nlh, L4LB_BACKEND_ATTR_FAMILY, AF_INET);
+	mnl_attr_put(nlh, L4LB_BACKEND_ATTR_ADDR, 4, a6);
+	mnl_attr_nest_end(nlh, nest);
+	{
+		struct backend b;
+
+		CHECK(msg_parse_backend(nest, &b) < 0);
+	}
+	end("replies: unknown attributes skipped, bounded strings, bad keys refused");
+}
+
+/* ---- acks and dump ends ---- */
+
+static struct nlmsghdr *put_err(char *buf, uint32_t seq, int error,
+				bool capped, const char *msg)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsgerr *e;
+
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = 0;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = error;
+	e->msg.nlmsg_len = sizeof(struct nlmsghdr) + (capped ? 0 : 12);
+	e->msg.nlmsg_seq = seq;
+	if (!capped)	/* the echoed request: 12 bytes of payload */
+		mnl_nlmsg_put_extra_header(nlh, 12);
+	if (capped)
+		nlh->nlmsg_flags |= NLM_F_CAPPED;
+	if (msg) {
+		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+		mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 20);
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
+	}
+	return nlh;
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+static void test_acks(void)
+{
+	static struct nl_ctx ctx;
+	static char buf[4096];
+	struct nlmsghdr *nlh;
+	int n = 0;
+
+	begin();
+	ctx.portid = 0;
+
+	nlh = put_err(buf, 7, -EEXIST, true, "VIP already exists");
+	CHECK(nl_process(&ctx, buf, nlh->nlmsg_len, 7, NULL, NULL) == -EEXIST);
+	CHECK_STR(ctx.extack, "VIP already exists");
+
+	ctx.extack[0] = '\0';
+	nlh = put_err(buf, 8, -EINVAL, false, "bad weight");
+	CHECK(nl_process(&ctx, buf, nlh->nlmsg_len, 8, NULL, NULL) == -EINVAL);
+	CHECK_STR(ctx.extack, "bad weight");
+
+	ctx.extack[0] = '\0';
+	nlh = put_err(buf, 9, -ENOENT, false, NULL);
+	CHECK(nl_process(&ctx, buf, nlh->nlmsg_len, 9, NULL, NULL) == -ENOENT);
+	CHECK(ctx.extack[0] == '\0');
+
+	nlh = put_err(buf, 10, 0, true, NULL);
+	CHECK(nl_process(&ctx, buf, nlh->nlmsg_len, 10, NULL, NULL) == 0);
+
+	/* a reply to another request (libmnl: EPROTO on a seq mismatch) */
+	nlh = put_err(buf, 11, 0, true, NULL);
+	CHECK(nl_process(&ctx, buf, nlh->nlmsg_len, 12, NULL, NULL) == -EPROTO);
+
+	/* two dump messages then a DONE carrying an error and its extack */
+	{
+		struct nlmsghdr *m;
+		size_t len;
+		int derr = -ENOBUFS;
+
+		m = new_msg(buf, 0x20);
+		m->nlmsg_seq = 13;
+		m->nlmsg_flags = NLM_F_MULTI;
+		len = m->nlmsg_len;
+		m = new_msg(buf + len, 0x20);
+		m->nlmsg_seq = 13;
+		len += m->nlmsg_len;
+		CHECK(nl_process(&ctx, buf, len, 13, count_cb, &n) == 1);
+		CHECK(n == 2);
+
+		m = mnl_nlmsg_put_header(buf);
+		m->nlmsg_type = NLMSG_DONE;
+		m->nlmsg_seq = 13;
+		m->nlmsg_flags = NLM_F_MULTI | NLM_F_ACK_TLVS;
+		memcpy(mnl_nlmsg_put_extra_header(m, sizeof(derr)), &derr,
+		       sizeof(derr));
+		mnl_attr_put_strz(m, NLMSGERR_ATTR_MSG, "table busy");
+		CHECK(nl_process(&ctx, buf, m->nlmsg_len, 13, count_cb, &n) ==
+		      -ENOBUFS);
+		CHECK_STR(ctx.extack, "table busy");
+
+		derr = 0;
+		m = mnl_nlmsg_put_header(buf);
+		m->nlmsg_type = NLMSG_DONE;
+		m->nlmsg_seq = 14;
+		memcpy(mnl_nlmsg_put_extra_header(m, sizeof(derr)), &derr,
+		       sizeof(derr));
+		CHECK(nl_process(&ctx, buf, m->nlmsg_len, 14, count_cb, &n) == 0);
+	}
+	end("acks and dump ends: errno and extack message, capped or not");
+}
+
+int main(void)
+{
+	test_parse_v4();
+	test_parse_v6();
+	test_parse_reject();
+	test_parse_reasons();
+	test_format();
+	test_weight();
+	test_names();
+	test_keywords();
+	test_json_escape();
+	test_print_modes();
+	test_show_output();
+	test_encode();
+	test_decode();
+	test_acks();
+	printf("1..%d\n", tests);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * l4ctl backend { add | del | set | show | help }
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "args.h"
+#include "l4ctl.h"
+#include "msg.h"
+#include "print.h"
+#include "utils.h"
+
+void backend_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: l4ctl backend add VIP BACKEND [ proto PROTO ] [ weight WEIGHT ]\n"
+		"       l4ctl backend del VIP BACKEND [ proto PROTO ]\n"
+		"       l4ctl backend set VIP BACKEND [ proto PROTO ] weight WEIGHT\n"
+		"       l4ctl backend show VIP [ proto PROTO ]\n"
+		"       l4ctl backend help\n"
+		"VIP, BACKEND := { IPV4:PORT | [IPV6]:PORT }\n"
+		"PROTO  := { tcp | udp }  (default: tcp; the VIP's protocol)\n"
+		"WEIGHT := 0..65535       (default: 1; 0 drains the backend)\n");
+}
+
+/* VIP BACKEND [keywords]: the positional part shared by add/del/set. */
+static int parse_pair(int argc, char **argv, unsigned int allowed,
+		      struct vip_key *vip, struct endpoint *be,
+		      struct kw_opts *o)
+{
+	if (argc < 2) {
+		pr_err("missing %s address", argc ? "backend" : "VIP");
+		fprintf(stderr, "Try 'l4ctl backend help'.\n");
+		return -1;
+	}
+	if (parse_endpoint_arg(argv[0], &vip->ep, "VIP address") ||
+	    parse_endpoint_arg(argv[1], be, "backend address") ||
+	    parse_keywords(argc - 2, argv + 2, allowed, o, "backend"))
+		return -1;
+	vip->proto = o->proto;
+	return 0;
+}
+
+static int backend_add(int argc, char **argv)
+{
+	struct vip_key vip;
+	struct endpoint be;
+	struct kw_opts o;
+	struct request r = {
+		.cmd = L4LB_CMD_BACKEND_NEW, .flags = NLM_F_CREATE | NLM_F_EXCL,
+		.vip = &vip, .mode = -1, .backend = &be,
+	};
+
+	if (parse_pair(argc, argv, KW_PROTO | KW_WEIGHT, &vip, &be, &o))
+		return EXIT_USAGE;
+	/* the kernel has the default; send only what the user chose */
+	r.weight = (o.seen & KW_WEIGHT) ? (int64_t)o.weight : -1;
+	return send_request(&r);
+}
+
+static int backend_del(int argc, char **argv)
+{
+	struct vip_key vip;
+	struct endpoint be;
+	struct kw_opts o;
+	struct request r = {
+		.cmd = L4LB_CMD_BACKEND_DEL, .vip = &vip, .mode = -1,
+		.backend = &be, .weight = -1,
+	};
+
+	if (parse_pair(argc, argv, KW_PROTO, &vip, &be, &o))
+		return EXIT_USAGE;
+	return send_request(&r);
+}
+
+static int backend_set(int argc, char **argv)
+{
+	struct vip_key vip;
+	struct endpoint be;
+	struct kw_opts o;
+	struct request r = {
+		.cmd = L4LB_CMD_BACKEND_SET, .vip = &vip, .mode = -1,
+		.backend = &be,
+	};
+
+	if (parse_pair(argc, argv, KW_PROTO | KW_WEIGHT, &vip, &be, &o))
+		return EXIT_USAGE;
+	/* weight is the only thing to set today */
+	if (!(o.seen & KW_WEIGHT)) {
+		pr_err("nothing to set: 'weight N' is required");
+		fprintf(stderr, "Try 'l4ctl backend help'.\n");
+		return EXIT_USAGE;
+	}
+	r.weight = o.weight;
+	return send_request(&r);
+}
+
+static int backend_show(int argc, char **argv)
+{
+	struct backend *bs = NULL;
+	struct vip_key vip;
+	struct nl_ctx *ctx;
+	struct kw_opts o;
+	size_t n = 0, i;
+	int err;
+
+	if (argc < 1) {
+		pr_err("missing VIP address");
+		fprintf(stderr, "Try 'l4ctl backend help'.\n");
+		return EXIT_USAGE;
+	}
+	if (parse_endpoint_arg(argv[0], &vip.ep, "VIP address") ||
+	    parse_keywords(argc - 1, argv + 1, KW_PROTO, &o, "backend"))
+		return EXIT_USAGE;
+	vip.proto = o.proto;
+
+	ctx = nl_open();
+	if (!ctx)
+		return EXIT_KERNEL;
+	err = dump_backends(ctx, &vip, &bs, &n);
+	if (err) {
+		nl_report(ctx, err);
+		nl_close(ctx);
+		return EXIT_KERNEL;
+	}
+	print_open_array(NULL);
+	for (i = 0; i < n; i++)
+		print_backend(&bs[i], "");
+	print_close_array();
+	print_end();
+	free(bs);
+	nl_close(ctx);
+	return EXIT_OK;
+}
+
+static int backend_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	backend_usage(stdout);
+	return EXIT_OK;
+}
+
+static const struct cmd backend_cmds[] = {
+	{ "add",	backend_add },
+	{ "del",	backend_del },
+	{ "delete",	backend_del },
+	{ "set",	backend_set },
+	{ "show",	backend_show },
+	{ "list",	backend_show },
+	{ "help",	backend_help },
+	{ NULL,		NULL },
+};
+
+int cmd_backend(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc == 0) {
+		backend_usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = cmd_lookup(backend_cmds, argv[0], "backend command",
+		       "l4ctl backend help");
+	return c ? c->fn(argc - 1, argv + 1) : EXIT_USAGE;
+}

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Encoding and decoding of the attributes described in <linux/l4lb.h>.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/genetlink.h>
+
+#include "msg.h"
+#include "utils.h"
+
+/* A VIP and a backend key share their layout: FAMILY, ADDR, PORT. */
+struct key_types {
+	uint16_t family, addr, port;
+};
+
+static void put_endpoint(struct nlmsghdr *nlh, const struct key_types *t,
+			 const struct endpoint *ep)
+{
+	mnl_attr_put_u16(nlh, t->family, ep->family);
+	mnl_attr_put(nlh, t->addr, addr_len(ep->family), ep->addr);
+	mnl_attr_put_u16(nlh, t->port, htons(ep->port));
+}
+
+void msg_put_vip(struct nlmsghdr *nlh, const struct vip_key *key,
+		 const char *sched, int mode)
+{
+	static const struct key_types t = {
+		L4LB_VIP_ATTR_FAMILY, L4LB_VIP_ATTR_ADDR, L4LB_VIP_ATTR_PORT
+	};
+	struct nlattr *nest = mnl_attr_nest_start(nlh, L4LB_ATTR_VIP);
+
+	put_endpoint(nlh, &t, &key->ep);
+	mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_PROTO, key->proto);
+	if (sched)
+		mnl_attr_put_strz(nlh, L4LB_VIP_ATTR_SCHED, sched);
+	if (mode >= 0)
+		mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_MODE, (uint8_t)mode);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+void msg_put_backend(struct nlmsghdr *nlh, const struct endpoint *ep,
+		     int64_t weight)
+{
+	static const struct key_types t = {
+		L4LB_BACKEND_ATTR_FAMILY, L4LB_BACKEND_ATTR_ADDR,
+		L4LB_BACKEND_ATTR_PORT
+	};
+	struct nlattr *nest = mnl_attr_nest_start(nlh, L4LB_ATTR_BACKEND);
+
+	put_endpoint(nlh, &t, ep);
+	if (weight >= 0)
+		mnl_attr_put_u32(nlh, L4LB_BACKEND_ATTR_WEIGHT, (uint32_t)weight);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* Collects a nest into tb[type], ignoring types newer than we know. */
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int table_cb(const struct nlattr *attr, void *data)
+{
+	struct attr_table *t = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= t->max)
+		t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int parse_table(const struct nlattr *nest, const struct nlattr **tb,
+		       unsigned int max)
+{
+	struct attr_table t = { tb, max };
+	unsigned int i;
+
+	for (i = 0; i <= max; i++)
+		tb[i] = NULL;
+	return mnl_attr_parse_nested(nest, table_cb, &t) < 0 ? -1 : 0;
+}
+
+static int get_endpoint(const struct nlattr *const *tb,
+			const struct key_types *t, struct endpoint *ep)
+{
+	const struct nlattr *fam = tb[t->family], *addr = tb[t->addr];
+	const struct nlattr *port = tb[t->port];
+	size_t len;
+
+	if (!fam || !addr || !port ||
+	    mnl_attr_validate(fam, MNL_TYPE_U16) < 0 ||
+	    mnl_attr_validate(port, MNL_TYPE_U16) < 0)
+		return -1;
+	memset(ep, 0, sizeof(*ep));
+	ep->family = mnl_attr_get_u16(fam);
+	len = addr_len(ep->family);
+	if (!len || mnl_attr_get_payload_len(addr) != len)
+		return -1;
+	memcpy(ep->addr, mnl_attr_get_payload(addr), len);
+	ep->port = ntohs(mnl_attr_get_u16(port));
+	return 0;
+}
+
+/* u64 per the ABI; a u32 is taken too, should a counter ever shrink. */
+static void get_stats(const struct nlattr *nest, struct stats *s)
+{
+	const struct nlattr *tb[L4LB_STATS_ATTR_MAX + 1];
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	if (!nest || parse_table(nest, tb, L4LB_STATS_ATTR_MAX) < 0)
+		return;
+	for (i = L4LB_STATS_ATTR_CONNS; i <= L4LB_STATS_ATTR_MAX; i++) {
+		if (!tb[i])
+			continue;
+		switch (mnl_attr_get_payload_len(tb[i])) {
+		case sizeof(uint64_t):
+			s->val[i] = mnl_attr_get_u64(tb[i]);
+			break;
+		case sizeof(uint32_t):
+			s->val[i] = mnl_attr_get_u32(tb[i]);
+			break;
+		default:
+			continue;
+		}
+		s->present |= 1u << i;
+	}
+}
+
+int msg_parse_vip(const struct nlattr *nest, struct vip *v)
+{
+	static const struct key_types t = {
+		L4LB_VIP_ATTR_FAMILY, L4LB_VIP_ATTR_ADDR, L4LB_VIP_ATTR_PORT
+	};
+	const struct nlattr *tb[L4LB_VIP_ATTR_MAX + 1];
+	const struct nlattr *a;
+
+	memset(v, 0, sizeof(*v));
+	if (parse_table(nest, tb, L4LB_VIP_ATTR_MAX) < 0 ||
+	    get_endpoint(tb, &t, &v->key.ep) < 0)
+		return -1;
+	a = tb[L4LB_VIP_ATTR_PROTO];
+	if (!a || mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+		return -1;
+	v->key.proto = mnl_attr_get_u8(a);
+
+	a = tb[L4LB_VIP_ATTR_SCHED];
+	if (a) {
+		/* NUL or not, never read or copy past the attribute */
+		size_t len = mnl_attr_get_payload_len(a);
+
+		if (len >= sizeof(v->sched))
+			len = sizeof(v->sched) - 1;
+		memcpy(v->sched, mnl_attr_get_payload(a), len);
+		v->sched[len] = '\0';
+	}
+	a = tb[L4LB_VIP_ATTR_MODE];
+	if (a && mnl_attr_validate(a, MNL_TYPE_U8) == 0) {
+		v->mode = mnl_attr_get_u8(a);
+		v->has_mode = true;
+	}
+	get_stats(tb[L4LB_VIP_ATTR_STATS], &v->stats);
+	return 0;
+}
+
+int msg_parse_backend(const struct nlattr *nest, struct backend *b)
+{
+	static const struct key_types t = {
+		L4LB_BACKEND_ATTR_FAMILY, L4LB_BACKEND_ATTR_ADDR,
+		L4LB_BACKEND_ATTR_PORT
+	};
+	const struct nlattr *tb[L4LB_BACKEND_ATTR_MAX + 1];
+	const struct nlattr *a;
+
+	memset(b, 0, sizeof(*b));
+	if (parse_table(nest, tb, L4LB_BACKEND_ATTR_MAX) < 0 ||
+	    get_endpoint(tb, &t, &b->ep) < 0)
+		return -1;
+	a = tb[L4LB_BACKEND_ATTR_WEIGHT];
+	if (a && mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+		b->weight = mnl_attr_get_u32(a);
+		b->has_weight = true;
+	}
+	get_stats(tb[L4LB_BACKEND_ATTR_STATS], &b->stats);
+	return 0;
+}
+
+/* Growable array of the records of one dump. */
+struct collect {
+	void *items;
+	size_t n, cap, size;
+};
+
+static void *collect_slot(struct collect *c)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		void *p = realloc(c->items, cap * c->size);
+
+		if (!p)
+			return NULL;
+		c->items = p;
+		c->cap = cap;
+	}
+	return (char *)c->items + c->n * c->size;
+}
+
+static const struct nlattr *top_attr(const struct nlmsghdr *nlh,
+				     uint16_t type)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(attr) == type)
+			return attr;
+	return NULL;
+}
+
+static int vip_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *nest = top_attr(nlh, L4LB_ATTR_VIP);
+	struct collect *c = data;
+	struct vip *v = collect_slot(c);
+
+	if (!v) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (!nest || msg_parse_vip(nest, v) < 0) {
+		errno = EPROTO;	/* a kernel bug, not a user error */
+		return MNL_CB_ERROR;
+	}
+	c->n++;
+	return MNL_CB_OK;
+}
+
+static int backend_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *nest = top_attr(nlh, L4LB_ATTR_BACKEND);
+	struct collect *c = data;
+	struct backend *b = collect_slot(c);
+
+	if (!b) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (!nest || msg_parse_backend(nest, b) < 0) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	c->n++;
+	return MNL_CB_OK;
+}
+
+/* Inconsistent dumps are retried this many times before giving up. */
+#define DUMP_TRIES	5
+
+int dump_vips(struct nl_ctx *ctx, struct vip **vips, size_t *n)
+{
+	struct collect c = { .size = sizeof(struct vip) };
+	int err, tries = 0;
+
+	do {
+		struct nlmsghdr *nlh = nl_msg(ctx, L4LB_CMD_VIP_GET, 0);
+
+		c.n = 0;
+		err = nl_dump(ctx, nlh, vip_cb, &c);
+	} while (err == -EINTR && ++tries < DUMP_TRIES);
+	if (err) {
+		free(c.items);
+		return err;
+	}
+	*vips = c.items;
+	*n = c.n;
+	return 0;
+}
+
+int dump_backends(struct nl_ctx *ctx, const struct vip_key *key,
+		  struct backend **backends, size_t *n)
+{
+	struct collect c = { .size = sizeof(struct backend) };
+	int err, tries = 0;
+
+	do {
+		struct nlmsghdr *nlh = nl_msg(ctx, L4LB_CMD_BACKEND_GET, 0);
+
+		c.n = 0;
+		msg_put_vip(nlh, key, NULL, -1);
+		err = nl_dump(ctx, nlh, backend_cb, &c);
+	} while (err == -EINTR && ++tries < DUMP_TRIES);
+	if (err) {
+		free(c.items);
+		return err;
+	}
+	*backends = c.items;
+	*n = c.n;
+	return 0;
+}
+
+void free_vips(struct vip *vips, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(vips[i].backends);
+	free(vips);
+}
+
+int send_request(const struct request *r)
+{
+	struct nl_ctx *ctx = nl_open();
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (!ctx)
+		return EXIT_KERNEL;
+	nlh = nl_msg(ctx, r->cmd, r->flags);
+	msg_put_vip(nlh, r->vip, r->sched, r->mode);
+	if (r->backend)
+		msg_put_backend(nlh, r->backend, r->weight);
+	err = nl_request(ctx, nlh);
+	if (err)
+		nl_report(ctx, err);
+	nl_close(ctx);
+	return err ? EXIT_KERNEL : EXIT_OK;
+}

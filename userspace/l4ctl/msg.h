@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * l4lb objects on the wire: building the nested VIP/backend attributes of
+ * requests, decoding replies, and the two dumps. The parsers are pure (an
+ * nlattr in, a struct out) and unit tested.
+ */
+#ifndef L4CTL_MSG_H
+#define L4CTL_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/l4lb.h>
+
+#include "addr.h"
+#include "nl.h"
+
+struct vip_key {
+	struct endpoint ep;
+	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/* Counters indexed by enum l4lb_stats_attr; only those sent are shown. */
+struct stats {
+	uint64_t val[L4LB_STATS_ATTR_MAX + 1];
+	uint32_t present;	/* bit n set: val[n] came from the kernel */
+};
+
+struct backend {
+	struct endpoint ep;
+	uint32_t weight;
+	bool has_weight;
+	struct stats stats;
+};
+
+struct vip {
+	struct vip_key key;
+	char sched[L4LB_SCHED_NAME_MAX];	/* "" if not sent */
+	uint8_t mode;
+	bool has_mode;
+	struct stats stats;
+	struct backend *backends;	/* filled by 'l4ctl show' only */
+	size_t n_backends;
+};
+
+/* Request side. @sched may be NULL, @mode and @weight negative to omit. */
+void msg_put_vip(struct nlmsghdr *nlh, const struct vip_key *key,
+		 const char *sched, int mode);
+void msg_put_backend(struct nlmsghdr *nlh, const struct endpoint *ep,
+		     int64_t weight);
+
+/* Reply side: 0, or -1 when a required attribute is missing or malformed.
+ * Unknown attributes are skipped: newer kernels may add some. */
+int msg_parse_vip(const struct nlattr *nest, struct vip *v);
+int msg_parse_backend(const struct nlattr *nest, struct backend *b);
+
+/* Whole dumps, collected before anything is printed. Return 0 or -errno. */
+int dump_vips(struct nl_ctx *ctx, struct vip **vips, size_t *n);
+int dump_backends(struct nl_ctx *ctx, const struct vip_key *key,
+		  struct backend **backends, size_t *n);
+void free_vips(struct vip *vips, size_t n);
+
+/* A configuration change: what the add/del/set verbs send. */
+struct request {
+	uint8_t cmd;			/* L4LB_CMD_* */
+	uint16_t flags;			/* besides NLM_F_REQUEST|NLM_F_ACK */
+	const struct vip_key *vip;
+	const char *sched;		/* NULL: kernel default */
+	int mode;			/* -1: kernel default */
+	const struct endpoint *backend;	/* NULL for VIP commands */
+	int64_t weight;			/* -1: not sent */
+};
+
+/* Open, send, wait for the ack, report. Returns the exit status. */
+int send_request(const struct request *r);
+
+#endif

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink plumbing. Every exchange runs until the kernel's final word (the
+ * ack, or NLMSG_DONE for dumps) so the socket never holds stale replies,
+ * and errors keep their extended ack message for nl_report().
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include <linux/l4lb.h>
+
+#include "nl.h"
+#include "utils.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK	270
+#endif
+
+/* One exchange: the caller's callback plus where extack ends up. */
+struct exchange {
+	struct nl_ctx *ctx;
+	mnl_cb_t cb;
+	void *data;
+};
+
+static int extack_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct nl_ctx *ctx = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case NLMSGERR_ATTR_MSG:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(ctx->extack, sizeof(ctx->extack), "%s",
+				 mnl_attr_get_str(attr));
+		break;
+	case NLMSGERR_ATTR_MISS_TYPE:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			ctx->miss_type = mnl_attr_get_u32(attr);
+		break;
+	default:
+		break;	/* offsets, cookies, policies: not shown */
+	}
+	return MNL_CB_OK;
+}
+
+/* The TLVs start @offset bytes into the payload, when there are any. */
+static void parse_extack(struct nl_ctx *ctx, const struct nlmsghdr *nlh,
+			 size_t offset)
+{
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (MNL_ALIGN(offset) > mnl_nlmsg_get_payload_len(nlh))
+		return;
+	mnl_attr_parse(nlh, (unsigned int)offset, extack_attr_cb, ctx);
+}
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct exchange *x = data;
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	size_t offset = sizeof(*err);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	/* unless capped, the ack echoes our whole request before the TLVs */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		offset += mnl_nlmsg_get_payload_len(&err->msg);
+	parse_extack(x->ctx, nlh, offset);
+
+	if (err->error == 0) {
+		/* success may still carry a message meant as a warning */
+		if (x->ctx->extack[0])
+			pr_warn("%s", x->ctx->extack);
+		return MNL_CB_STOP;
+	}
+	errno = err->error < 0 ? -err->error : err->error;
+	return MNL_CB_ERROR;
+}
+
+/* A dump that fails half way ends with a negative errno in NLMSG_DONE. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct exchange *x = data;
+	int err;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(err))
+		return MNL_CB_STOP;
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err >= 0)
+		return MNL_CB_STOP;
+	parse_extack(x->ctx, nlh, sizeof(err));
+	errno = -err;
+	return MNL_CB_ERROR;
+}
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct exchange *x = data;
+
+	return x->cb ? x->cb(nlh, x->data) : MNL_CB_OK;
+}
+
+int nl_process(struct nl_ctx *ctx, const void *buf, size_t len, uint32_t seq,
+	       mnl_cb_t cb, void *data)
+{
+	/* not const: mnl_cb_run2() does not take a const array */
+	static mnl_cb_t ctl_cb[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+	};
+	struct exchange x = { .ctx = ctx, .cb = cb, .data = data };
+	int ret;
+
+	/* mnl_cb_run2 also refuses replies to another seq or portid */
+	errno = 0;
+	ret = mnl_cb_run2(buf, len, seq, ctx->portid, data_cb, &x, ctl_cb,
+			  NLMSG_MIN_TYPE);
+	if (ret == MNL_CB_ERROR)
+		return errno ? -errno : -EPROTO;
+	return ret;
+}
+
+/*
+ * The table changed while it was being dumped. libmnl would stop at the
+ * first such message and leave the rest of the dump in the socket; instead
+ * we note it, read the dump to its end, and let the caller start over.
+ */
+static bool clear_dump_intr(void *buf, size_t len)
+{
+	struct nlmsghdr *nlh = buf;
+	int left = (int)len;
+	bool intr = false;
+
+	while (mnl_nlmsg_ok(nlh, left)) {
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			nlh->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+			intr = true;
+		}
+		nlh = mnl_nlmsg_next(nlh, &left);
+	}
+	return intr;
+}
+
+static int exchange(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
+		    void *data)
+{
+	uint32_t seq = ++ctx->seq;
+	bool intr = false;
+	int ret;
+
+	ctx->extack[0] = '\0';
+	ctx->miss_type = 0;
+	nlh->nlmsg_seq = seq;
+	if (mnl_socket_sendto(ctx->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+
+	do {
+		ssize_t n = mnl_socket_recvfrom(ctx->sock, ctx->rx,
+						sizeof(ctx->rx));
+
+		if (n < 0)
+			return -errno;
+		intr |= clear_dump_intr(ctx->rx, (size_t)n);
+		ret = nl_process(ctx, ctx->rx, (size_t)n, seq, cb, data);
+	} while (ret > MNL_CB_STOP);
+	if (ret == 0 && intr)
+		return -EINTR;
+	return ret;
+}
+
+int nl_request(struct nl_ctx *ctx, struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	return exchange(ctx, nlh, NULL, NULL);
+}
+
+int nl_dump(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	nlh->nlmsg_flags |= NLM_F_DUMP;
+	return exchange(ctx, nlh, cb, data);
+}
+
+static struct nlmsghdr *genl_msg(struct nl_ctx *ctx, uint16_t type,
+				 uint8_t cmd, uint8_t version, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(ctx->tx);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = version;
+	return nlh;
+}
+
+struct nlmsghdr *nl_msg(struct nl_ctx *ctx, uint8_t cmd, uint16_t flags)
+{
+	return genl_msg(ctx, ctx->family_id, cmd, L4LB_GENL_VERSION, flags);
+}
+
+static int family_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct nl_ctx *ctx = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case CTRL_ATTR_FAMILY_ID:
+		if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+			ctx->family_id = mnl_attr_get_u16(attr);
+		break;
+	case CTRL_ATTR_VERSION:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			ctx->family_version = mnl_attr_get_u32(attr);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+/* The reply comes before the ack; exchange() hands it to family_cb. */
+static int resolve_family(struct nl_ctx *ctx)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = genl_msg(ctx, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, L4LB_GENL_NAME);
+	return exchange(ctx, nlh, family_cb, ctx);
+}
+
+struct nl_ctx *nl_open(void)
+{
+	struct nl_ctx *ctx = calloc(1, sizeof(*ctx));
+	int one = 1, err;
+
+	if (!ctx) {
+		pr_err("%s", strerror(errno));
+		return NULL;
+	}
+	ctx->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!ctx->sock) {
+		pr_err("cannot open a generic netlink socket: %s",
+		       strerror(errno));
+		goto fail;
+	}
+	if (mnl_socket_bind(ctx->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		pr_err("cannot bind the netlink socket: %s", strerror(errno));
+		goto fail;
+	}
+	ctx->portid = mnl_socket_get_portid(ctx->sock);
+	/* best effort: kernels without them just send plain acks */
+	mnl_socket_setsockopt(ctx->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(ctx->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+
+	err = resolve_family(ctx);
+	if (err == -ENOENT) {
+		pr_err("the l4lb module is not loaded (modprobe l4lb)");
+		goto fail;
+	}
+	if (err == 0 && ctx->family_id == 0)
+		err = -EPROTO;
+	if (err) {
+		nl_report(ctx, err);
+		goto fail;
+	}
+	return ctx;
+fail:
+	nl_close(ctx);
+	return NULL;
+}
+
+void nl_close(struct nl_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	if (ctx->sock)
+		mnl_socket_close(ctx->sock);
+	free(ctx);
+}
+
+int nl_report(const struct nl_ctx *ctx, int err)
+{
+	const char *why = strerror(err < 0 ? -err : err);
+
+	if (ctx->extack[0])
+		fprintf(stderr, "l4ctl: %s: %s\n", why, ctx->extack);
+	else if (ctx->miss_type)
+		fprintf(stderr, "l4ctl: %s: missing attribute (type %u)\n",
+			why, ctx->miss_type);
+	else
+		fprintf(stderr, "l4ctl: %s\n", why);
+	return EXIT_KERNEL;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Generic netlink transport: resolve the "l4lb" family, send a request and
+ * wait for its ack, or run a dump to its end. Knows nothing of VIPs.
+ */
+#ifndef L4CTL_NL_H
+#define L4CTL_NL_H
+
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+
+/* What the kernel fills a dump skb up to; also our receive buffer. */
+#define NL_RX_SIZE	32768
+#define NL_EXTACK_MAX	256
+
+struct nl_ctx {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	uint16_t family_id;
+	uint32_t family_version;
+	char extack[NL_EXTACK_MAX];	/* message of the last error, if any */
+	uint32_t miss_type;		/* NLMSGERR_ATTR_MISS_TYPE, 0 if none */
+	char tx[8192];
+	char rx[NL_RX_SIZE];
+};
+
+/*
+ * Open the socket and resolve the family. Returns NULL after printing why
+ * (module not loaded, no socket...); the caller exits with EXIT_KERNEL.
+ */
+struct nl_ctx *nl_open(void);
+void nl_close(struct nl_ctx *ctx);
+
+/* Start a request for @cmd of the l4lb family in ctx->tx. */
+struct nlmsghdr *nl_msg(struct nl_ctx *ctx, uint8_t cmd, uint16_t flags);
+
+/* Send with NLM_F_ACK, wait for the ack. Returns 0 or -errno. */
+int nl_request(struct nl_ctx *ctx, struct nlmsghdr *nlh);
+
+/*
+ * Send with NLM_F_DUMP; @cb sees every reply message until NLMSG_DONE.
+ * @cb returns MNL_CB_OK, or MNL_CB_ERROR with errno set. Returns 0 or
+ * -errno; -EINTR when the dump was inconsistent (the table changed under
+ * it) and should be run again.
+ */
+int nl_dump(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+
+/*
+ * Run the callbacks over one received buffer of the exchange @seq: @cb for
+ * data, NLMSG_ERROR/NLMSG_DONE into errors with their extack kept in @ctx.
+ * Returns 1 (more to come), 0 (final message seen) or -errno. Exposed for
+ * the unit tests, which feed it hand-made kernel replies.
+ */
+int nl_process(struct nl_ctx *ctx, const void *buf, size_t len, uint32_t seq,
+	       mnl_cb_t cb, void *data);
+
+/* Print "l4ctl: <strerror>: <extack message>" for @err; returns EXIT_KERNEL. */
+int nl_report(const struct nl_ctx *ctx, int err);
+
+#endif

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How VIPs, backends and their counters look, in text and JSON, and the
+ * top-level 'l4ctl show'. Every listing collects its dump first and prints
+ * afterwards: an error half way leaves no half-written JSON behind.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "args.h"
+#include "l4ctl.h"
+#include "msg.h"
+#include "print.h"
+#include "utils.h"
+
+static const struct {
+	unsigned int type;
+	const char *key;	/* JSON */
+	const char *label;	/* text */
+} counters[] = {
+	{ L4LB_STATS_ATTR_CONNS,	"conns",	"conns" },
+	{ L4LB_STATS_ATTR_ACTIVE_CONNS,	"active_conns",	"active" },
+	{ L4LB_STATS_ATTR_PKTS_IN,	"pkts_in",	"pkts_in" },
+	{ L4LB_STATS_ATTR_PKTS_OUT,	"pkts_out",	"pkts_out" },
+	{ L4LB_STATS_ATTR_BYTES_IN,	"bytes_in",	"bytes_in" },
+	{ L4LB_STATS_ATTR_BYTES_OUT,	"bytes_out",	"bytes_out" },
+	{ L4LB_STATS_ATTR_DROPS,	"drops",	"drops" },
+};
+
+/* One text line "conns N active N ..." of the counters the kernel sent. */
+static void print_stats(const struct stats *s, const char *indent)
+{
+	bool first = true;
+	char fmt[64];
+	size_t i;
+
+	print_open_object("stats");
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		if (!(s->present & (1u << counters[i].type)))
+			continue;
+		if (first)
+			print_string(PRINT_FP, NULL, "%s", indent);
+		snprintf(fmt, sizeof(fmt), "%s%s %%%s", first ? "" : " ",
+			 counters[i].label, PRIu64);
+		print_u64(PRINT_ANY, counters[i].key, fmt,
+			  s->val[counters[i].type]);
+		first = false;
+	}
+	if (!first)
+		print_nl();
+	print_close_object();
+}
+
+/* The address and port of an endpoint: one token in text, two in JSON. */
+static void print_endpoint(const char *label, const struct endpoint *ep)
+{
+	char buf[ADDR_STRLEN];
+
+	print_string(PRINT_FP, NULL, label, endpoint_format(ep, buf, sizeof(buf)));
+	print_string(PRINT_JSON, "address", NULL, addr_format(ep, buf, sizeof(buf)));
+	print_uint(PRINT_JSON, "port", NULL, ep->port);
+}
+
+void print_backend(const struct backend *b, const char *indent)
+{
+	char fmt[32], sub[16];
+
+	print_open_object(NULL);
+	snprintf(fmt, sizeof(fmt), "%sbackend %%s", indent);
+	print_endpoint(fmt, &b->ep);
+	if (b->has_weight)
+		print_uint(PRINT_ANY, "weight", " weight %u", b->weight);
+	print_nl();
+	snprintf(sub, sizeof(sub), "%s  ", indent);
+	print_stats(&b->stats, sub);
+	print_close_object();
+}
+
+void print_vip(const struct vip *v, bool with_backends)
+{
+	char buf[16];
+
+	print_open_object(NULL);
+	print_endpoint("vip %s", &v->key.ep);
+	print_string(PRINT_ANY, "proto", " proto %s",
+		     proto_name(v->key.proto, buf, sizeof(buf)));
+	if (v->sched[0])
+		print_string(PRINT_ANY, "sched", " sched %s", v->sched);
+	if (v->has_mode)
+		print_string(PRINT_ANY, "mode", " mode %s",
+			     mode_name(v->mode, buf, sizeof(buf)));
+	print_nl();
+	print_stats(&v->stats, "  ");
+	if (with_backends) {
+		size_t i;
+
+		print_open_array("backends");
+		for (i = 0; i < v->n_backends; i++)
+			print_backend(&v->backends[i], "  ");
+		print_close_array();
+	}
+	print_close_object();
+}
+
+void print_vips(const struct vip *vips, size_t n, bool with_backends)
+{
+	size_t i;
+
+	print_open_array(NULL);
+	for (i = 0; i < n; i++)
+		print_vip(&vips[i], with_backends);
+	print_close_array();
+	print_end();
+}
+
+int cmd_show(int argc, char **argv)
+{
+	struct vip *vips = NULL;
+	struct nl_ctx *ctx;
+	size_t n = 0, i;
+	int err;
+
+	if (argc > 0) {
+		pr_err("unknown argument '%s'", argv[0]);
+		fprintf(stderr, "Try 'l4ctl help'.\n");
+		return EXIT_USAGE;
+	}
+	ctx = nl_open();
+	if (!ctx)
+		return EXIT_KERNEL;
+	err = dump_vips(ctx, &vips, &n);
+	for (i = 0; !err && i < n; i++) {
+		err = dump_backends(ctx, &vips[i].key, &vips[i].backends,
+				    &vips[i].n_backends);
+		/* deleted since the VIP dump: show it without backends */
+		if (err == -ENOENT)
+			err = 0;
+	}
+	if (err) {
+		nl_report(ctx, err);
+		free_vips(vips, n);
+		nl_close(ctx);
+		return EXIT_KERNEL;
+	}
+	print_vips(vips, n, true);
+	free_vips(vips, n);
+	nl_close(ctx);
+	return EXIT_OK;
+}
