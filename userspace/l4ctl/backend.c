@@ -48,7 +48,7 @@ static int backend_add(int argc, char **argv)
 	struct endpoint be;
 	struct kw_opts o;
 	struct request r = {
-		.cmd = L4LB_CMD_BACKEND_NEW, .flags = NLM_F_CREATE | NLM_F_EXCL,
+		.cmd = L4LB_CMD_BACKEND_NEW,
 		.vip = &vip, .mode = -1, .backend = &be,
 	};
 

@@ -45,8 +45,6 @@ static int vip_add(int argc, char **argv)
 			   &o, "vip"))
 		return EXIT_USAGE;
 	key.proto = o.proto;
-	/* like 'ip route add': adding what exists is an error */
-	r.flags = NLM_F_CREATE | NLM_F_EXCL;
 	r.sched = o.sched;
 	r.mode = (o.seen & KW_MODE) ? o.mode : -1;
 	r.weight = -1;
