@@ -24,20 +24,20 @@ static __sum16 *l4lb_l4_csum(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 			     __be16 **port, enum l4lb_nat_side side)
 {
 	void *l4 = skb->data + pkt->l4off;
+	struct udphdr *uh;
 
 	if (pkt->tuple.proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 
 		*port = side == L4LB_NAT_DST ? &th->dest : &th->source;
 		return &th->check;
-	} else {
-		struct udphdr *uh = l4;
-
-		*port = side == L4LB_NAT_DST ? &uh->dest : &uh->source;
-		if (!uh->check && skb->ip_summed != CHECKSUM_PARTIAL)
-			return NULL;
-		return &uh->check;
 	}
+
+	uh = l4;
+	*port = side == L4LB_NAT_DST ? &uh->dest : &uh->source;
+	if (!uh->check && skb->ip_summed != CHECKSUM_PARTIAL)
+		return NULL;
+	return &uh->check;
 }
 
 int l4lb_nat_rewrite(struct sk_buff *skb, const struct l4lb_pkt *pkt,

@@ -53,12 +53,15 @@ static const struct nla_policy l4lb_policy[L4LB_ATTR_MAX + 1] = {
 
 /* Require attribute @type in @tb, else fail with @msg pointing at it. */
 #define L4LB_REQUIRE(extack, nest, tb, type, msg) ({			\
-	bool __missing = !(tb)[type];					\
-	if (__missing) {						\
-		NL_SET_ERR_MSG(extack, msg);				\
-		NL_SET_ERR_ATTR_MISS(extack, nest, type);		\
+	struct netlink_ext_ack *l4lb_ext_ = (extack);			\
+	unsigned int l4lb_type_ = (type);					\
+	bool l4lb_missing_ = !(tb)[l4lb_type_];					\
+									\
+	if (l4lb_missing_) {						\
+		NL_SET_ERR_MSG(l4lb_ext_, msg);				\
+		NL_SET_ERR_ATTR_MISS(l4lb_ext_, nest, l4lb_type_);		\
 	}								\
-	__missing;							\
+	l4lb_missing_;							\
 })
 
 static int l4lb_get_addr(const struct nlattr *fam_attr,

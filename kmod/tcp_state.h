@@ -11,8 +11,7 @@
 #include <linux/types.h>
 #else
 #include <stdbool.h>
-#include <stdint.h>
-typedef uint8_t u8;
+typedef unsigned char u8;
 #endif
 
 enum l4lb_tcp_state {

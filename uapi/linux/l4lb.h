@@ -46,6 +46,7 @@ enum l4lb_cmd {
 
 	__L4LB_CMD_MAX
 };
+
 #define L4LB_CMD_MAX (__L4LB_CMD_MAX - 1)
 
 enum l4lb_attr {
@@ -55,6 +56,7 @@ enum l4lb_attr {
 
 	__L4LB_ATTR_MAX
 };
+
 #define L4LB_ATTR_MAX (__L4LB_ATTR_MAX - 1)
 
 /* How packets of a VIP reach the chosen backend. */
@@ -65,6 +67,7 @@ enum l4lb_fwd_mode {
 
 	__L4LB_FWD_MAX
 };
+
 #define L4LB_FWD_MAX (__L4LB_FWD_MAX - 1)
 
 enum l4lb_vip_attr {
@@ -80,6 +83,7 @@ enum l4lb_vip_attr {
 
 	__L4LB_VIP_ATTR_MAX
 };
+
 #define L4LB_VIP_ATTR_MAX (__L4LB_VIP_ATTR_MAX - 1)
 
 enum l4lb_backend_attr {
@@ -93,6 +97,7 @@ enum l4lb_backend_attr {
 
 	__L4LB_BACKEND_ATTR_MAX
 };
+
 #define L4LB_BACKEND_ATTR_MAX (__L4LB_BACKEND_ATTR_MAX - 1)
 
 /*
@@ -112,6 +117,7 @@ enum l4lb_stats_attr {
 
 	__L4LB_STATS_ATTR_MAX
 };
+
 #define L4LB_STATS_ATTR_MAX (__L4LB_STATS_ATTR_MAX - 1)
 
 #endif /* _UAPI_LINUX_L4LB_H */
