@@ -1,0 +1,47 @@
+#!/bin/bash
+# DNAT through a VIP for IPv4 and IPv6, TCP and UDP: new flows reach the
+# backends in round-robin order, 1 MB crosses intact both ways, and the
+# per-VIP and per-backend counters match the traffic sent.
+. "$(dirname "$0")/lib/l4lb.sh"
+
+topo_setup
+l4lb_load || { tap_fail "load l4lb.ko"; tap_done; exit 1; }
+serve_all
+
+for fam in 4 6; do
+	if [ $fam = 4 ]; then vip=$VIP4; else vip=$VIP6; fi
+	tap_check "IPv$fam: add a TCP and a UDP VIP with three backends" \
+		eval "l4lb_service $fam tcp && l4lb_service $fam udp"
+
+	got=$(hellos 6 "$vip" $VIP_PORT)
+	tap_is "IPv$fam TCP: new flows go round robin" "$got" \
+		"be1 be2 be3 be1 be2 be3"
+	got=$(hellos 6 "$vip" $VIP_PORT --udp)
+	tap_is "IPv$fam UDP: new flows go round robin" "$got" \
+		"be1 be2 be3 be1 be2 be3"
+
+	out=$(client_traffic echo "$vip" $VIP_PORT --bytes 1048576)
+	tap_check "IPv$fam TCP: 1 MB echoed back intact through the VIP ($out)" \
+		test "${out%% *}" = be1
+
+	for i in 1 2 3; do
+		be=$(eval echo "\$BE${fam}_$i")
+		want=2
+		[ $i = 1 ] && want=3
+		tap_is "IPv$fam TCP: be$i counted $want connections" \
+			"$(l4json backend "$vip" $VIP_PORT tcp "$be" $BE_PORT conns)" $want
+		tap_is "IPv$fam UDP: be$i counted 2 flows, 2 datagrams each way" \
+			"$(l4json backend "$vip" $VIP_PORT udp "$be" $BE_PORT conns)/$(l4json backend "$vip" $VIP_PORT udp "$be" $BE_PORT pkts_in)/$(l4json backend "$vip" $VIP_PORT udp "$be" $BE_PORT pkts_out)" \
+			"2/2/2"
+	done
+	tap_is "IPv$fam TCP: the VIP counted 7 connections" \
+		"$(l4json vip "$vip" $VIP_PORT tcp conns)" 7
+	in=$(l4json backend "$vip" $VIP_PORT tcp "$(eval echo "\$BE${fam}_1")" $BE_PORT bytes_in)
+	outb=$(l4json backend "$vip" $VIP_PORT tcp "$(eval echo "\$BE${fam}_1")" $BE_PORT bytes_out)
+	tap_check "IPv$fam TCP: be1 counted the 1 MB both ways (in $in, out $outb)" \
+		test "$in" -gt 1048576 -a "$outb" -gt 1048576
+done
+
+topo_teardown
+l4lb_unload
+tap_done

@@ -1,0 +1,99 @@
+#!/bin/bash
+# Bad input never changes the configuration and always gets a clear error:
+# from l4ctl's own checks (exit 1, nothing sent), from the kernel through
+# l4ctl (exit 2 with the extack message), and from raw netlink requests that
+# l4ctl would never send (missing and wrong-typed attributes).
+. "$(dirname "$0")/lib/l4lb.sh"
+
+topo_setup
+l4lb_load || { tap_fail "load l4lb.ko"; tap_done; exit 1; }
+l4lb_service 4 tcp
+l4lb_service 6 udp
+V=$VIP4:$VIP_PORT
+before=$(lbctl -j show)
+
+# expect_err DESC STATUS MESSAGE l4ctl-args...: fails with STATUS and MESSAGE.
+expect_err() {
+	local desc=$1 status=$2 msg=$3 out rc
+	shift 3
+	out=$(lbctl "$@" 2>&1)
+	rc=$?
+	if [ $rc = "$status" ] && [[ $out == *"$msg"* ]]; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc" "exit $rc, wanted $status with '$msg'; got: $out"
+	fi
+}
+
+expect_err "malformed IPv4 address" 1 "10.0.0.300" vip add 10.0.0.300:80
+expect_err "missing port" 1 "10.0.0.11" vip add 10.0.0.11
+expect_err "port out of range" 1 "65536" vip add 10.0.0.11:65536
+expect_err "IPv6 without brackets" 1 "bracket" vip add fd00::11:80
+expect_err "unknown keyword" 1 "unknown keyword 'frobnicate'" vip add 10.0.0.11:80 frobnicate 1
+expect_err "bad protocol" 1 "sctp" vip add 10.0.0.11:80 proto sctp
+expect_err "weight out of range" 1 "70000" backend add "$V" 10.0.1.9:80 weight 70000
+expect_err "unknown object" 1 "frob" frob show
+expect_err "duplicate VIP" 2 "VIP already exists" vip add "$V"
+expect_err "duplicate backend" 2 "backend already exists" backend add "$V" "$BE4_1:$BE_PORT"
+expect_err "delete a VIP that does not exist" 2 "VIP not found" vip del 10.0.0.99:80
+expect_err "same address, other protocol, is another VIP" 2 "VIP not found" vip del "$V" proto udp
+expect_err "delete a backend that does not exist" 2 "backend not found" backend del "$V" 10.0.1.99:80
+expect_err "set a backend of a missing VIP" 2 "VIP not found" backend set 10.0.0.99:80 10.0.1.1:80 weight 2
+expect_err "IPv6 backend for an IPv4 VIP" 2 "address families differ" backend add "$V" "[fd00:1::9]:80"
+expect_err "unknown scheduler" 2 "unknown scheduler" vip add 10.0.0.11:80 sched nope
+expect_err "a forwarding mode not implemented yet" 2 "only the dnat forwarding mode" vip add 10.0.0.11:80 mode dsr
+
+# raw CASE ERRNO MESSAGE: what the kernel answers a hand-made request.
+raw() {
+	local out
+	out=$(ns_run lb python3 "$L4LB_LIB/rawnl.py" "$1" 2>&1)
+	if [[ $out == "errno=$2 msg="*"$3"* ]]; then
+		tap_ok "raw netlink $1: $2 '$3'"
+	else
+		tap_fail "raw netlink $1" "wanted errno=$2 with '$3'; got: $out"
+	fi
+}
+
+raw vip-new-empty EINVAL "missing VIP"
+raw vip-new-no-port EINVAL "missing VIP port"
+raw vip-new-port-zero ERANGE ""
+raw vip-new-port-wrong-type ERANGE ""
+raw vip-new-addr-len EINVAL "address length does not match its family"
+raw vip-new-family EAFNOSUPPORT "address family must be AF_INET or AF_INET6"
+raw vip-new-proto EPROTONOSUPPORT "protocol must be TCP or UDP"
+raw vip-new-unknown-attr EINVAL ""
+raw vip-new-unknown-nested-attr EINVAL ""
+raw vip-new-stats EINVAL ""
+raw vip-new-sched ENOENT "unknown scheduler"
+raw vip-new-sched-long ERANGE ""
+raw vip-new-mode EOPNOTSUPP "only the dnat forwarding mode"
+raw vip-new-mode-range ERANGE ""
+raw vip-new-not-nested EINVAL ""
+raw vip-get-no-dump EOPNOTSUPP ""
+raw backend-new-no-backend EINVAL "missing backend"
+raw backend-new-family EINVAL "address families differ"
+raw backend-new-weight ERANGE ""
+raw backend-new-no-port EINVAL "missing backend port"
+raw backend-set-no-weight EINVAL "missing backend weight"
+raw backend-get-no-vip EINVAL "missing VIP"
+raw unknown-command EOPNOTSUPP ""
+
+# Without CAP_NET_ADMIN nothing is changed nor shown.
+unpriv() {
+	ip netns exec lb setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all "$L4CTL" "$@" 2>&1
+}
+out=$(unpriv vip add 10.0.0.12:80)
+tap_check "an unprivileged user cannot add a VIP ($out)" \
+	eval '[[ "$out" == *"Operation not permitted"* ]]'
+out=$(unpriv show)
+tap_check "an unprivileged user cannot dump the configuration ($out)" \
+	eval '[[ "$out" == *"Operation not permitted"* ]]'
+
+after=$(lbctl -j show)
+tap_is "after every rejected request the configuration is unchanged" \
+	"$after" "$before"
+
+topo_teardown
+l4lb_unload
+tap_done
