@@ -20,8 +20,9 @@ tap_check "backend del" lbctl backend del "$V" "$BE4_2:$BE_PORT"
 tap_is "the deleted backend is gone from the dump" \
 	"$(l4json backend "$VIP4" $VIP_PORT tcp "$BE4_2" $BE_PORT conns)" missing
 got=$(hellos 4 "$VIP4" $VIP_PORT)
-tap_check "no new flow goes to the deleted backend ($got)" \
-	eval '[[ "$got" != *be2* && "$got" == *be1* && "$got" == *be3* ]]'
+tap_like "no new flow goes to the deleted backend" "$got" "be[13] be[13] be[13] be[13]"
+tap_like "... and both remaining backends get flows" "$got" "*be1*"
+tap_like "... both of them" "$got" "*be3*"
 tap_is "the flow already on the deleted backend carries on" "$(hold_finish b)" intact
 
 tap_check "backend set weight 0" lbctl backend set "$V" "$BE4_1:$BE_PORT" weight 0
@@ -31,9 +32,7 @@ tap_is "a drained backend gets no new flows" "$(hellos 3 "$VIP4" $VIP_PORT)" \
 	"be3 be3 be3"
 tap_is "the flow already on the drained backend carries on" "$(hold_finish a)" intact
 tap_check "backend set weight 5" lbctl backend set "$V" "$BE4_1:$BE_PORT" weight 5
-got=$(hellos 4 "$VIP4" $VIP_PORT)
-tap_check "an undrained backend takes flows again ($got)" \
-	eval '[[ "$got" == *be1* ]]'
+tap_like "an undrained backend takes flows again" "$(hellos 4 "$VIP4" $VIP_PORT)" "*be1*"
 
 conns_before=$(l4json vip "$VIP4" $VIP_PORT tcp conns)
 tap_is "traffic straight to a backend passes untouched" \
@@ -46,8 +45,8 @@ tap_check "a held connection before the VIP goes ($(hold_name c))" \
 	test -n "$(hold_name c)"
 tap_check "vip del" lbctl vip del "$V"
 tap_is "the VIP is gone from the dump" "$(l4json count)" 0
-tap_check "new flows to a deleted VIP are not rewritten" \
-	eval '! client_traffic hello "$VIP4" $VIP_PORT --timeout 2'
+tap_like "new flows to a deleted VIP are not rewritten" \
+	"$(client_traffic hello "$VIP4" $VIP_PORT --timeout 2 2>&1)" "*hello*"
 tap_is "an open flow of a deleted VIP is not rewritten either" "$(hold_finish c)" broken
 
 topo_teardown

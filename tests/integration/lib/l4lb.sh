@@ -13,9 +13,15 @@ L4LB_LIB=$L4LB_TOP/tests/integration/lib
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
+# l4lb_load [PARAM=VALUE...]: the module built for this kernel, or with
+# L4LB_MODPROBE=1 the one installed for it (DKMS, make install).
 l4lb_load() {
-	modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 &&
-		insmod "${L4LB_BUILD:?}/l4lb.ko" "$@"
+	if [ "${L4LB_MODPROBE:-0}" = 1 ]; then
+		modprobe l4lb "$@"
+	else
+		modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 &&
+			insmod "${L4LB_BUILD:?}/l4lb.ko" "$@"
+	fi
 }
 
 l4lb_unload() {

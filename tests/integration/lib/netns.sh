@@ -2,7 +2,8 @@
 # Library for l4lb integration tests, sourced by test scripts that run as root
 # inside the test VM (tests/vm/run). It provides:
 #
-#   TAP output     tap_ok, tap_fail, tap_check, tap_is, tap_diag, tap_done
+#   TAP output     tap_ok, tap_fail, tap_check, tap_is, tap_like, tap_diag,
+#                  tap_done
 #   topology       topo_setup [--vip-local], topo_teardown
 #   namespaces     ns_run NS CMD... (network namespace only: fast)
 #                  ns_exec NS CMD... (ip netns exec: also remounts /sys)
@@ -74,6 +75,17 @@ tap_is() {
 		tap_ok "$1"
 	else
 		tap_fail "$1" "got:      '$2'" "expected: '$3'"
+		return 1
+	fi
+}
+
+# tap_like DESC STRING PATTERN : ok if STRING matches the glob PATTERN.
+tap_like() {
+	# shellcheck disable=SC2053 # PATTERN is a glob on purpose
+	if [[ $2 == $3 ]]; then
+		tap_ok "$1"
+	else
+		tap_fail "$1" "got:      '$2'" "pattern:  '$3'"
 		return 1
 	fi
 }

@@ -122,10 +122,14 @@ def family_id(sock):
     sys.exit("no family id in reply")
 
 
-def ack_message(data, off, length, flags):
-    """The extack message of the NLMSG_ERROR at data[off:off+length]."""
-    inner_len = struct.unpack_from("=I", data, off + 20)[0]
-    tlv = off + 20 + (16 if flags & NLM_F_CAPPED else inner_len)
+def ack_message(data, off, length, flags, is_error):
+    """The extack message of the NLMSG_ERROR or NLMSG_DONE at data[off:]."""
+    if not flags & NLM_F_ACK_TLVS:
+        return ""
+    tlv = off + 20  # DONE: the error code, then the TLVs
+    if is_error:  # ERROR: the error code, the request (or its header), TLVs
+        inner_len = struct.unpack_from("=I", data, off + 20)[0]
+        tlv += 16 if flags & NLM_F_CAPPED else inner_len
     while tlv + 4 <= off + length:
         alen, atype = struct.unpack_from("=HH", data, tlv)
         if alen < 4:
@@ -154,8 +158,10 @@ def main():
             length, kind, mflags = struct.unpack_from("=IHH", data, off)
             if kind == NLMSG_ERROR or kind == 3:  # ERROR or DONE
                 err = struct.unpack_from("=i", data, off + 16)[0]
-                msg = ack_message(data, off, length, mflags) if kind == NLMSG_ERROR else ""
-                name = errno.errorcode.get(-err, str(-err)) if err else "0"
+                msg = ack_message(data, off, length, mflags, kind == NLMSG_ERROR)
+                # errorcode[95] is "ENOTSUP", an alias the kernel never names
+                name = "EOPNOTSUPP" if -err == errno.EOPNOTSUPP else \
+                    errno.errorcode.get(-err, str(-err)) if err else "0"
                 print("errno=%s msg=%s" % (name, msg))
                 return 0
             off += (length + 3) & ~3
