@@ -9,11 +9,13 @@
       the next one).
 
   traffic.py hello HOST PORT [--udp] [--sport P] [--timeout S] [--retries N]
-                   [--count N]
+                   [--count N] [--no-checksum]
       Connect (or send one UDP datagram), read the name line, print the
       name, exit 0. Exit 1 on timeout/error. --count N: do it N times, each
       from a new socket (new source port unless --sport), one name per line;
       much cheaper than N processes (Python start-up is slow under TCG).
+      UDP replies must come from HOST PORT. --no-checksum: send UDP over
+      IPv4 with a zero checksum (SO_NO_CHECK).
 
   traffic.py echo HOST PORT --bytes N [--sport P] [--timeout S]
       TCP: send N random bytes while reading concurrently, shut down the
@@ -133,22 +135,33 @@ def hello_tcp(args):
     return 0
 
 
+SO_NO_CHECK = 11  # <asm-generic/socket.h>; the socket module lacks it
+
+
 def hello_udp(args):
     fam = family_of(args.host)
     s = socket.socket(fam, socket.SOCK_DGRAM)
     if args.sport:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", args.sport))
+    if args.no_checksum:
+        # Send without a UDP checksum (IPv4 allows it): NAT must keep it zero.
+        s.setsockopt(socket.SOL_SOCKET, SO_NO_CHECK, 1)
     s.settimeout(args.timeout / max(1, args.retries))
     payload = b"hello"
+    dest = socket.getaddrinfo(args.host, args.port, fam, socket.SOCK_DGRAM)[0][4]
     for _ in range(max(1, args.retries)):
         try:
-            s.sendto(payload, (args.host, args.port))
-            data, _ = s.recvfrom(65535)
+            s.sendto(payload, dest)
+            data, peer = s.recvfrom(65535)
         except socket.timeout:
             continue  # UDP may be lost (e.g. neighbour resolution): retry
         except OSError as e:
             die("hello --udp %s %d: %s" % (args.host, args.port, e))
+        # The reply must come from where the request went (the VIP), not
+        # from the backend: that is what un-NAT of replies is for.
+        if peer[:2] != dest[:2]:
+            die("hello --udp %s %d: reply from %s port %d" % (args.host, args.port, peer[0], peer[1]))
         name, sep, rest = data.partition(b"\n")
         if not sep or rest != payload:
             die("hello --udp %s %d: bad reply %r" % (args.host, args.port, data[:100]))
@@ -218,11 +231,12 @@ class Args:
 COMMANDS = {
     "serve": ([], {"name": str, "port": int, "udp": bool, "v6": bool, "bind": str}),
     "hello": (["host", "port"], {"udp": bool, "sport": int, "timeout": float,
-                                 "retries": int, "count": int}),
+                                 "retries": int, "count": int,
+                                 "no-checksum": bool}),
     "echo": (["host", "port"], {"bytes": int, "sport": int, "timeout": float}),
 }
 DEFAULTS = {"udp": False, "v6": False, "bind": None, "sport": 0, "timeout": 10.0,
-            "retries": 5, "count": 1}
+            "retries": 5, "count": 1, "no_checksum": False}
 REQUIRED = {"serve": ["name", "port"], "echo": ["bytes"]}
 
 
@@ -255,7 +269,7 @@ def parse_args(argv):
         if kind is None:
             usage("%s: unknown option %s" % (cmd, a))
         if kind is bool:
-            setattr(args, name, True)
+            setattr(args, name.replace("-", "_"), True)
             continue
         if not eq:
             if not rest:
