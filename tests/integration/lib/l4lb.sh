@@ -19,8 +19,10 @@ l4lb_load() {
 	if [ "${L4LB_MODPROBE:-0}" = 1 ]; then
 		modprobe l4lb "$@"
 	else
-		modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 &&
-			insmod "${L4LB_BUILD:?}/l4lb.ko" "$@"
+		# Built into some kernels (the debug kernel): then there is
+		# nothing to load, and insmod says so if something is missing.
+		modprobe -qa nf_defrag_ipv4 nf_defrag_ipv6
+		insmod "${L4LB_BUILD:?}/l4lb.ko" "$@"
 	fi
 }
 
