@@ -5,6 +5,8 @@
 #   make                 build l4lb.ko (against KDIR) and the userspace tools
 #   make check           unit tests + VM integration tests; ends "N passed, N failed"
 #   make demo            boot a VM, load-balance traffic, show per-backend counts
+#   make lint            checkpatch --strict, sparse, W=1, cppcheck, clang-tidy
+#   make install / uninstall / dkms-install / dkms-uninstall   (see Installation)
 #   make module-for KVER=<release>   build the module for one installed kernel
 #                        into build/<release>/ (what the VM tests use)
 
@@ -16,13 +18,13 @@ KVER ?= $(shell r=$$(uname -r); \
 	ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||; s|/build||' | sort -V | tail -n 1; fi)
 KDIR ?= /lib/modules/$(KVER)/build
 
-# Kernels the VM suite runs on (see tests/vm/run --kernel).
-KERNELS ?= 6.1
+# Kernels the VM suite runs on, and lint builds for (see tests/vm/run --kernel).
+KERNELS ?= 6.1 6.12
 
 V ?= 0
 export V
 
-.PHONY: all module module-for userspace check unit vm-tests demo clean help
+.PHONY: all module module-for userspace check unit demo lint clean help
 
 all: module userspace
 
@@ -32,14 +34,19 @@ module:
 
 # Out-of-tree builds write objects next to the sources, so each kernel gets
 # its own copy of the tree: several kernels can be built side by side.
+# MODULE_DIR and KBUILD_FLAGS (e.g. C=2) let make lint build a fresh copy;
+# MODULE_KDIR builds against a kernel tree that is not installed (debug kernel).
+MODULE_DIR ?= build/$(KVER)
+MODULE_KDIR ?= /lib/modules/$(KVER)/build
+KBUILD_FLAGS ?=
 module-for:
 	@test -n "$(KVER)" || { echo "usage: make module-for KVER=<release>" >&2; exit 1; }
-	@mkdir -p build/$(KVER)/kmod build/$(KVER)/uapi/linux
-	@cp -u Kbuild build/$(KVER)/
-	@cp -u kmod/*.c kmod/*.h kmod/Kbuild build/$(KVER)/kmod/
-	@cp -u uapi/linux/*.h build/$(KVER)/uapi/linux/
-	$(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP)/build/$(KVER) W=1 modules
-	@cp build/$(KVER)/kmod/l4lb.ko build/$(KVER)/l4lb.ko
+	@mkdir -p $(MODULE_DIR)/kmod $(MODULE_DIR)/uapi/linux
+	@cp -u Kbuild $(MODULE_DIR)/
+	@cp -u kmod/*.c kmod/*.h kmod/Kbuild $(MODULE_DIR)/kmod/
+	@cp -u uapi/linux/*.h $(MODULE_DIR)/uapi/linux/
+	$(MAKE) -C $(MODULE_KDIR) M=$(abspath $(MODULE_DIR)) W=1 $(KBUILD_FLAGS) modules
+	@cp $(MODULE_DIR)/kmod/l4lb.ko $(MODULE_DIR)/l4lb.ko
 
 userspace:
 	$(MAKE) -C userspace
@@ -53,10 +60,104 @@ unit:
 demo:
 	@tests/demo/run
 
+lint:
+	@tests/lint/run $(KERNELS)
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
 	$(MAKE) -C userspace clean
 	rm -rf build
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,/^$$/{/^$$/d; s/^# \{0,1\}//; p}' Makefile
+
+# ---------------------------------------------------------------- Installation
+#
+#   make install   [KVER=...] [DESTDIR=...] [PREFIX=/usr/local]
+#                  l4lb.ko into /lib/modules/$(KVER)/extra, l4ctl, the uapi
+#                  header, the man pages and an example modprobe config
+#   make uninstall [same variables]   removes exactly what install put there
+#   make dkms-install [KVER=...]      register the sources with DKMS
+#                  (/usr/src/l4lb-$(VERSION)), build and install for KVER
+#   make dkms-uninstall               remove every DKMS build and the sources
+
+# dkms.conf holds the one version number of the project.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' $(TOP)/dkms.conf)
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+# The kernel's own place for out-of-tree modules; not under PREFIX, modprobe
+# only looks in /lib/modules.
+MODDIR = $(DESTDIR)/lib/modules/$(KVER)/extra
+MODPROBE_CONF = $(DESTDIR)/etc/modprobe.d/l4lb.conf
+INSTALL ?= install
+
+DKMS_SRC = /usr/src/l4lb-$(VERSION)
+
+.PHONY: install uninstall dkms-install dkms-uninstall
+
+# The installed l4ctl is built in its own copy of userspace/: `make check`
+# builds userspace/ in place with SANITIZE=1, and an ASan/UBSan binary (or
+# objects) must never end up installed.
+INSTALL_US = build/install/userspace
+
+# module-for leaves $(MODULE_DIR)/l4lb.ko, build/$(KVER)/ by default (a no-op
+# relink when up to date).
+INSTALL_KO = $(or $(MODULE_DIR),build/$(KVER))/l4lb.ko
+
+install: module-for
+	@mkdir -p $(INSTALL_US)/l4ctl
+	@cp -u userspace/Makefile $(INSTALL_US)/
+	@cp -u userspace/l4ctl/*.c userspace/l4ctl/*.h userspace/l4ctl/l4ctl.8 $(INSTALL_US)/l4ctl/
+	$(MAKE) -C $(INSTALL_US) TOP=$(TOP) SANITIZE= install DESTDIR=$(DESTDIR) \
+		PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) MANDIR=$(MANDIR)
+	$(INSTALL) -d $(MODDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)/etc/modprobe.d
+	$(INSTALL) -m 0644 $(INSTALL_KO) $(MODDIR)/l4lb.ko
+	$(INSTALL) -m 0644 uapi/linux/l4lb.h $(DESTDIR)$(INCLUDEDIR)/linux/l4lb.h
+	$(INSTALL) -m 0644 kmod/l4lb.7 $(DESTDIR)$(MANDIR)/man7/l4lb.7
+# The admin's own settings win: never overwrite an existing config.
+	@if [ -e $(MODPROBE_CONF) ]; then \
+		echo "keeping existing $(MODPROBE_CONF)"; \
+	else \
+		echo "$(INSTALL) -m 0644 etc/modprobe.d/l4lb.conf $(MODPROBE_CONF)"; \
+		$(INSTALL) -m 0644 etc/modprobe.d/l4lb.conf $(MODPROBE_CONF); \
+	fi
+# Staged installs (packaging) run depmod on the target instead.
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+uninstall:
+	rm -f $(MODDIR)/l4lb.ko $(DESTDIR)$(SBINDIR)/l4ctl \
+		$(DESTDIR)$(INCLUDEDIR)/linux/l4lb.h \
+		$(DESTDIR)$(MANDIR)/man8/l4ctl.8 $(DESTDIR)$(MANDIR)/man7/l4lb.7
+# Only the untouched example goes; an edited config is the admin's.
+	@if [ -e $(MODPROBE_CONF) ]; then \
+		if cmp -s etc/modprobe.d/l4lb.conf $(MODPROBE_CONF); then \
+			echo "rm -f $(MODPROBE_CONF)"; rm -f $(MODPROBE_CONF); \
+		else echo "keeping modified $(MODPROBE_CONF)"; fi; \
+	fi
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+# Idempotent: a version already known to DKMS is removed first (for every
+# kernel: its sources are replaced, so its other builds would be stale).
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms is not installed (apt-get install dkms)" >&2; exit 1; }
+	@test -n "$(VERSION)" || { echo "no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	if dkms status -m l4lb -v $(VERSION) | grep -q .; then \
+		dkms remove -m l4lb -v $(VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
+	$(INSTALL) -d $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi/linux
+	$(INSTALL) -m 0644 dkms.conf Kbuild $(DKMS_SRC)/
+	$(INSTALL) -m 0644 kmod/*.c kmod/*.h kmod/Kbuild $(DKMS_SRC)/kmod/
+	$(INSTALL) -m 0644 uapi/linux/l4lb.h $(DKMS_SRC)/uapi/linux/
+	dkms add -m l4lb -v $(VERSION)
+	dkms build -m l4lb -v $(VERSION) -k $(KVER)
+	dkms install -m l4lb -v $(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	@command -v dkms >/dev/null || { echo "dkms is not installed" >&2; exit 1; }
+	if dkms status -m l4lb -v $(VERSION) | grep -q .; then \
+		dkms remove -m l4lb -v $(VERSION) --all; fi
+	rm -rf $(DKMS_SRC)

@@ -9,6 +9,7 @@
 #include <linux/ip.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
+#include <net/ip.h>
 #include <net/route.h>
 
 /* 6.13 passes the DSCP instead of the TOS and returns a drop reason. */

@@ -160,7 +160,7 @@ static const struct nf_hook_ops l4lb_nf_ops[] = {
 	},
 };
 
-int l4lb_hook_net_init(struct net *net)
+int l4lb_hook_register(struct net *net)
 {
 	int err;
 
@@ -182,8 +182,7 @@ err_v4:
 	return err;
 }
 
-/* Returns after every CPU has left the hooks (nf_unregister syncs). */
-void l4lb_hook_net_exit(struct net *net)
+void l4lb_hook_unregister(struct net *net)
 {
 	nf_unregister_net_hooks(net, l4lb_nf_ops, ARRAY_SIZE(l4lb_nf_ops));
 	nf_defrag_ipv6_disable(net);

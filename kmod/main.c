@@ -12,7 +12,6 @@
 #include <net/net_namespace.h>
 
 #include "conn.h"
-#include "hook.h"
 #include "net.h"
 #include "netlink.h"
 #include "params.h"
@@ -23,28 +22,19 @@ unsigned int l4lb_net_id __read_mostly;
 static int __net_init l4lb_net_init(struct net *net)
 {
 	struct l4lb_net *ln = l4lb_pernet(net);
-	int err;
 
 	ln->net = net;
 	mutex_init(&ln->lock);
 	INIT_LIST_HEAD(&ln->vips);
 
-	err = l4lb_conn_net_init(ln);
-	if (err)
-		return err;
-	err = l4lb_hook_net_init(net);
-	if (err)
-		l4lb_conn_net_exit(ln);
-	return err;
+	return l4lb_conn_net_init(ln);
 }
 
 static void __net_exit l4lb_net_exit(struct net *net)
 {
 	struct l4lb_net *ln = l4lb_pernet(net);
 
-	l4lb_hook_net_exit(net);
-	/* All flows at once, rather than a table walk per VIP. */
-	l4lb_conn_flush(ln, NULL, NULL);
+	/* Unhooks, waits for CPUs in the hook, then drops flows and VIPs. */
 	l4lb_vip_flush_all(ln);
 	l4lb_conn_net_exit(ln);
 }

@@ -16,6 +16,7 @@ struct l4lb_net {
 	/* Serialises configuration changes and dumps. */
 	struct mutex lock;
 	struct list_head vips;		/* under @lock, in creation order */
+	unsigned int vip_count;		/* under @lock; hooks are on while > 0 */
 	struct hlist_head vip_hash[1 << L4LB_VIP_HASH_BITS];	/* RCU */
 
 	struct rhashtable conns;

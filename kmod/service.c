@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 
 #include "conn.h"
+#include "hook.h"
 #include "net.h"
 #include "sched.h"
 #include "service.h"
@@ -102,6 +103,7 @@ int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 		 struct netlink_ext_ack *extack)
 {
 	struct l4lb_vip *vip;
+	int err;
 
 	if (l4lb_vip_find(ln, key)) {
 		NL_SET_ERR_MSG(extack, "VIP already exists");
@@ -113,9 +115,17 @@ int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 		return -ENOMEM;
 	vip->stats = l4lb_stats_alloc();
 	if (!vip->stats) {
-		kfree(vip);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto err_free;
 	}
+	if (!ln->vip_count) {
+		err = l4lb_hook_register(ln->net);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
+			goto err_free;
+		}
+	}
+	ln->vip_count++;
 	vip->key = *key;
 	vip->sched = sched;
 	vip->mode = mode;
@@ -125,6 +135,11 @@ int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 	list_add_tail(&vip->list, &ln->vips);
 	hlist_add_head_rcu(&vip->hnode, &ln->vip_hash[l4lb_vip_hash(key)]);
 	return 0;
+
+err_free:
+	free_percpu(vip->stats);
+	kfree(vip);
+	return err;
 }
 
 static bool l4lb_conn_match_vip(const struct l4lb_conn *conn, const void *vip)
@@ -132,7 +147,10 @@ static bool l4lb_conn_match_vip(const struct l4lb_conn *conn, const void *vip)
 	return conn->backend->vip == vip;
 }
 
-/* Make @vip unreachable for new packets; the caller waits a grace period. */
+/*
+ * Make @vip unreachable for new packets, and unhook when it was the last
+ * one; the caller waits a grace period.
+ */
 static void l4lb_vip_unpublish(struct l4lb_net *ln, struct l4lb_vip *vip)
 {
 	struct l4lb_dest_set *old;
@@ -142,6 +160,8 @@ static void l4lb_vip_unpublish(struct l4lb_net *ln, struct l4lb_vip *vip)
 	old = rcu_replace_pointer(vip->dests, NULL, lockdep_is_held(&ln->lock));
 	if (old)
 		kfree_rcu(old, rcu);
+	if (!--ln->vip_count)
+		l4lb_hook_unregister(ln->net);
 }
 
 /* After the grace period: no packet can reach @vip or create flows for it. */
@@ -165,21 +185,27 @@ void l4lb_vip_del(struct l4lb_net *ln, struct l4lb_vip *vip)
 	l4lb_vip_release(ln, vip);
 }
 
+/* Netns exit: everything goes, with a single grace period. */
 void l4lb_vip_flush_all(struct l4lb_net *ln)
 {
 	struct l4lb_vip *vip, *tmp;
 	LIST_HEAD(dead);
 
 	mutex_lock(&ln->lock);
+	if (list_empty(&ln->vips))
+		goto out;
 	list_for_each_entry_safe(vip, tmp, &ln->vips, list) {
 		l4lb_vip_unpublish(ln, vip);
 		list_add_tail(&vip->list, &dead);
 	}
+	/* No CPU is in the hook after this: nothing adds flows any more. */
 	synchronize_rcu();
+	l4lb_conn_flush(ln, NULL, NULL);
 	list_for_each_entry_safe(vip, tmp, &dead, list) {
 		list_del(&vip->list);
 		l4lb_vip_release(ln, vip);
 	}
+out:
 	mutex_unlock(&ln->lock);
 }
 
