@@ -518,6 +518,14 @@ static int l4lb_dump_backends(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* GET commands are dumps; say so rather than the core's bare EOPNOTSUPP. */
+static int l4lb_cmd_dump_only(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG(info->extack,
+		       "this command lists objects: send it as a dump (NLM_F_DUMP)");
+	return -EOPNOTSUPP;
+}
+
 static const struct genl_ops l4lb_genl_ops[] = {
 	{
 		.cmd = L4LB_CMD_VIP_NEW,
@@ -531,6 +539,7 @@ static const struct genl_ops l4lb_genl_ops[] = {
 	},
 	{
 		.cmd = L4LB_CMD_VIP_GET,
+		.doit = l4lb_cmd_dump_only,
 		.dumpit = l4lb_dump_vips,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
@@ -551,6 +560,7 @@ static const struct genl_ops l4lb_genl_ops[] = {
 	},
 	{
 		.cmd = L4LB_CMD_BACKEND_GET,
+		.doit = l4lb_cmd_dump_only,
 		.dumpit = l4lb_dump_backends,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
