@@ -42,7 +42,7 @@ KBUILD_FLAGS ?=
 module-for:
 	@test -n "$(KVER)" || { echo "usage: make module-for KVER=<release>" >&2; exit 1; }
 	@mkdir -p $(MODULE_DIR)/kmod $(MODULE_DIR)/uapi/linux
-	@cp -u Kbuild $(MODULE_DIR)/
+	@cp -u Kbuild dkms.conf $(MODULE_DIR)/
 	@cp -u kmod/*.c kmod/*.h kmod/Kbuild $(MODULE_DIR)/kmod/
 	@cp -u uapi/linux/*.h $(MODULE_DIR)/uapi/linux/
 	$(MAKE) -C $(MODULE_KDIR) M=$(abspath $(MODULE_DIR)) W=1 $(KBUILD_FLAGS) modules

@@ -87,4 +87,5 @@ module_exit(l4lb_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Layer-4 load balancer (DNAT) in the netfilter PREROUTING hook");
 MODULE_AUTHOR("The l4lb authors");
+MODULE_VERSION(L4LB_VERSION);
 MODULE_ALIAS_GENL_FAMILY(L4LB_GENL_NAME);
