@@ -20,7 +20,7 @@ void vip_usage(FILE *f)
 		"       l4ctl vip help\n"
 		"VIP   := { IPV4:PORT | [IPV6]:PORT }\n"
 		"PROTO := { tcp | udp }          (default: tcp)\n"
-		"MODE  := { dnat | snat | dsr }  (default: dnat)\n"
+		"MODE  := { dnat | snat | dsr }  (default: dnat; the module implements dnat only so far)\n"
 		"NAME  := scheduler, e.g. rr     (default: rr)\n");
 }
 
