@@ -38,10 +38,25 @@ static void l4lb_conn_free_rcu(struct rcu_head *head)
 	kmem_cache_free(l4lb_conn_cache, conn);
 }
 
-static void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *conn)
+/* Add @delta to the active or inactive count a flow in @state is part of. */
+static void l4lb_conn_account(const struct l4lb_conn *conn, u32 state,
+			      int delta)
 {
 	struct l4lb_backend *be = conn->backend;
+	bool active = conn->hash[L4LB_DIR_ORIG].tuple.proto != IPPROTO_TCP ||
+		      state == L4LB_TCP_ESTABLISHED;
 
+	if (active) {
+		atomic_add(delta, &be->conns.active);
+		atomic_add(delta, &be->vip->conns.active);
+	} else {
+		atomic_add(delta, &be->conns.inactive);
+		atomic_add(delta, &be->vip->conns.inactive);
+	}
+}
+
+static void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *conn)
+{
 	if (test_and_set_bit(L4LB_CONN_DEAD, &conn->flags))
 		return;
 
@@ -50,8 +65,9 @@ static void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *conn)
 	rhashtable_remove_fast(&ln->conns, &conn->hash[L4LB_DIR_REPLY].node,
 			       l4lb_conn_params);
 	atomic_dec(&ln->conn_count);
-	atomic_dec(&be->active_conns);
-	atomic_dec(&be->vip->active_conns);
+	/* Ends state transitions; the last state says what to uncount. */
+	l4lb_conn_account(conn, xchg(&conn->tcp_state, L4LB_CONN_STATE_DEAD),
+			  -1);
 	call_rcu(&conn->rcu, l4lb_conn_free_rcu);
 }
 
@@ -96,11 +112,14 @@ static void l4lb_tuple_reply(struct l4lb_tuple *reply,
 	reply->dir = L4LB_DIR_REPLY;
 }
 
-static unsigned long l4lb_conn_timeout(const struct l4lb_conn *conn)
+static unsigned long l4lb_conn_timeout(const struct l4lb_conn *conn,
+				       u32 state)
 {
-	if (conn->hash[L4LB_DIR_ORIG].tuple.proto == IPPROTO_TCP)
-		return l4lb_params.tcp_timeout[conn->tcp_state];
-	return l4lb_params.udp_timeout;
+	if (conn->hash[L4LB_DIR_ORIG].tuple.proto != IPPROTO_TCP)
+		return l4lb_params.udp_timeout;
+	if (state >= L4LB_TCP_STATE_COUNT)	/* dead: no longer matters */
+		state = L4LB_TCP_CLOSE;
+	return l4lb_params.tcp_timeout[state];
 }
 
 /*
@@ -135,7 +154,7 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	conn->hash[L4LB_DIR_ORIG].tuple.dir = L4LB_DIR_ORIG;
 	l4lb_tuple_reply(&conn->hash[L4LB_DIR_REPLY].tuple, orig, be);
 	conn->tcp_state = L4LB_TCP_NONE;
-	conn->expires = jiffies + l4lb_conn_timeout(conn);
+	conn->expires = jiffies + l4lb_conn_timeout(conn, L4LB_TCP_NONE);
 
 	err = rhashtable_lookup_insert_fast(&ln->conns,
 					    &conn->hash[L4LB_DIR_ORIG].node,
@@ -143,8 +162,7 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	if (err)
 		goto err_put;
 
-	atomic_inc(&be->active_conns);
-	atomic_inc(&be->vip->active_conns);
+	l4lb_conn_account(conn, L4LB_TCP_NONE, 1);
 
 	err = rhashtable_lookup_insert_fast(&ln->conns,
 					    &conn->hash[L4LB_DIR_REPLY].node,
@@ -167,19 +185,42 @@ err_count:
 	return ERR_PTR(err);
 }
 
+/*
+ * Lockless: the CPU whose cmpxchg makes a transition is the one that moves
+ * the flow between the active and inactive counts; a lost race only means
+ * computing the transition once more.
+ */
+static u32 l4lb_conn_tcp_update(struct l4lb_conn *conn, enum l4lb_dir dir,
+				u8 tcp_flags)
+{
+	u32 old = READ_ONCE(conn->tcp_state), new;
+
+	for (;;) {
+		if (old == L4LB_CONN_STATE_DEAD)
+			return old;
+		new = l4lb_tcp_next_state(old, dir == L4LB_DIR_REPLY,
+					  tcp_flags);
+		if (new == old)
+			return new;
+		if (try_cmpxchg(&conn->tcp_state, &old, new))
+			break;
+	}
+	/* Only entering or leaving ESTABLISHED changes the count. */
+	if (old == L4LB_TCP_ESTABLISHED || new == L4LB_TCP_ESTABLISHED) {
+		l4lb_conn_account(conn, old, -1);
+		l4lb_conn_account(conn, new, 1);
+	}
+	return new;
+}
+
 void l4lb_conn_refresh(struct l4lb_conn *conn, enum l4lb_dir dir,
 		       u8 tcp_flags)
 {
-	if (conn->hash[L4LB_DIR_ORIG].tuple.proto == IPPROTO_TCP) {
-		u32 old = READ_ONCE(conn->tcp_state), new;
+	u32 state = L4LB_TCP_NONE;
 
-		/* Lockless: a lost race only means recomputing once more. */
-		do {
-			new = l4lb_tcp_next_state(old, dir == L4LB_DIR_REPLY,
-						  tcp_flags);
-		} while (new != old && !try_cmpxchg(&conn->tcp_state, &old, new));
-	}
-	WRITE_ONCE(conn->expires, jiffies + l4lb_conn_timeout(conn));
+	if (conn->hash[L4LB_DIR_ORIG].tuple.proto == IPPROTO_TCP)
+		state = l4lb_conn_tcp_update(conn, dir, tcp_flags);
+	WRITE_ONCE(conn->expires, jiffies + l4lb_conn_timeout(conn, state));
 }
 
 /* Visit each flow once (under its ORIG entry), from process context. */

@@ -53,13 +53,19 @@ struct l4lb_conn {
 	struct l4lb_backend *backend;	/* holds a reference */
 	unsigned long expires;		/* jiffies */
 	unsigned long flags;		/* L4LB_CONN_* bits */
-	u32 tcp_state;			/* enum l4lb_tcp_state; u32 for cmpxchg */
+	u32 tcp_state;			/* enum l4lb_tcp_state, or DEAD */
 	struct rcu_head rcu;
 };
 
 enum {
 	L4LB_CONN_DEAD,		/* unlinked or being unlinked */
 };
+
+/*
+ * tcp_state once the flow is unlinked: no more transitions, so the
+ * active/inactive accounting, done on transitions, stays exact.
+ */
+#define L4LB_CONN_STATE_DEAD 0xff
 
 static inline struct l4lb_conn *
 l4lb_conn_of(const struct l4lb_conn_hash *h)

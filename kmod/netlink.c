@@ -349,13 +349,14 @@ static int l4lb_put_addr(struct sk_buff *skb, int fam_type, int addr_type,
 
 static int l4lb_put_stats(struct sk_buff *skb, int type,
 			  struct l4lb_pcpu_stats __percpu *stats,
-			  const atomic_t *active)
+			  const struct l4lb_conn_counts *conns)
 {
 	struct l4lb_stats_sum sum;
 	struct nlattr *nest;
 
 	l4lb_stats_sum(stats, &sum);
-	sum.active_conns = atomic_read(active);
+	sum.active_conns = atomic_read(&conns->active);
+	sum.inactive_conns = atomic_read(&conns->inactive);
 
 	nest = nla_nest_start(skb, type);
 	if (!nest)
@@ -364,6 +365,8 @@ static int l4lb_put_stats(struct sk_buff *skb, int type,
 			      L4LB_STATS_ATTR_PAD) ||
 	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_ACTIVE_CONNS,
 			      sum.active_conns, L4LB_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_INACTIVE_CONNS,
+			      sum.inactive_conns, L4LB_STATS_ATTR_PAD) ||
 	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_PKTS_IN, sum.pkts_in,
 			      L4LB_STATS_ATTR_PAD) ||
 	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_PKTS_OUT, sum.pkts_out,
@@ -400,7 +403,7 @@ static int l4lb_put_vip(struct sk_buff *skb, const struct l4lb_vip *vip,
 	    (nla_put_string(skb, L4LB_VIP_ATTR_SCHED, vip->sched->name) ||
 	     nla_put_u8(skb, L4LB_VIP_ATTR_MODE, vip->mode) ||
 	     l4lb_put_stats(skb, L4LB_VIP_ATTR_STATS, vip->stats,
-			    &vip->active_conns)))
+			    &vip->conns)))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -422,7 +425,7 @@ static int l4lb_put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 	    nla_put_be16(skb, L4LB_BACKEND_ATTR_PORT, be->key.port) ||
 	    nla_put_u32(skb, L4LB_BACKEND_ATTR_WEIGHT, READ_ONCE(be->weight)) ||
 	    l4lb_put_stats(skb, L4LB_BACKEND_ATTR_STATS, be->stats,
-			   &be->active_conns)) {
+			   &be->conns)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

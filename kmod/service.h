@@ -46,7 +46,7 @@ struct l4lb_backend {
 	struct list_head list;		/* in vip->backends, under the mutex */
 	struct l4lb_vip *vip;		/* holds a reference */
 	u32 weight;
-	atomic_t active_conns;
+	struct l4lb_conn_counts conns;
 	refcount_t refcnt;
 	struct l4lb_pcpu_stats __percpu *stats;
 };
@@ -67,7 +67,7 @@ struct l4lb_vip {
 	const struct l4lb_sched_ops *sched;
 	atomic_t sched_pos;		/* scheduler state, e.g. rr position */
 	u8 mode;			/* enum l4lb_fwd_mode */
-	atomic_t active_conns;
+	struct l4lb_conn_counts conns;
 	refcount_t refcnt;
 	struct l4lb_pcpu_stats __percpu *stats;
 };

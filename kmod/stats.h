@@ -18,10 +18,20 @@ struct l4lb_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
+/*
+ * Flows in the table now, as IPVS counts them: active are established TCP
+ * connections and UDP flows, inactive are TCP in handshake or closing.
+ */
+struct l4lb_conn_counts {
+	atomic_t active;
+	atomic_t inactive;
+};
+
 /* A consistent sum over all CPUs, for dumps. */
 struct l4lb_stats_sum {
 	u64 conns;
 	u64 active_conns;
+	u64 inactive_conns;
 	u64 pkts_in;
 	u64 pkts_out;
 	u64 bytes_in;

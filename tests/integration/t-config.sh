@@ -15,6 +15,9 @@ hold_start a "$VIP4" $VIP_PORT
 tap_is "a held connection reaches be1" "$(hold_name a)" be1
 hold_start b "$VIP4" $VIP_PORT
 tap_is "a held connection reaches be2" "$(hold_name b)" be2
+tap_is "an open connection counts as active, not inactive" \
+	"$(l4json backend "$VIP4" $VIP_PORT tcp "$BE4_1" $BE_PORT active_conns)/$(l4json backend "$VIP4" $VIP_PORT tcp "$BE4_1" $BE_PORT inactive_conns)" \
+	1/0
 
 tap_check "backend del" lbctl backend del "$V" "$BE4_2:$BE_PORT"
 tap_is "the deleted backend is gone from the dump" \

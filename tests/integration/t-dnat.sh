@@ -36,6 +36,14 @@ for fam in 4 6; do
 	done
 	tap_is "IPv$fam TCP: the VIP counted 7 connections" \
 		"$(l4json vip "$vip" $VIP_PORT tcp conns)" 7
+	# Closed flows stay (inactive) until their timeout: 120 s after FINs,
+	# 10 s after a RST, so some may be gone already.
+	tap_like "IPv$fam TCP: closed connections count as inactive, none active" \
+		"$(l4json vip "$vip" $VIP_PORT tcp active_conns)/$(l4json vip "$vip" $VIP_PORT tcp inactive_conns)" \
+		"0/[1-7]"
+	tap_is "IPv$fam UDP: live flows count as active" \
+		"$(l4json vip "$vip" $VIP_PORT udp active_conns)/$(l4json vip "$vip" $VIP_PORT udp inactive_conns)" \
+		6/0
 	in=$(l4json backend "$vip" $VIP_PORT tcp "$(eval echo "\$BE${fam}_1")" $BE_PORT bytes_in)
 	outb=$(l4json backend "$vip" $VIP_PORT tcp "$(eval echo "\$BE${fam}_1")" $BE_PORT bytes_out)
 	tap_check "IPv$fam TCP: be1 counted the 1 MB both ways (in $in, out $outb)" \

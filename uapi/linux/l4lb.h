@@ -108,12 +108,13 @@ enum l4lb_stats_attr {
 	L4LB_STATS_ATTR_UNSPEC,
 	L4LB_STATS_ATTR_PAD,
 	L4LB_STATS_ATTR_CONNS,		/* connections created */
-	L4LB_STATS_ATTR_ACTIVE_CONNS,	/* connections in the table now */
+	L4LB_STATS_ATTR_ACTIVE_CONNS,	/* now: TCP established, or UDP */
 	L4LB_STATS_ATTR_PKTS_IN,
 	L4LB_STATS_ATTR_PKTS_OUT,
 	L4LB_STATS_ATTR_BYTES_IN,
 	L4LB_STATS_ATTR_BYTES_OUT,
 	L4LB_STATS_ATTR_DROPS,		/* new flows refused: no backend, table full */
+	L4LB_STATS_ATTR_INACTIVE_CONNS,	/* now: TCP in handshake or closing */
 
 	__L4LB_STATS_ATTR_MAX
 };

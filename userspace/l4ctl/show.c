@@ -21,6 +21,7 @@ static const struct {
 } counters[] = {
 	{ L4LB_STATS_ATTR_CONNS,	"conns",	"conns" },
 	{ L4LB_STATS_ATTR_ACTIVE_CONNS,	"active_conns",	"active" },
+	{ L4LB_STATS_ATTR_INACTIVE_CONNS, "inactive_conns", "inactive" },
 	{ L4LB_STATS_ATTR_PKTS_IN,	"pkts_in",	"pkts_in" },
 	{ L4LB_STATS_ATTR_PKTS_OUT,	"pkts_out",	"pkts_out" },
 	{ L4LB_STATS_ATTR_BYTES_IN,	"bytes_in",	"bytes_in" },
