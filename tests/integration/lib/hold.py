@@ -12,18 +12,14 @@ import os
 import socket
 import sys
 
+from traffic import read_line  # this script's directory is on sys.path
+
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     timeout = float(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--timeout" else 5.0
     sock = socket.create_connection((host, port), timeout=timeout)
-    name = b""
-    while not name.endswith(b"\n"):
-        chunk = sock.recv(1)
-        if not chunk:
-            break
-        name += chunk
-    print(name.decode().strip(), flush=True)
+    print(read_line(sock).decode().strip(), flush=True)
     sys.stdin.readline()
     payload = os.urandom(65536)
     try:
