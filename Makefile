@@ -6,6 +6,9 @@
 #   make check           unit tests + VM integration tests; ends "N passed, N failed"
 #   make demo            boot a VM, load-balance traffic, show per-backend counts
 #   make lint            checkpatch --strict, sparse, W=1, cppcheck, clang-tidy
+#   make check-debug     the VM tests on a KASAN/kmemleak/lockdep kernel (the
+#                        first run builds it: ~20 min, cached in /var/cache/l4lb)
+#   make check KERNELS="6.1" TESTS="t-dnat.sh"   a subset
 #   make install / uninstall / dkms-install / dkms-uninstall   (see Installation)
 #   make module-for KVER=<release>   build the module for one installed kernel
 #                        into build/<release>/ (what the VM tests use)
@@ -24,7 +27,7 @@ KERNELS ?= 6.1 6.12
 V ?= 0
 export V
 
-.PHONY: all module module-for userspace check unit demo lint clean help
+.PHONY: all module module-for userspace check check-debug unit demo lint clean help
 
 all: module userspace
 
@@ -51,8 +54,14 @@ module-for:
 userspace:
 	$(MAKE) -C userspace
 
+# Integration test files to run (default: all of tests/integration/t-*.sh).
+TESTS ?=
+
 check:
-	@tests/run --kernels "$(KERNELS)"
+	@tests/run --kernels "$(KERNELS)" --tests "$(TESTS)"
+
+check-debug:
+	@tests/run --vm-only --kernels debug --tests "$(TESTS)"
 
 unit:
 	@tests/run --unit-only

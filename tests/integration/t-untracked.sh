@@ -15,15 +15,17 @@ ns_run lb nft -f - <<'NFT'
 table inet probe {
 	chain pre {
 		type filter hook prerouting priority 0;
-		ct state untracked counter name untracked
-		ct state new counter name new
+		ct state untracked counter
+		ct state new counter
 	}
-	counter untracked {}
-	counter new {}
 }
 NFT
+# packets STATE: what the rule "ct state STATE counter" counted.
 packets() {
-	ns_run lb nft list counter inet probe "$1" | awk '/packets/ { print $2 }'
+	ns_run lb nft list chain inet probe pre | awk -v state="$1" '
+		$1 == "ct" && $3 == state {
+			for (i = 4; i < NF; i++) if ($i == "packets") print $(i + 1)
+		}'
 }
 
 hellos 3 "$VIP4" $VIP_PORT >/dev/null
