@@ -6,11 +6,11 @@
  * Unlinking is claimed with the DEAD bit so that the packet path (an expired
  * entry met by a lookup), the GC and flushes can race without double frees.
  */
+#include <linux/in.h>
 #include <linux/jiffies.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <uapi/linux/in.h>
 
 #include "conn.h"
 #include "net.h"

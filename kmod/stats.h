@@ -6,8 +6,6 @@
 #include <linux/percpu.h>
 #include <linux/u64_stats_sync.h>
 
-struct sk_buff;
-
 struct l4lb_pcpu_stats {
 	u64_stats_t conns;
 	u64_stats_t pkts_in;
