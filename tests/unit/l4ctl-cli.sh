@@ -42,12 +42,23 @@ result() {
 	fi
 }
 
-run 0 help && has "$out" "vip" && has "$out" "backend"
-result $? "'l4ctl help' exits 0 and mentions vip and backend"
+run 0 help && has "$out" "vip" && has "$out" "backend" && has "$out" "stats"
+result $? "'l4ctl help' exits 0 and mentions vip, backend and stats"
 
 run 0 vip help && has "$out" "vip add" && run 0 backend help &&
 	has "$out" "backend set"
 result $? "'l4ctl vip help' and 'l4ctl backend help' exit 0"
+
+run 0 stats help && has "$out" "l4ctl stats" && run 0 st h &&
+	has "$out" "l4ctl stats"
+result $? "'l4ctl stats help' (and 'l4ctl st h') exits 0"
+
+run 1 stats frob && has "$err" "'frob'" && has "$err" "l4ctl stats help" &&
+	run 1 stats show now && has "$err" "'now'" && [ ! -s "$out" ]
+result $? "'l4ctl stats' with an unknown argument: exit 1, nothing sent"
+
+run 1 s && has "$err" "ambiguous" && has "$err" "show" && has "$err" "stats"
+result $? "'l4ctl s' is ambiguous between show and stats"
 
 run 0 -V && has "$out" "l4ctl"
 result $? "'l4ctl -V' prints the version"
@@ -91,6 +102,10 @@ else
 		has "$err" "l4ctl: the l4lb module is not loaded (modprobe l4lb)" &&
 		[ ! -s "$out" ]
 	result $? "module not loaded: exit 2, clear message, nothing on stdout"
+
+	run 2 -j stats && has "$err" "the l4lb module is not loaded" &&
+		[ ! -s "$out" ] && run 2 sta && run 2 stats show
+	result $? "'l4ctl [-j] stats' without the module: exit 2, nothing on stdout"
 fi
 
 echo "1..$n"

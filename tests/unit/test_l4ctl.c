@@ -2,7 +2,8 @@
 /*
  * Host unit tests of l4ctl's pure logic: endpoint parsing and formatting,
  * command line values, the text/JSON print layer, attribute encoding and
- * decoding, and the handling of kernel acks. No kernel module needed.
+ * decoding, the handling of kernel acks, and whole exchanges (dump restarts,
+ * 'stats') against a scripted fake kernel. No kernel module needed.
  *
  * Output is TAP: one "ok N - ..." line per group of checks, then "1..N".
  */
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <linux/genetlink.h>
 
 #include "addr.h"
@@ -644,6 +646,435 @@ static void test_acks(void)
 	end("acks and dump ends: errno and extack message, capped or not");
 }
 
+/* ---- stats: the namespace's fill, limits and counters ---- */
+
+static struct nlattr *put_net(struct nlmsghdr *nlh, bool full)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, L4LB_ATTR_NET), *st;
+
+	mnl_attr_put_u32(nlh, L4LB_NET_ATTR_CONNS, 12);
+	if (full)
+		mnl_attr_put_u32(nlh, L4LB_NET_ATTR_CONN_MAX, 262144);
+	mnl_attr_put_u32(nlh, L4LB_NET_ATTR_VIPS, 2);
+	mnl_attr_put_u32(nlh, L4LB_NET_ATTR_VIP_MAX, 1024);
+	/* a count widened to u64 some day is still read */
+	mnl_attr_put_u64(nlh, L4LB_NET_ATTR_BACKENDS, 6);
+	mnl_attr_put_u32(nlh, L4LB_NET_ATTR_BACKEND_MAX, 16384);
+	mnl_attr_put_u32(nlh, 77, 5);			/* from a newer kernel */
+	st = mnl_attr_nest_start(nlh, L4LB_NET_ATTR_STATS);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_EARLY_DROPS, 1);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_FULL_DROPS, 2);
+	if (full) {
+		mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_NOFLOW_DROPS, 3);
+		mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_INVALID_DROPS, 4);
+	}
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_ICMP_XLATED, 1ull << 40);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_STALE_REAPED, 0);
+	mnl_attr_put_u64(nlh, 40, 9);			/* unknown counter */
+	mnl_attr_put_u16(nlh, L4LB_NET_STATS_ATTR_PAD, 0);	/* padding */
+	mnl_attr_nest_end(nlh, st);
+	if (!full)	/* a malformed value is left out, not misread */
+		mnl_attr_put_u16(nlh, L4LB_NET_ATTR_CONN_MAX, 7);
+	mnl_attr_nest_end(nlh, nest);
+	return nest;
+}
+
+static void test_net_decode(void)
+{
+	static char buf[4096];
+	struct nlmsghdr *nlh = new_msg(buf, 0x20);
+	struct nlattr *nest = put_net(nlh, true);
+	struct net_info ni;
+
+	begin();
+	memset(&ni, 0xa5, sizeof(ni));
+	CHECK(msg_parse_net(nest, &ni) == 0);
+	CHECK(ni.present == 0xfc);	/* CONNS..BACKEND_MAX */
+	CHECK(ni.val[L4LB_NET_ATTR_CONNS] == 12);
+	CHECK(ni.val[L4LB_NET_ATTR_CONN_MAX] == 262144);
+	CHECK(ni.val[L4LB_NET_ATTR_VIPS] == 2);
+	CHECK(ni.val[L4LB_NET_ATTR_VIP_MAX] == 1024);
+	CHECK(ni.val[L4LB_NET_ATTR_BACKENDS] == 6);
+	CHECK(ni.val[L4LB_NET_ATTR_BACKEND_MAX] == 16384);
+	CHECK(ni.val[L4LB_NET_ATTR_STATS] == 0);
+	CHECK(ni.cnt_present == 0xfc);	/* EARLY_DROPS..STALE_REAPED */
+	CHECK(ni.cnt[L4LB_NET_STATS_ATTR_EARLY_DROPS] == 1);
+	CHECK(ni.cnt[L4LB_NET_STATS_ATTR_INVALID_DROPS] == 4);
+	CHECK(ni.cnt[L4LB_NET_STATS_ATTR_ICMP_XLATED] == 1ull << 40);
+	CHECK(ni.cnt[L4LB_NET_STATS_ATTR_STALE_REAPED] == 0);
+
+	nlh = new_msg(buf, 0x20);
+	nest = put_net(nlh, false);
+	CHECK(msg_parse_net(nest, &ni) == 0);
+	CHECK(ni.present == 0xf4);	/* no CONN_MAX */
+	CHECK(ni.cnt_present == 0xcc);	/* no NOFLOW/INVALID_DROPS */
+
+	/* an empty nest: nothing known, nothing made up */
+	nlh = new_msg(buf, 0x20);
+	nest = mnl_attr_nest_start(nlh, L4LB_ATTR_NET);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(msg_parse_net(nest, &ni) == 0);
+	CHECK(ni.present == 0 && ni.cnt_present == 0);
+	end("stats reply: u32/u64 values, unknown and malformed attributes skipped");
+}
+
+static void test_net_output(void)
+{
+	static char buf[4096];
+	struct nlmsghdr *nlh = new_msg(buf, 0x20);
+	struct net_info ni;
+
+	begin();
+	CHECK(msg_parse_net(put_net(nlh, true), &ni) == 0);
+	capture(false, false);
+	print_net(&ni);
+	CHECK_STR(captured(),
+		  "conns 12/262144 vips 2/1024 backends 6/16384\n"
+		  "early_drops 1 full_drops 2 noflow_drops 3 invalid_drops 4 "
+		  "icmp_xlated 1099511627776 stale_reaped 0\n");
+	capture_free();
+
+	capture(true, false);
+	print_net(&ni);
+	CHECK_STR(captured(),
+		  "{\"conns\":12,\"conn_max\":262144,\"vips\":2,\"vip_max\":1024,"
+		  "\"backends\":6,\"backend_max\":16384,\"early_drops\":1,"
+		  "\"full_drops\":2,\"noflow_drops\":3,\"invalid_drops\":4,"
+		  "\"icmp_xlated\":1099511627776,\"stale_reaped\":0}\n");
+	capture_free();
+
+	capture(true, true);
+	print_net(&ni);
+	CHECK_STR(captured(),
+		  "{\n  \"conns\": 12,\n  \"conn_max\": 262144,\n  \"vips\": 2,\n"
+		  "  \"vip_max\": 1024,\n  \"backends\": 6,\n"
+		  "  \"backend_max\": 16384,\n  \"early_drops\": 1,\n"
+		  "  \"full_drops\": 2,\n  \"noflow_drops\": 3,\n"
+		  "  \"invalid_drops\": 4,\n  \"icmp_xlated\": 1099511627776,\n"
+		  "  \"stale_reaped\": 0\n}\n");
+	capture_free();
+
+	/* whatever is missing is left out: a count without its limit, a
+	 * limit without its count, a counter */
+	ni.present &= ~(1u << L4LB_NET_ATTR_CONN_MAX | 1u << L4LB_NET_ATTR_VIPS);
+	ni.cnt_present &= ~(1u << L4LB_NET_STATS_ATTR_EARLY_DROPS);
+	capture(false, false);
+	print_net(&ni);
+	CHECK_STR(captured(),
+		  "conns 12 vip_max 1024 backends 6/16384\n"
+		  "full_drops 2 noflow_drops 3 invalid_drops 4 "
+		  "icmp_xlated 1099511627776 stale_reaped 0\n");
+	capture_free();
+
+	capture(true, false);
+	print_net(&ni);
+	CHECK_STR(captured(),
+		  "{\"conns\":12,\"vip_max\":1024,\"backends\":6,"
+		  "\"backend_max\":16384,\"full_drops\":2,\"noflow_drops\":3,"
+		  "\"invalid_drops\":4,\"icmp_xlated\":1099511627776,"
+		  "\"stale_reaped\":0}\n");
+	capture_free();
+
+	/* only the limits: the counts line starts without a blank */
+	ni.present = 1u << L4LB_NET_ATTR_CONN_MAX;
+	ni.cnt_present = 0;
+	capture(false, false);
+	print_net(&ni);
+	CHECK_STR(captured(), "conn_max 262144\n");
+	capture_free();
+
+	memset(&ni, 0, sizeof(ni));
+	capture(false, false);
+	print_net(&ni);
+	CHECK_STR(captured(), "");
+	capture_free();
+	capture(true, false);
+	print_net(&ni);
+	CHECK_STR(captured(), "{}\n");
+	capture_free();
+	end("'stats' text and JSON layout, missing values omitted");
+}
+
+/* ---- whole exchanges against a fake kernel ---- */
+
+/*
+ * The fake kernel: each request it is sent is recorded and answered by a
+ * script, which queues reply buffers that recv hands out one by one.
+ */
+struct fake {
+	int sends;
+	uint8_t cmd;			/* of the last request */
+	uint16_t flags;
+	uint32_t len;
+	char req[1024];			/* the last request */
+	uint32_t seq;
+	/* fills the replies to request number @n (0-based) */
+	void (*script)(struct fake *f, int n);
+	char out[8][4096];
+	size_t out_len[8];
+	int n_out, next_out;
+};
+
+static ssize_t fake_send(struct nl_ctx *ctx, const void *buf, size_t len)
+{
+	struct fake *f = ctx->xport.priv;
+	const struct nlmsghdr *nlh = buf;
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+
+	if (len > sizeof(f->req) || f->next_out < f->n_out) {
+		/* replies left unread: the exchange did not run to its end */
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memcpy(f->req, buf, len);
+	f->len = (uint32_t)len;
+	f->cmd = g->cmd;
+	f->flags = nlh->nlmsg_flags;
+	f->seq = nlh->nlmsg_seq;
+	f->n_out = f->next_out = 0;
+	f->script(f, f->sends++);
+	return (ssize_t)len;
+}
+
+static ssize_t fake_recv(struct nl_ctx *ctx, void *buf, size_t len)
+{
+	struct fake *f = ctx->xport.priv;
+	size_t n;
+
+	if (f->next_out >= f->n_out) {
+		errno = EAGAIN;	/* would block forever with a real socket */
+		return -1;
+	}
+	n = f->out_len[f->next_out];
+	if (n > len)
+		n = len;
+	memcpy(buf, f->out[f->next_out++], n);
+	return (ssize_t)n;
+}
+
+/* Start reply buffer number @i (or append to it) and return its tail. */
+static char *fake_buf(struct fake *f, int i)
+{
+	if (f->n_out <= i) {
+		f->n_out = i + 1;
+		f->out_len[i] = 0;
+	}
+	return f->out[i] + f->out_len[i];
+}
+
+static void fake_put(struct fake *f, int i, struct nlmsghdr *nlh)
+{
+	f->out_len[i] += MNL_ALIGN(nlh->nlmsg_len);
+}
+
+/* A VIP dump message 10.0.0.@last:80 in buffer @i. */
+static void fake_vip(struct fake *f, int i, uint8_t last, uint16_t flags)
+{
+	struct nlmsghdr *nlh = new_msg(fake_buf(f, i), 0x20);
+	struct vip_key key = { 0 };
+
+	key.ep.family = AF_INET;
+	key.ep.addr[0] = 10;
+	key.ep.addr[3] = last;
+	key.ep.port = 80;
+	key.proto = IPPROTO_TCP;
+	nlh->nlmsg_seq = f->seq;
+	nlh->nlmsg_flags = NLM_F_MULTI | flags;
+	msg_put_vip(nlh, &key, "rr", L4LB_FWD_DNAT);
+	fake_put(f, i, nlh);
+}
+
+static void fake_backend(struct fake *f, int i, uint8_t last, uint16_t flags)
+{
+	struct nlmsghdr *nlh = new_msg(fake_buf(f, i), 0x20);
+	struct endpoint ep = { .family = AF_INET, .addr = { 10, 0, 1, last },
+			       .port = 8080 };
+
+	nlh->nlmsg_seq = f->seq;
+	nlh->nlmsg_flags = NLM_F_MULTI | flags;
+	msg_put_backend(nlh, &ep, 1);
+	fake_put(f, i, nlh);
+}
+
+static void fake_done(struct fake *f, int i, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(fake_buf(f, i));
+	int zero = 0;
+
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_seq = f->seq;
+	nlh->nlmsg_flags = NLM_F_MULTI | flags;
+	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(zero)), &zero,
+	       sizeof(zero));
+	fake_put(f, i, nlh);
+}
+
+static void fake_ack(struct fake *f, int i, int error, const char *msg)
+{
+	fake_put(f, i, put_err(fake_buf(f, i), f->seq, error, true, msg));
+}
+
+/* Run 1: two VIPs, the change flagged on the second; run 2: consistent. */
+static void script_vips_once(struct fake *f, int n)
+{
+	if (n == 0) {
+		fake_vip(f, 0, 1, 0);
+		fake_vip(f, 0, 2, NLM_F_DUMP_INTR);
+		fake_vip(f, 1, 3, NLM_F_DUMP_INTR);
+		fake_done(f, 1, NLM_F_DUMP_INTR);
+	} else {
+		fake_vip(f, 0, 1, 0);
+		fake_vip(f, 1, 3, 0);
+		fake_done(f, 1, 0);
+	}
+}
+
+/* Runs 1-2: only the final DONE says the dump was interrupted. */
+static void script_backends_twice(struct fake *f, int n)
+{
+	fake_backend(f, 0, (uint8_t)(n + 1), 0);
+	fake_backend(f, 0, 9, 0);
+	fake_done(f, 1, n < 2 ? NLM_F_DUMP_INTR : 0);
+}
+
+static void script_vips_always(struct fake *f, int n)
+{
+	fake_vip(f, 0, (uint8_t)n, NLM_F_DUMP_INTR);
+	fake_done(f, 0, NLM_F_DUMP_INTR);
+}
+
+/* What nl_report() writes to stderr, into @buf. */
+static void report_text(struct nl_ctx *ctx, int err, char *buf, size_t len)
+{
+	FILE *tmp = tmpfile();
+	int saved;
+	size_t n;
+
+	buf[0] = '\0';
+	if (!tmp)
+		return;
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(tmp), 2);
+	nl_report(ctx, err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, len - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+}
+
+static struct nl_ctx *fake_ctx(struct fake *f, void (*script)(struct fake *, int))
+{
+	static struct nl_ctx ctx;
+
+	memset(f, 0, sizeof(*f));
+	f->script = script;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.family_id = 0x20;
+	ctx.xport.send = fake_send;
+	ctx.xport.recv = fake_recv;
+	ctx.xport.priv = f;
+	return &ctx;
+}
+
+static void test_dump_restart(void)
+{
+	static struct fake f;
+	struct nl_ctx *ctx = fake_ctx(&f, script_vips_once);
+	struct backend *bs = NULL;
+	struct vip *vips = NULL;
+	struct vip_key key = { 0 };
+	uint32_t first_len;
+	char msg[512];
+	size_t n = 0;
+
+	begin();
+	CHECK(dump_vips(ctx, &vips, &n) == 0);
+	CHECK(f.sends == 2);
+	CHECK(f.cmd == L4LB_CMD_VIP_GET);
+	CHECK((f.flags & NLM_F_DUMP) == NLM_F_DUMP);
+	/* only the second, consistent run is kept */
+	CHECK(n == 2);
+	if (n == 2)
+		CHECK(vips[0].key.ep.addr[3] == 1 && vips[1].key.ep.addr[3] == 3);
+	free_vips(vips, n);
+
+	/* the VIP selector goes out again with every run */
+	ctx = fake_ctx(&f, script_backends_twice);
+	endpoint_parse("10.0.0.10:80", &key.ep, NULL);
+	key.proto = IPPROTO_TCP;
+	CHECK(dump_backends(ctx, &key, &bs, &n) == 0);
+	CHECK(f.sends == 3);
+	CHECK(f.cmd == L4LB_CMD_BACKEND_GET);
+	first_len = f.len;
+	CHECK(first_len > sizeof(struct nlmsghdr) + sizeof(struct genlmsghdr));
+	CHECK(n == 2);
+	if (n == 2)
+		CHECK(bs[0].ep.addr[3] == 3 && bs[1].ep.addr[3] == 9);
+	free(bs);
+
+	/* never consistent: give up after NL_DUMP_TRIES runs, and say why */
+	ctx = fake_ctx(&f, script_vips_always);
+	vips = NULL;
+	n = 0;
+	CHECK(dump_vips(ctx, &vips, &n) == -NL_DUMP_INTR);
+	CHECK(f.sends == NL_DUMP_TRIES);
+	CHECK(vips == NULL && n == 0);
+	report_text(ctx, -NL_DUMP_INTR, msg, sizeof(msg));
+	CHECK_STR(msg, "l4ctl: the configuration changed during each of 5 "
+		  "attempts to list it; try again\n");
+	end("dumps marked NLM_F_DUMP_INTR are discarded and rerun, 5 runs at most");
+}
+
+static void script_net(struct fake *f, int n)
+{
+	struct nlmsghdr *nlh = new_msg(fake_buf(f, 0), 0x20);
+
+	(void)n;
+	nlh->nlmsg_seq = f->seq;
+	put_net(nlh, true);
+	fake_put(f, 0, nlh);
+	fake_ack(f, 1, 0, NULL);	/* the ack in a buffer of its own */
+}
+
+static void script_net_old(struct fake *f, int n)
+{
+	(void)n;
+	fake_ack(f, 0, -EOPNOTSUPP, NULL);
+}
+
+static void script_net_empty(struct fake *f, int n)
+{
+	(void)n;
+	fake_ack(f, 0, 0, NULL);
+}
+
+static void test_net_get(void)
+{
+	static struct fake f;
+	struct nl_ctx *ctx = fake_ctx(&f, script_net);
+	struct net_info ni;
+
+	begin();
+	CHECK(net_get(ctx, &ni) == 0);
+	CHECK(f.sends == 1);
+	CHECK(f.cmd == L4LB_CMD_NET_GET);
+	/* a plain request, not a dump, and no attributes */
+	CHECK(f.flags == (NLM_F_REQUEST | NLM_F_ACK));
+	CHECK(f.len == sizeof(struct nlmsghdr) + sizeof(struct genlmsghdr));
+	CHECK(ni.val[L4LB_NET_ATTR_CONN_MAX] == 262144);
+	CHECK(ni.cnt[L4LB_NET_STATS_ATTR_NOFLOW_DROPS] == 3);
+
+	ctx = fake_ctx(&f, script_net_old);
+	CHECK(net_get(ctx, &ni) == -EOPNOTSUPP);
+	ctx = fake_ctx(&f, script_net_empty);
+	CHECK(net_get(ctx, &ni) == -EPROTO);
+	end("'stats' sends L4LB_CMD_NET_GET as a plain request and reads reply + ack");
+}
+
 int main(void)
 {
 	test_parse_v4();
@@ -660,6 +1091,10 @@ int main(void)
 	test_encode();
 	test_decode();
 	test_acks();
+	test_net_decode();
+	test_net_output();
+	test_dump_restart();
+	test_net_get();
 	printf("1..%d\n", tests);
 	return failed ? 1 : 0;
 }

@@ -3,7 +3,7 @@
  * l4ctl - configure the l4lb in-kernel load balancer.
  *
  * main.c: global options, object dispatch and help. Each object lives in
- * its own file (vip.c, backend.c, show.c), modelled on ip(8).
+ * its own file (vip.c, backend.c, show.c, stats.c), modelled on ip(8).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -24,13 +24,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: l4ctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       l4ctl [ OPTIONS ] show\n"
+		"       l4ctl [ OPTIONS ] stats\n"
 		"       l4ctl help\n"
-		"OBJECT  := { vip | backend }\n"
+		"OBJECT  := { vip | backend | stats }\n"
 		"OPTIONS := { -j|--json | -p|--pretty | -V|--version | -h|--help }\n"
 		"\n");
 	vip_usage(f);
 	fputc('\n', f);
 	backend_usage(f);
+	fputc('\n', f);
+	stats_usage(f);
 	fprintf(f,
 		"\n'l4ctl show' lists every VIP followed by its backends.\n"
 		"Objects and commands may be abbreviated (l4ctl b a ...).\n");
@@ -48,6 +51,7 @@ static const struct cmd objects[] = {
 	{ "vip",	cmd_vip },
 	{ "backend",	cmd_backend },
 	{ "show",	cmd_show },
+	{ "stats",	cmd_stats },
 	{ "help",	cmd_help },
 	{ NULL,		NULL },
 };

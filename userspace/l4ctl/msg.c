@@ -104,30 +104,42 @@ static int get_endpoint(const struct nlattr *const *tb,
 	return 0;
 }
 
-/* u64 per the ABI; a u32 is taken too, should a counter ever shrink. */
-static void get_stats(const struct nlattr *nest, struct stats *s)
+/*
+ * Unsigned values of a nest into val[type], for types 2..max (0 and 1 are
+ * UNSPEC and PAD in every l4lb nest). u64 or u32 both taken: a counter may
+ * be widened or narrowed some day. Bit n of *present: val[n] was sent.
+ */
+static void get_uints(const struct nlattr *nest, unsigned int max,
+		      uint64_t *val, uint32_t *present)
 {
-	const struct nlattr *tb[L4LB_STATS_ATTR_MAX + 1];
+	const struct nlattr *tb[32];
 	unsigned int i;
 
-	memset(s, 0, sizeof(*s));
-	if (!nest || parse_table(nest, tb, L4LB_STATS_ATTR_MAX) < 0)
+	*present = 0;
+	for (i = 0; i <= max; i++)
+		val[i] = 0;
+	if (!nest || max >= 32 || parse_table(nest, tb, max) < 0)
 		return;
-	for (i = L4LB_STATS_ATTR_CONNS; i <= L4LB_STATS_ATTR_MAX; i++) {
+	for (i = 2; i <= max; i++) {
 		if (!tb[i])
 			continue;
 		switch (mnl_attr_get_payload_len(tb[i])) {
 		case sizeof(uint64_t):
-			s->val[i] = mnl_attr_get_u64(tb[i]);
+			val[i] = mnl_attr_get_u64(tb[i]);
 			break;
 		case sizeof(uint32_t):
-			s->val[i] = mnl_attr_get_u32(tb[i]);
+			val[i] = mnl_attr_get_u32(tb[i]);
 			break;
 		default:
 			continue;
 		}
-		s->present |= 1u << i;
+		*present |= 1u << i;
 	}
+}
+
+static void get_stats(const struct nlattr *nest, struct stats *s)
+{
+	get_uints(nest, L4LB_STATS_ATTR_MAX, s->val, &s->present);
 }
 
 int msg_parse_vip(const struct nlattr *nest, struct vip *v)
@@ -185,6 +197,20 @@ int msg_parse_backend(const struct nlattr *nest, struct backend *b)
 		b->has_weight = true;
 	}
 	get_stats(tb[L4LB_BACKEND_ATTR_STATS], &b->stats);
+	return 0;
+}
+
+int msg_parse_net(const struct nlattr *nest, struct net_info *ni)
+{
+	const struct nlattr *tb[L4LB_NET_ATTR_MAX + 1];
+
+	memset(ni, 0, sizeof(*ni));
+	if (parse_table(nest, tb, L4LB_NET_ATTR_MAX) < 0)
+		return -1;
+	/* the values end where the STATS nest begins */
+	get_uints(nest, L4LB_NET_ATTR_BACKEND_MAX, ni->val, &ni->present);
+	get_uints(tb[L4LB_NET_ATTR_STATS], L4LB_NET_STATS_ATTR_MAX, ni->cnt,
+		  &ni->cnt_present);
 	return 0;
 }
 
@@ -255,24 +281,31 @@ static int backend_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Inconsistent dumps are retried this many times before giving up. */
-#define DUMP_TRIES	5
+/* Run a dump until it is consistent, each run starting from nothing. */
+static int dump_all(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
+		    struct collect *c)
+{
+	int err, tries = 0;
+
+	do {
+		c->n = 0;
+		err = nl_dump(ctx, nlh, cb, c);
+	} while (err == -NL_DUMP_INTR && ++tries < NL_DUMP_TRIES);
+	if (err) {
+		free(c->items);
+		c->items = NULL;
+	}
+	return err;
+}
 
 int dump_vips(struct nl_ctx *ctx, struct vip **vips, size_t *n)
 {
 	struct collect c = { .size = sizeof(struct vip) };
-	int err, tries = 0;
+	int err;
 
-	do {
-		struct nlmsghdr *nlh = nl_msg(ctx, L4LB_CMD_VIP_GET, 0);
-
-		c.n = 0;
-		err = nl_dump(ctx, nlh, vip_cb, &c);
-	} while (err == -EINTR && ++tries < DUMP_TRIES);
-	if (err) {
-		free(c.items);
+	err = dump_all(ctx, nl_msg(ctx, L4LB_CMD_VIP_GET, 0), vip_cb, &c);
+	if (err)
 		return err;
-	}
 	*vips = c.items;
 	*n = c.n;
 	return 0;
@@ -282,19 +315,13 @@ int dump_backends(struct nl_ctx *ctx, const struct vip_key *key,
 		  struct backend **backends, size_t *n)
 {
 	struct collect c = { .size = sizeof(struct backend) };
-	int err, tries = 0;
+	struct nlmsghdr *nlh = nl_msg(ctx, L4LB_CMD_BACKEND_GET, 0);
+	int err;
 
-	do {
-		struct nlmsghdr *nlh = nl_msg(ctx, L4LB_CMD_BACKEND_GET, 0);
-
-		c.n = 0;
-		msg_put_vip(nlh, key, NULL, -1);
-		err = nl_dump(ctx, nlh, backend_cb, &c);
-	} while (err == -EINTR && ++tries < DUMP_TRIES);
-	if (err) {
-		free(c.items);
+	msg_put_vip(nlh, key, NULL, -1);
+	err = dump_all(ctx, nlh, backend_cb, &c);
+	if (err)
 		return err;
-	}
 	*backends = c.items;
 	*n = c.n;
 	return 0;
@@ -307,6 +334,35 @@ void free_vips(struct vip *vips, size_t n)
 	for (i = 0; i < n; i++)
 		free(vips[i].backends);
 	free(vips);
+}
+
+struct net_reply {
+	struct net_info *ni;
+	bool seen;
+};
+
+static int net_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *nest = top_attr(nlh, L4LB_ATTR_NET);
+	struct net_reply *r = data;
+
+	if (!nest || msg_parse_net(nest, r->ni) < 0) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	r->seen = true;
+	return MNL_CB_OK;
+}
+
+int net_get(struct nl_ctx *ctx, struct net_info *ni)
+{
+	struct net_reply r = { .ni = ni };
+	int err;
+
+	err = nl_get(ctx, nl_msg(ctx, L4LB_CMD_NET_GET, 0), net_cb, &r);
+	if (!err && !r.seen)
+		err = -EPROTO;	/* acked, but no reply before the ack */
+	return err;
 }
 
 int send_request(const struct request *r)

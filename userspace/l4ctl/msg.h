@@ -45,6 +45,19 @@ struct vip {
 	size_t n_backends;
 };
 
+/*
+ * The namespace as a whole (L4LB_CMD_NET_GET): val[] is indexed by enum
+ * l4lb_net_attr (the table fill and limits), cnt[] by enum
+ * l4lb_net_stats_attr. Only what the kernel sent is shown: bit n of
+ * present / cnt_present says val[n] / cnt[n] came from it.
+ */
+struct net_info {
+	uint64_t val[L4LB_NET_ATTR_MAX + 1];
+	uint32_t present;
+	uint64_t cnt[L4LB_NET_STATS_ATTR_MAX + 1];
+	uint32_t cnt_present;
+};
+
 /* Request side. @sched may be NULL, @mode and @weight negative to omit. */
 void msg_put_vip(struct nlmsghdr *nlh, const struct vip_key *key,
 		 const char *sched, int mode);
@@ -55,12 +68,21 @@ void msg_put_backend(struct nlmsghdr *nlh, const struct endpoint *ep,
  * Unknown attributes are skipped: newer kernels may add some. */
 int msg_parse_vip(const struct nlattr *nest, struct vip *v);
 int msg_parse_backend(const struct nlattr *nest, struct backend *b);
+/* The L4LB_ATTR_NET nest; values of an unexpected size are skipped. */
+int msg_parse_net(const struct nlattr *nest, struct net_info *ni);
 
-/* Whole dumps, collected before anything is printed. Return 0 or -errno. */
+/*
+ * Whole dumps, collected before anything is printed. A dump the kernel
+ * marks inconsistent (NLM_F_DUMP_INTR) is thrown away and run again, up to
+ * NL_DUMP_TRIES times. Return 0, -errno or -NL_DUMP_INTR.
+ */
 int dump_vips(struct nl_ctx *ctx, struct vip **vips, size_t *n);
 int dump_backends(struct nl_ctx *ctx, const struct vip_key *key,
 		  struct backend **backends, size_t *n);
 void free_vips(struct vip *vips, size_t n);
+
+/* L4LB_CMD_NET_GET. Returns 0, or -errno (-EPROTO: a reply without L4LB_ATTR_NET). */
+int net_get(struct nl_ctx *ctx, struct net_info *ni);
 
 /* A configuration change: what the add/del/set verbs send. */
 struct request {

@@ -149,6 +149,28 @@ static bool clear_dump_intr(void *buf, size_t len)
 	return intr;
 }
 
+static ssize_t xmit(struct nl_ctx *ctx, const void *buf, size_t len)
+{
+	if (ctx->xport.send)
+		return ctx->xport.send(ctx, buf, len);
+	return mnl_socket_sendto(ctx->sock, buf, len);
+}
+
+/* A signal (SIGSTOP/SIGCONT) ending the wait consumed nothing: wait again. */
+static ssize_t receive(struct nl_ctx *ctx)
+{
+	ssize_t n;
+
+	do {
+		if (ctx->xport.recv)
+			n = ctx->xport.recv(ctx, ctx->rx, sizeof(ctx->rx));
+		else
+			n = mnl_socket_recvfrom(ctx->sock, ctx->rx,
+						sizeof(ctx->rx));
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
 static int exchange(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
 		    void *data)
 {
@@ -159,12 +181,11 @@ static int exchange(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
 	ctx->extack[0] = '\0';
 	ctx->miss_type = 0;
 	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(ctx->sock, nlh, nlh->nlmsg_len) < 0)
+	if (xmit(ctx, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 
 	do {
-		ssize_t n = mnl_socket_recvfrom(ctx->sock, ctx->rx,
-						sizeof(ctx->rx));
+		ssize_t n = receive(ctx);
 
 		if (n < 0)
 			return -errno;
@@ -172,7 +193,7 @@ static int exchange(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
 		ret = nl_process(ctx, ctx->rx, (size_t)n, seq, cb, data);
 	} while (ret > MNL_CB_STOP);
 	if (ret == 0 && intr)
-		return -EINTR;
+		return -NL_DUMP_INTR;
 	return ret;
 }
 
@@ -180,6 +201,12 @@ int nl_request(struct nl_ctx *ctx, struct nlmsghdr *nlh)
 {
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	return exchange(ctx, nlh, NULL, NULL);
+}
+
+int nl_get(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	return exchange(ctx, nlh, cb, data);
 }
 
 int nl_dump(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
@@ -292,8 +319,15 @@ void nl_close(struct nl_ctx *ctx)
 
 int nl_report(const struct nl_ctx *ctx, int err)
 {
-	const char *why = strerror(err < 0 ? -err : err);
+	const char *why;
 
+	if (err == -NL_DUMP_INTR) {
+		fprintf(stderr,
+			"l4ctl: the configuration changed during each of %d attempts to list it; try again\n",
+			NL_DUMP_TRIES);
+		return EXIT_KERNEL;
+	}
+	why = strerror(err < 0 ? -err : err);
 	if (ctx->extack[0])
 		fprintf(stderr, "l4ctl: %s: %s\n", why, ctx->extack);
 	else if (ctx->miss_type)

@@ -7,12 +7,33 @@
 #define L4CTL_NL_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <libmnl/libmnl.h>
 
 /* What the kernel fills a dump skb up to; also our receive buffer. */
 #define NL_RX_SIZE	32768
 #define NL_EXTACK_MAX	256
+
+/*
+ * nl_dump()'s result when the configuration changed while it was dumped
+ * (NLM_F_DUMP_INTR): not an errno, so never mistaken for one. Callers run
+ * the dump again, up to NL_DUMP_TRIES times in all.
+ */
+#define NL_DUMP_INTR	4096
+#define NL_DUMP_TRIES	5
+
+struct nl_ctx;
+
+/*
+ * What carries the messages. NULL members mean the netlink socket; the
+ * unit tests put a fake kernel here. Both return a length or -1 with errno.
+ */
+struct nl_transport {
+	ssize_t (*send)(struct nl_ctx *ctx, const void *buf, size_t len);
+	ssize_t (*recv)(struct nl_ctx *ctx, void *buf, size_t len);
+	void *priv;
+};
 
 struct nl_ctx {
 	struct mnl_socket *sock;
@@ -22,6 +43,7 @@ struct nl_ctx {
 	uint32_t family_version;
 	char extack[NL_EXTACK_MAX];	/* message of the last error, if any */
 	uint32_t miss_type;		/* NLMSGERR_ATTR_MISS_TYPE, 0 if none */
+	struct nl_transport xport;	/* zeroed: the socket */
 	char tx[8192];
 	char rx[NL_RX_SIZE];
 };
@@ -40,10 +62,18 @@ struct nlmsghdr *nl_msg(struct nl_ctx *ctx, uint8_t cmd, uint16_t flags);
 int nl_request(struct nl_ctx *ctx, struct nlmsghdr *nlh);
 
 /*
+ * A request answered with data (a doit reply, not a dump): sent with
+ * NLM_F_ACK, @cb sees the reply message(s) before the ack ends the
+ * exchange. Returns 0 or -errno.
+ */
+int nl_get(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+
+/*
  * Send with NLM_F_DUMP; @cb sees every reply message until NLMSG_DONE.
  * @cb returns MNL_CB_OK, or MNL_CB_ERROR with errno set. Returns 0 or
- * -errno; -EINTR when the dump was inconsistent (the table changed under
- * it) and should be run again.
+ * -errno; -NL_DUMP_INTR when some message carried NLM_F_DUMP_INTR (the
+ * configuration changed under the dump): the dump was read to its end, what
+ * @cb collected is inconsistent and the caller should start it again.
  */
 int nl_dump(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
@@ -56,7 +86,10 @@ int nl_dump(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 int nl_process(struct nl_ctx *ctx, const void *buf, size_t len, uint32_t seq,
 	       mnl_cb_t cb, void *data);
 
-/* Print "l4ctl: <strerror>: <extack message>" for @err; returns EXIT_KERNEL. */
+/*
+ * Print "l4ctl: <strerror>: <extack message>" for @err, or what
+ * -NL_DUMP_INTR means; returns EXIT_KERNEL.
+ */
 int nl_report(const struct nl_ctx *ctx, int err);
 
 #endif

@@ -115,6 +115,79 @@ void print_vips(const struct vip *vips, size_t n, bool with_backends)
 	print_end();
 }
 
+/* 'l4ctl stats': each count with its limit, "conns 12/262144". */
+static const struct {
+	unsigned int count, max;
+	const char *key, *max_key;
+} net_fill[] = {
+	{ L4LB_NET_ATTR_CONNS, L4LB_NET_ATTR_CONN_MAX, "conns", "conn_max" },
+	{ L4LB_NET_ATTR_VIPS, L4LB_NET_ATTR_VIP_MAX, "vips", "vip_max" },
+	{ L4LB_NET_ATTR_BACKENDS, L4LB_NET_ATTR_BACKEND_MAX, "backends",
+	  "backend_max" },
+};
+
+/* JSON key and text label are the same for these. */
+static const struct {
+	unsigned int type;
+	const char *key;
+} net_counters[] = {
+	{ L4LB_NET_STATS_ATTR_EARLY_DROPS,	"early_drops" },
+	{ L4LB_NET_STATS_ATTR_FULL_DROPS,	"full_drops" },
+	{ L4LB_NET_STATS_ATTR_NOFLOW_DROPS,	"noflow_drops" },
+	{ L4LB_NET_STATS_ATTR_INVALID_DROPS,	"invalid_drops" },
+	{ L4LB_NET_STATS_ATTR_ICMP_XLATED,	"icmp_xlated" },
+	{ L4LB_NET_STATS_ATTR_STALE_REAPED,	"stale_reaped" },
+};
+
+/* "key N" on a text line, a blank before all but the first item. */
+static void print_item(const char *key, uint64_t val, bool *first)
+{
+	char fmt[64];
+
+	snprintf(fmt, sizeof(fmt), "%s%s %%%s", *first ? "" : " ", key, PRIu64);
+	print_u64(PRINT_ANY, key, fmt, val);
+	*first = false;
+}
+
+/*
+ * Text: "conns 12/262144 vips 2/1024 backends 6/16384", then the counters
+ * on a line of their own. JSON: one flat object. Whatever the kernel did
+ * not send is left out (a limit without its count prints as "conn_max N").
+ */
+void print_net(const struct net_info *ni)
+{
+	bool first = true;
+	size_t i;
+
+	print_open_object(NULL);
+	for (i = 0; i < sizeof(net_fill) / sizeof(net_fill[0]); i++) {
+		bool has_count = ni->present & (1u << net_fill[i].count);
+		bool has_max = ni->present & (1u << net_fill[i].max);
+
+		if (has_count)
+			print_item(net_fill[i].key, ni->val[net_fill[i].count],
+				   &first);
+		if (has_max && has_count)
+			print_u64(PRINT_ANY, net_fill[i].max_key, "/%" PRIu64,
+				  ni->val[net_fill[i].max]);
+		else if (has_max)
+			print_item(net_fill[i].max_key,
+				   ni->val[net_fill[i].max], &first);
+	}
+	if (!first)
+		print_nl();
+
+	first = true;
+	for (i = 0; i < sizeof(net_counters) / sizeof(net_counters[0]); i++)
+		if (ni->cnt_present & (1u << net_counters[i].type))
+			print_item(net_counters[i].key,
+				   ni->cnt[net_counters[i].type], &first);
+	if (!first)
+		print_nl();
+	print_close_object();
+	print_end();
+}
+
 int cmd_show(int argc, char **argv)
 {
 	struct vip *vips = NULL;
