@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel API differences between the kernels l4lb supports, in one place.
- * The rest of the module calls these wrappers and never tests versions.
+ * Kernel API differences between the kernels l4lb supports, and optional
+ * kernel features, in one place. The rest of the module calls these
+ * wrappers and never tests versions or configs.
  */
 #ifndef _L4LB_COMPAT_H
 #define _L4LB_COMPAT_H
 
 #include <linux/ip.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/ip.h>
@@ -33,6 +36,36 @@ static inline struct nlattr **l4lb_dump_attrs(struct netlink_callback *cb)
 	return genl_info_dump(cb)->attrs;
 #else
 	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/*
+ * Memory cgroup of the calling task, to charge what the packet path
+ * allocates for its netns (softirq allocations are charged to no one unless
+ * told). NULL without memory cgroups.
+ */
+static inline struct mem_cgroup *l4lb_memcg_get_current(void)
+{
+#ifdef CONFIG_MEMCG
+	return get_mem_cgroup_from_mm(current->mm);
+#else
+	return NULL;
+#endif
+}
+
+static inline void l4lb_memcg_put(struct mem_cgroup *memcg)
+{
+#ifdef CONFIG_MEMCG
+	mem_cgroup_put(memcg);
+#endif
+}
+
+static inline struct mem_cgroup *l4lb_set_active_memcg(struct mem_cgroup *m)
+{
+#ifdef CONFIG_MEMCG
+	return set_active_memcg(m);
+#else
+	return NULL;
 #endif
 }
 

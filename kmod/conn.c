@@ -1,52 +1,147 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Connection table: an rhashtable per netns (resizes under load, unlike a
- * fixed hash), each flow hashed under both of its tuples.
+ * Connection table: an rhashtable per netns and address family (resizes
+ * under load, unlike a fixed hash), each flow hashed under both of its
+ * tuples.
  *
- * Unlinking is claimed with the DEAD bit so that the packet path (an expired
- * entry met by a lookup), the GC and flushes can race without double frees.
+ * Unlinking is claimed with the DEAD bit of the state word, so that the
+ * packet path (an expired or stale entry met by a lookup, an eviction), the
+ * GC and netns teardown can race without double frees. Unlinked entries wait
+ * on a per-netns list for one grace period per batch (an rcu_head would cost
+ * 16 bytes in every entry).
  */
-#include <linux/in.h>
 #include <linux/jiffies.h>
+#include <linux/random.h>
 #include <linux/rhashtable.h>
-#include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "conn.h"
 #include "net.h"
-#include "params.h"
+#include "packet.h"
+#include "proto.h"
 #include "service.h"
-#include "tcp_state.h"
 
-/* Entries visited between two rescheduling points of a table walk. */
-#define L4LB_WALK_BATCH 1024
+/* Hash entries the GC looks at per run; it runs again a jiffy later. */
+#define L4LB_GC_BATCH		1024
+/* A full table looks this far for a flow to evict, per new flow. */
+#define L4LB_EVICT_BUCKETS	8
+#define L4LB_EVICT_SCAN		16
+/* A busy flow writes its expiry at most this often. */
+#define L4LB_EXPIRES_SLACK	(HZ / 8 ? HZ / 8 : 1)
 
-static struct kmem_cache *l4lb_conn_cache __read_mostly;
+static struct kmem_cache *l4lb_conn4_cache __read_mostly;
+static struct kmem_cache *l4lb_conn6_cache __read_mostly;
 
-static const struct rhashtable_params l4lb_conn_params = {
-	.head_offset = offsetof(struct l4lb_conn_hash, node),
-	.key_offset = offsetof(struct l4lb_conn_hash, tuple),
-	.key_len = L4LB_TUPLE_KEY_LEN,
+static const struct rhashtable_params l4lb_conn4_params = {
+	.head_offset = offsetof(struct l4lb_hash4, node),
+	.key_offset = offsetof(struct l4lb_hash4, key),
+	.key_len = offsetof(struct l4lb_key4, dir),
 	.automatic_shrinking = true,
 };
 
-static void l4lb_conn_free_rcu(struct rcu_head *head)
-{
-	struct l4lb_conn *conn = container_of(head, struct l4lb_conn, rcu);
+static const struct rhashtable_params l4lb_conn6_params = {
+	.head_offset = offsetof(struct l4lb_hash6, node),
+	.key_offset = offsetof(struct l4lb_hash6, key),
+	.key_len = offsetof(struct l4lb_key6, dir),
+	.automatic_shrinking = true,
+};
 
-	l4lb_backend_put(conn->backend);
-	kmem_cache_free(l4lb_conn_cache, conn);
+static struct l4lb_conn4 *l4lb_conn4(struct l4lb_conn *c)
+{
+	return container_of(c, struct l4lb_conn4, c);
+}
+
+static struct l4lb_conn6 *l4lb_conn6(struct l4lb_conn *c)
+{
+	return container_of(c, struct l4lb_conn6, c);
+}
+
+static struct l4lb_conn *l4lb_conn_of4(struct l4lb_hash4 *h)
+{
+	return &container_of(h, struct l4lb_conn4, hash[h->key.dir])->c;
+}
+
+static struct l4lb_conn *l4lb_conn_of6(struct l4lb_hash6 *h)
+{
+	return &container_of(h, struct l4lb_conn6, hash[h->key.dir])->c;
+}
+
+static const struct l4lb_proto_ops *l4lb_conn_ops(u32 state)
+{
+	return l4lb_proto_find(state >> L4LB_CS_PROTO_SHIFT);
+}
+
+static u32 l4lb_now(void)
+{
+	return (u32)jiffies;
+}
+
+static bool l4lb_conn_expired(const struct l4lb_conn *c)
+{
+	return (s32)(l4lb_now() - READ_ONCE(c->expires)) >= 0;
+}
+
+static void l4lb_key4_set(struct l4lb_key4 *k, const struct l4lb_tuple *t,
+			  u8 dir)
+{
+	k->src = t->src.ip;
+	k->dst = t->dst.ip;
+	k->sport = t->sport;
+	k->dport = t->dport;
+	k->proto = t->proto;
+	k->dir = dir;
+}
+
+static void l4lb_key6_set(struct l4lb_key6 *k, const struct l4lb_tuple *t,
+			  u8 dir)
+{
+	k->src = t->src.in6;
+	k->dst = t->dst.in6;
+	k->sport = t->sport;
+	k->dport = t->dport;
+	k->proto = t->proto;
+	k->dir = dir;
+}
+
+void l4lb_conn_tuple(const struct l4lb_conn *c, enum l4lb_dir dir,
+		     struct l4lb_tuple *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (l4lb_conn_is_v6(c)) {
+		const struct l4lb_key6 *k =
+			&container_of(c, struct l4lb_conn6, c)->hash[dir].key;
+
+		t->src.in6 = k->src;
+		t->dst.in6 = k->dst;
+		t->sport = k->sport;
+		t->dport = k->dport;
+		t->proto = k->proto;
+		t->family = AF_INET6;
+	} else {
+		const struct l4lb_key4 *k =
+			&container_of(c, struct l4lb_conn4, c)->hash[dir].key;
+
+		t->src.ip = k->src;
+		t->dst.ip = k->dst;
+		t->sport = k->sport;
+		t->dport = k->dport;
+		t->proto = k->proto;
+		t->family = AF_INET;
+	}
+}
+
+unsigned int l4lb_conn_count(const struct l4lb_net *ln)
+{
+	return atomic_read(&ln->conn_count);
 }
 
 /* Add @delta to the active or inactive count a flow in @state is part of. */
-static void l4lb_conn_account(const struct l4lb_conn *conn, u32 state,
-			      int delta)
+static void l4lb_conn_account(const struct l4lb_conn *c, u32 state, int delta)
 {
-	struct l4lb_backend *be = conn->backend;
-	bool active = conn->hash[L4LB_DIR_ORIG].tuple.proto != IPPROTO_TCP ||
-		      state == L4LB_TCP_ESTABLISHED;
+	struct l4lb_backend *be = c->backend;
 
-	if (active) {
+	if (l4lb_conn_ops(state)->active(state)) {
 		atomic_add(delta, &be->conns.active);
 		atomic_add(delta, &be->vip->conns.active);
 	} else {
@@ -55,195 +150,436 @@ static void l4lb_conn_account(const struct l4lb_conn *conn, u32 state,
 	}
 }
 
-static void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *conn)
+static void l4lb_conn_free(struct l4lb_conn *c)
 {
-	if (test_and_set_bit(L4LB_CONN_DEAD, &conn->flags))
+	l4lb_backend_put(c->backend);
+	if (l4lb_conn_is_v6(c))
+		kmem_cache_free(l4lb_conn6_cache, l4lb_conn6(c));
+	else
+		kmem_cache_free(l4lb_conn4_cache, l4lb_conn4(c));
+}
+
+/* One grace period for everything unlinked since the last run. */
+static void l4lb_conn_free_work(struct work_struct *work)
+{
+	struct l4lb_net *ln = container_of(work, struct l4lb_net, free_work);
+	struct llist_node *batch = llist_del_all(&ln->free_list);
+	struct l4lb_conn *c, *tmp;
+
+	if (!batch)
 		return;
-
-	rhashtable_remove_fast(&ln->conns, &conn->hash[L4LB_DIR_ORIG].node,
-			       l4lb_conn_params);
-	rhashtable_remove_fast(&ln->conns, &conn->hash[L4LB_DIR_REPLY].node,
-			       l4lb_conn_params);
-	atomic_dec(&ln->conn_count);
-	/* Ends state transitions; the last state says what to uncount. */
-	l4lb_conn_account(conn, xchg(&conn->tcp_state, L4LB_CONN_STATE_DEAD),
-			  -1);
-	call_rcu(&conn->rcu, l4lb_conn_free_rcu);
+	synchronize_rcu();
+	llist_for_each_entry_safe(c, tmp, batch, free_node)
+		l4lb_conn_free(c);
 }
 
-static bool l4lb_conn_expired(const struct l4lb_conn *conn)
+static void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *c)
 {
-	return time_after_eq(jiffies, READ_ONCE(conn->expires));
-}
+	if (l4lb_conn_is_v6(c)) {
+		struct l4lb_conn6 *c6 = l4lb_conn6(c);
+		struct rhashtable *ht = &ln->tables[1].ht;
 
-struct l4lb_conn_hash *l4lb_conn_lookup(struct l4lb_net *ln,
-					const struct l4lb_tuple *tuple)
-{
-	struct l4lb_conn_hash *h;
-	struct l4lb_conn *conn;
+		rhashtable_remove_fast(ht, &c6->hash[L4LB_DIR_ORIG].node,
+				       l4lb_conn6_params);
+		rhashtable_remove_fast(ht, &c6->hash[L4LB_DIR_REPLY].node,
+				       l4lb_conn6_params);
+	} else {
+		struct l4lb_conn4 *c4 = l4lb_conn4(c);
+		struct rhashtable *ht = &ln->tables[0].ht;
 
-	h = rhashtable_lookup(&ln->conns, tuple, l4lb_conn_params);
-	if (!h)
-		return NULL;
-
-	conn = l4lb_conn_of(h);
-	if (unlikely(l4lb_conn_expired(conn) ||
-		     test_bit(L4LB_CONN_DEAD, &conn->flags))) {
-		/* Reclaim now rather than at the next GC: a new flow may be
-		 * reusing this tuple (client port reuse).
-		 */
-		l4lb_conn_kill(ln, conn);
-		return NULL;
+		rhashtable_remove_fast(ht, &c4->hash[L4LB_DIR_ORIG].node,
+				       l4lb_conn4_params);
+		rhashtable_remove_fast(ht, &c4->hash[L4LB_DIR_REPLY].node,
+				       l4lb_conn4_params);
 	}
-	return h;
 }
 
-static void l4lb_tuple_reply(struct l4lb_tuple *reply,
-			     const struct l4lb_tuple *orig,
-			     const struct l4lb_backend *be)
+/* Unlink @c; false when somebody else already did. Any context. */
+static bool __l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c)
 {
-	memset(reply, 0, sizeof(*reply));
-	reply->src = be->key.addr;
-	reply->sport = be->key.port;
-	reply->dst = orig->src;
-	reply->dport = orig->sport;
-	reply->proto = orig->proto;
-	reply->family = orig->family;
-	reply->dir = L4LB_DIR_REPLY;
+	u32 old = READ_ONCE(c->state);
+
+	do {
+		if (old & L4LB_CS_DEAD)
+			return false;
+	} while (!try_cmpxchg(&c->state, &old, old | L4LB_CS_DEAD));
+
+	l4lb_conn_unlink(ln, c);
+	atomic_dec(&ln->conn_count);
+	/* No transition after DEAD: the last state says what to uncount. */
+	l4lb_conn_account(c, old, -1);
+	if (llist_add(&c->free_node, &ln->free_list))
+		queue_work(system_unbound_wq, &ln->free_work);
+	return true;
 }
 
-static unsigned long l4lb_conn_timeout(const struct l4lb_conn *conn,
-				       u32 state)
+void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c)
 {
-	if (conn->hash[L4LB_DIR_ORIG].tuple.proto != IPPROTO_TCP)
-		return l4lb_params.udp_timeout;
-	if (state >= L4LB_TCP_STATE_COUNT)	/* dead: no longer matters */
-		state = L4LB_TCP_CLOSE;
-	return l4lb_params.tcp_timeout[state];
+	__l4lb_conn_kill(ln, c);
 }
 
 /*
- * Create and hash a flow from @orig to @be. The entry takes its own reference
- * on @be. Returns ERR_PTR(-EEXIST) when another CPU hashed the same flow
- * first: the caller looks it up again.
+ * A flow whose VIP was deleted, or that expired: reclaim it now rather than
+ * at the next GC pass. True when @c must not be used.
+ */
+static bool l4lb_conn_reap(struct l4lb_net *ln, struct l4lb_conn *c)
+{
+	if (unlikely(READ_ONCE(c->backend->dead))) {
+		if (__l4lb_conn_kill(ln, c))
+			l4lb_net_count(ln->stats, L4LB_NET_STALE_REAPED);
+		return true;
+	}
+	if (unlikely(l4lb_conn_expired(c))) {
+		__l4lb_conn_kill(ln, c);
+		return true;
+	}
+	return false;
+}
+
+struct l4lb_conn *l4lb_conn_lookup(struct l4lb_net *ln,
+				   const struct l4lb_tuple *t,
+				   enum l4lb_dir *dir)
+{
+	struct l4lb_conn *c;
+
+	if (t->family == AF_INET) {
+		struct l4lb_key4 k;
+		struct l4lb_hash4 *h;
+
+		l4lb_key4_set(&k, t, 0);
+		h = rhashtable_lookup(&ln->tables[0].ht, &k,
+				      l4lb_conn4_params);
+		if (!h)
+			return NULL;
+		*dir = h->key.dir;
+		c = l4lb_conn_of4(h);
+	} else {
+		struct l4lb_key6 k;
+		struct l4lb_hash6 *h;
+
+		l4lb_key6_set(&k, t, 0);
+		h = rhashtable_lookup(&ln->tables[1].ht, &k,
+				      l4lb_conn6_params);
+		if (!h)
+			return NULL;
+		*dir = h->key.dir;
+		c = l4lb_conn_of6(h);
+	}
+
+	if (unlikely(READ_ONCE(c->state) & L4LB_CS_DEAD) ||
+	    l4lb_conn_reap(ln, c))
+		return NULL;
+	return c;
+}
+
+static struct l4lb_conn *l4lb_conn_of_node(struct rhash_head *node, bool v6)
+{
+	if (v6)
+		return l4lb_conn_of6(container_of(node, struct l4lb_hash6,
+						  node));
+	return l4lb_conn_of4(container_of(node, struct l4lb_hash4, node));
+}
+
+/*
+ * Early drop, as conntrack does it: look at a few buckets from a random
+ * place (an attacker cannot aim at them) and evict, of the flows seen that
+ * may go (expired, stale, or evictable by their protocol: handshake never
+ * completed, connection over), the one closest to expiring; so a real
+ * client's fresh SYN outlives the flood's older ones. Bounded work per
+ * packet; never evicts an established flow.
+ */
+static bool l4lb_conn_evict(struct l4lb_net *ln, int idx)
+{
+	struct rhashtable *ht = &ln->tables[idx].ht;
+	struct l4lb_conn *victim = NULL;
+	s32 victim_left = S32_MAX;
+	struct bucket_table *tbl;
+	struct rhash_head *pos;
+	unsigned int i, seen = 0;
+	u32 now = l4lb_now(), first;
+
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(ht->tbl, ht);
+	first = get_random_u32();
+	for (i = 0; i < L4LB_EVICT_BUCKETS && seen < L4LB_EVICT_SCAN; i++) {
+		u32 b = (first + i) & (tbl->size - 1);
+
+		rht_for_each_rcu(pos, tbl, b) {
+			struct l4lb_conn *c = l4lb_conn_of_node(pos, idx);
+			u32 state = READ_ONCE(c->state);
+			s32 left = (s32)(READ_ONCE(c->expires) - now);
+
+			if (state & L4LB_CS_DEAD)
+				continue;
+			if (++seen > L4LB_EVICT_SCAN)
+				break;
+			if (left > 0 && !READ_ONCE(c->backend->dead) &&
+			    !l4lb_conn_ops(state)->evictable(state))
+				continue;
+			if (left < victim_left) {
+				victim_left = left;
+				victim = c;
+			}
+		}
+	}
+	if (victim && __l4lb_conn_kill(ln, victim))
+		l4lb_net_count(ln->stats, L4LB_NET_EARLY_DROPS);
+	rcu_read_unlock();
+	return victim;
+}
+
+static void *l4lb_conn_alloc(struct l4lb_net *ln, bool v6)
+{
+	struct kmem_cache *cache = v6 ? l4lb_conn6_cache : l4lb_conn4_cache;
+	struct mem_cgroup *old;
+	void *p;
+
+	/* Charged to the memory cgroup of whoever configured this netns. */
+	old = l4lb_set_active_memcg(ln->memcg);
+	p = kmem_cache_zalloc(cache, GFP_ATOMIC | __GFP_NOWARN);
+	l4lb_set_active_memcg(old);
+	return p;
+}
+
+static int l4lb_conn_hash(struct l4lb_net *ln, struct l4lb_conn *c,
+			  enum l4lb_dir dir)
+{
+	if (l4lb_conn_is_v6(c))
+		return rhashtable_lookup_insert_fast(&ln->tables[1].ht,
+						     &l4lb_conn6(c)->hash[dir].node,
+						     l4lb_conn6_params);
+	return rhashtable_lookup_insert_fast(&ln->tables[0].ht,
+					     &l4lb_conn4(c)->hash[dir].node,
+					     l4lb_conn4_params);
+}
+
+/*
+ * Create and hash a flow from @orig, whose replies are @reply, to @be, in
+ * protocol state @pstate; @seq is the client's next sequence number (TCP).
+ * The entry takes its own reference on @be. Errors: -ENOSPC (table full of
+ * flows that may not be evicted), -EEXIST (another CPU hashed the same flow
+ * first: look it up again), -EADDRINUSE (the reply tuple is another flow's).
  */
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *orig,
-				   struct l4lb_backend *be)
+				   const struct l4lb_tuple *reply,
+				   struct l4lb_backend *be, u32 pstate,
+				   u32 seq)
 {
-	struct l4lb_conn *conn;
+	bool v6 = orig->family == AF_INET6;
+	struct l4lb_conn *c;
+	void *obj;
 	int err;
 
-	if (atomic_inc_return(&ln->conn_count) > l4lb_params.conn_max) {
+	if (atomic_inc_return(&ln->conn_count) > ln->limits.conns &&
+	    !l4lb_conn_evict(ln, v6) && !l4lb_conn_evict(ln, !v6)) {
+		l4lb_net_count(ln->stats, L4LB_NET_FULL_DROPS);
 		err = -ENOSPC;
 		goto err_count;
 	}
 
-	conn = kmem_cache_zalloc(l4lb_conn_cache, GFP_ATOMIC);
-	if (!conn) {
+	obj = l4lb_conn_alloc(ln, v6);
+	if (!obj) {
 		err = -ENOMEM;
 		goto err_count;
 	}
+	if (v6) {
+		struct l4lb_conn6 *c6 = obj;
+
+		l4lb_key6_set(&c6->hash[L4LB_DIR_ORIG].key, orig,
+			      L4LB_DIR_ORIG);
+		l4lb_key6_set(&c6->hash[L4LB_DIR_REPLY].key, reply,
+			      L4LB_DIR_REPLY);
+		c = &c6->c;
+		c->state = L4LB_CS_IPV6;
+	} else {
+		struct l4lb_conn4 *c4 = obj;
+
+		l4lb_key4_set(&c4->hash[L4LB_DIR_ORIG].key, orig,
+			      L4LB_DIR_ORIG);
+		l4lb_key4_set(&c4->hash[L4LB_DIR_REPLY].key, reply,
+			      L4LB_DIR_REPLY);
+		c = &c4->c;
+	}
+	c->state |= pstate | (u32)orig->proto << L4LB_CS_PROTO_SHIFT;
+	c->seq[L4LB_DIR_ORIG] = seq;
+	c->expires = l4lb_now() +
+		     l4lb_conn_ops(c->state)->timeout(c->state,
+						      &be->vip->timeouts);
 	if (!l4lb_backend_tryget(be)) {
 		err = -ENOENT;
 		goto err_free;
 	}
+	c->backend = be;
 
-	conn->backend = be;
-	conn->hash[L4LB_DIR_ORIG].tuple = *orig;
-	conn->hash[L4LB_DIR_ORIG].tuple.dir = L4LB_DIR_ORIG;
-	l4lb_tuple_reply(&conn->hash[L4LB_DIR_REPLY].tuple, orig, be);
-	conn->tcp_state = L4LB_TCP_NONE;
-	conn->expires = jiffies + l4lb_conn_timeout(conn, L4LB_TCP_NONE);
-
-	err = rhashtable_lookup_insert_fast(&ln->conns,
-					    &conn->hash[L4LB_DIR_ORIG].node,
-					    l4lb_conn_params);
+	err = l4lb_conn_hash(ln, c, L4LB_DIR_ORIG);
 	if (err)
 		goto err_put;
+	l4lb_conn_account(c, c->state, 1);
 
-	l4lb_conn_account(conn, L4LB_TCP_NONE, 1);
-
-	err = rhashtable_lookup_insert_fast(&ln->conns,
-					    &conn->hash[L4LB_DIR_REPLY].node,
-					    l4lb_conn_params);
+	err = l4lb_conn_hash(ln, c, L4LB_DIR_REPLY);
 	if (err) {
 		/* The reply tuple is taken by another flow (two VIPs sharing
 		 * a backend, same client address and port): unusable.
 		 */
-		l4lb_conn_kill(ln, conn);
+		__l4lb_conn_kill(ln, c);
 		return ERR_PTR(err == -EEXIST ? -EADDRINUSE : err);
 	}
-	return conn;
+	return c;
 
 err_put:
 	l4lb_backend_put(be);
 err_free:
-	kmem_cache_free(l4lb_conn_cache, conn);
+	kmem_cache_free(v6 ? l4lb_conn6_cache : l4lb_conn4_cache, obj);
 err_count:
 	atomic_dec(&ln->conn_count);
 	return ERR_PTR(err);
 }
 
-/*
- * Lockless: the CPU whose cmpxchg makes a transition is the one that moves
- * the flow between the active and inactive counts; a lost race only means
- * computing the transition once more.
- */
-static u32 l4lb_conn_tcp_update(struct l4lb_conn *conn, enum l4lb_dir dir,
-				u8 tcp_flags)
+bool l4lb_conn_update(struct l4lb_conn *c, enum l4lb_dir dir,
+		      const struct l4lb_pkt *pkt)
 {
-	u32 old = READ_ONCE(conn->tcp_state), new;
+	const struct l4lb_proto_ops *p = pkt->proto;
+	u32 old = READ_ONCE(c->state), new, pstate, expires;
 
-	for (;;) {
-		if (old == L4LB_CONN_STATE_DEAD)
-			return old;
-		new = l4lb_tcp_next_state(old, dir == L4LB_DIR_REPLY,
-					  tcp_flags);
+	do {
+		if (old & L4LB_CS_DEAD)
+			return true;
+		if (!p->next(c, old, dir, pkt, &pstate))
+			return false;
+		new = (old & ~L4LB_CS_PSTATE) | pstate;
+		if (dir == L4LB_DIR_REPLY)
+			new |= L4LB_CS_REPLIED;
 		if (new == old)
-			return new;
-		if (try_cmpxchg(&conn->tcp_state, &old, new))
 			break;
+	} while (!try_cmpxchg(&c->state, &old, new));
+
+	if (new != old && p->active(old) != p->active(new)) {
+		l4lb_conn_account(c, old, -1);
+		l4lb_conn_account(c, new, 1);
 	}
-	/* Only entering or leaving ESTABLISHED changes the count. */
-	if (old == L4LB_TCP_ESTABLISHED || new == L4LB_TCP_ESTABLISHED) {
-		l4lb_conn_account(conn, old, -1);
-		l4lb_conn_account(conn, new, 1);
-	}
-	return new;
+	p->seen(c, dir, pkt, old, new);
+
+	/* Only a state change or a step of a fraction of a second writes. */
+	expires = l4lb_now() + p->timeout(new, &c->backend->vip->timeouts);
+	if (new != old ||
+	    (s32)(expires - READ_ONCE(c->expires)) >= L4LB_EXPIRES_SLACK)
+		WRITE_ONCE(c->expires, expires);
+	return true;
 }
 
-void l4lb_conn_refresh(struct l4lb_conn *conn, enum l4lb_dir dir,
-		       u8 tcp_flags)
-{
-	u32 state = L4LB_TCP_NONE;
+/* GC */
 
-	if (conn->hash[L4LB_DIR_ORIG].tuple.proto == IPPROTO_TCP)
-		state = l4lb_conn_tcp_update(conn, dir, tcp_flags);
-	WRITE_ONCE(conn->expires, jiffies + l4lb_conn_timeout(conn, state));
+static struct l4lb_conn *l4lb_conn_of_obj(void *obj, bool v6)
+{
+	return v6 ? l4lb_conn_of6(obj) : l4lb_conn_of4(obj);
 }
 
-/* Visit each flow once (under its ORIG entry), from process context. */
-static void l4lb_conn_walk(struct l4lb_net *ln,
-			   bool (*match)(const struct l4lb_conn *conn,
-					 const void *arg),
-			   const void *arg)
+/*
+ * Go on walking table @idx for at most *@budget entries. True when the walk
+ * reached the end of the table. Resizes restart nothing: the iterator is
+ * told, and at worst an entry is visited twice.
+ */
+static bool l4lb_conn_gc_table(struct l4lb_net *ln, int idx,
+			       unsigned int *budget)
 {
-	struct rhashtable_iter iter;
-	struct l4lb_conn_hash *h;
-	unsigned int n = 0;
+	struct l4lb_conn_table *t = &ln->tables[idx];
+	bool done = false;
+	void *obj;
 
-	rhashtable_walk_enter(&ln->conns, &iter);
-	rhashtable_walk_start(&iter);
-	while ((h = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(h)) {
-			if (PTR_ERR(h) == -EAGAIN)
-				continue;	/* resized under us: go on */
+	if (!t->gc_walking) {
+		rhashtable_walk_enter(&t->ht, &t->gc_iter);
+		t->gc_walking = true;
+	}
+	rhashtable_walk_start(&t->gc_iter);
+	while (*budget) {
+		struct l4lb_conn *c;
+
+		obj = rhashtable_walk_next(&t->gc_iter);
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) == -EAGAIN)
+				continue;
 			break;
 		}
-		if (h->tuple.dir == L4LB_DIR_ORIG && match(l4lb_conn_of(h), arg))
-			l4lb_conn_kill(ln, l4lb_conn_of(h));
-		if (++n % L4LB_WALK_BATCH == 0) {
+		if (!obj) {
+			done = true;
+			break;
+		}
+		(*budget)--;
+		c = l4lb_conn_of_obj(obj, idx);
+		if (!(READ_ONCE(c->state) & L4LB_CS_DEAD))
+			l4lb_conn_reap(ln, c);
+	}
+	rhashtable_walk_stop(&t->gc_iter);
+	if (done) {
+		rhashtable_walk_exit(&t->gc_iter);
+		t->gc_walking = false;
+	}
+	return done;
+}
+
+/*
+ * A bounded slice of a pass over both tables per run, so that a table of
+ * millions of flows never holds a CPU; the next slice follows a jiffy later,
+ * the next pass gc_interval after the end of this one.
+ */
+static void l4lb_conn_gc(struct work_struct *work)
+{
+	struct l4lb_net *ln = container_of(to_delayed_work(work),
+					   struct l4lb_net, gc_work);
+	unsigned int budget = L4LB_GC_BATCH;
+	unsigned long delay = 1;
+
+	while (budget) {
+		if (!l4lb_conn_gc_table(ln, ln->gc_table, &budget))
+			break;
+		ln->gc_table = (ln->gc_table + 1) % ARRAY_SIZE(ln->tables);
+		if (!ln->gc_table) {
+			delay = l4lb_params.gc_interval;
+			break;
+		}
+	}
+	queue_delayed_work(system_power_efficient_wq, &ln->gc_work, delay);
+}
+
+int l4lb_conn_net_init(struct l4lb_net *ln)
+{
+	int err;
+
+	err = rhashtable_init(&ln->tables[0].ht, &l4lb_conn4_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&ln->tables[1].ht, &l4lb_conn6_params);
+	if (err) {
+		rhashtable_destroy(&ln->tables[0].ht);
+		return err;
+	}
+	atomic_set(&ln->conn_count, 0);
+	init_llist_head(&ln->free_list);
+	INIT_WORK(&ln->free_work, l4lb_conn_free_work);
+	INIT_DELAYED_WORK(&ln->gc_work, l4lb_conn_gc);
+	queue_delayed_work(system_power_efficient_wq, &ln->gc_work,
+			   l4lb_params.gc_interval);
+	return 0;
+}
+
+/* Unlink every flow of table @idx; from process context, with no lock. */
+static void l4lb_conn_kill_table(struct l4lb_net *ln, int idx)
+{
+	struct rhashtable_iter iter;
+	unsigned int n = 0;
+	void *obj;
+
+	rhashtable_walk_enter(&ln->tables[idx].ht, &iter);
+	rhashtable_walk_start(&iter);
+	while ((obj = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) == -EAGAIN)
+				continue;
+			break;
+		}
+		__l4lb_conn_kill(ln, l4lb_conn_of_obj(obj, idx));
+		if (++n % L4LB_GC_BATCH == 0) {
 			rhashtable_walk_stop(&iter);
 			cond_resched();
 			rhashtable_walk_start(&iter);
@@ -253,67 +589,48 @@ static void l4lb_conn_walk(struct l4lb_net *ln,
 	rhashtable_walk_exit(&iter);
 }
 
-static bool l4lb_conn_match_expired(const struct l4lb_conn *conn,
-				    const void *arg)
-{
-	return l4lb_conn_expired(conn);
-}
-
-static bool l4lb_conn_match_all(const struct l4lb_conn *conn, const void *arg)
-{
-	return true;
-}
-
-void l4lb_conn_flush(struct l4lb_net *ln,
-		     bool (*match)(const struct l4lb_conn *conn,
-				   const void *arg),
-		     const void *arg)
-{
-	l4lb_conn_walk(ln, match ? match : l4lb_conn_match_all, arg);
-}
-
-static void l4lb_conn_gc(struct work_struct *work)
-{
-	struct l4lb_net *ln = container_of(to_delayed_work(work),
-					   struct l4lb_net, gc_work);
-
-	if (atomic_read(&ln->conn_count))
-		l4lb_conn_walk(ln, l4lb_conn_match_expired, NULL);
-	queue_delayed_work(system_power_efficient_wq, &ln->gc_work,
-			   l4lb_params.gc_interval);
-}
-
-int l4lb_conn_net_init(struct l4lb_net *ln)
-{
-	int err;
-
-	err = rhashtable_init(&ln->conns, &l4lb_conn_params);
-	if (err)
-		return err;
-	atomic_set(&ln->conn_count, 0);
-	INIT_DELAYED_WORK(&ln->gc_work, l4lb_conn_gc);
-	queue_delayed_work(system_power_efficient_wq, &ln->gc_work,
-			   l4lb_params.gc_interval);
-	return 0;
-}
-
-/* The packet hooks are gone: nothing can find or add entries any more. */
+/*
+ * The packet hooks are gone and a grace period has passed: nothing can find
+ * or add entries any more. No lock is held, so whole-table walks are fine;
+ * a walk may miss entries when the table shrinks under it, so walk again
+ * until the count says every flow is gone.
+ */
 void l4lb_conn_net_exit(struct l4lb_net *ln)
 {
+	int i, pass;
+
 	cancel_delayed_work_sync(&ln->gc_work);
-	l4lb_conn_flush(ln, NULL, NULL);
+	for (i = 0; i < ARRAY_SIZE(ln->tables); i++)
+		if (ln->tables[i].gc_walking)
+			rhashtable_walk_exit(&ln->tables[i].gc_iter);
+	for (pass = 0; atomic_read(&ln->conn_count) && pass < 16; pass++)
+		for (i = 0; i < ARRAY_SIZE(ln->tables); i++)
+			l4lb_conn_kill_table(ln, i);
 	WARN_ON(atomic_read(&ln->conn_count));
-	rhashtable_destroy(&ln->conns);
+	flush_work(&ln->free_work);
+	for (i = 0; i < ARRAY_SIZE(ln->tables); i++)
+		rhashtable_destroy(&ln->tables[i].ht);
 }
 
 int l4lb_conn_module_init(void)
 {
-	l4lb_conn_cache = KMEM_CACHE(l4lb_conn, 0);
-	return l4lb_conn_cache ? 0 : -ENOMEM;
+	BUILD_BUG_ON(sizeof(struct l4lb_conn4) > 80);
+	BUILD_BUG_ON(sizeof(struct l4lb_conn6) > 128);
+	BUILD_BUG_ON(offsetofend(struct l4lb_conn4, c.state) > 64);
+
+	l4lb_conn4_cache = KMEM_CACHE(l4lb_conn4, SLAB_ACCOUNT);
+	l4lb_conn6_cache = KMEM_CACHE(l4lb_conn6, SLAB_ACCOUNT);
+	if (!l4lb_conn4_cache || !l4lb_conn6_cache) {
+		kmem_cache_destroy(l4lb_conn4_cache);
+		kmem_cache_destroy(l4lb_conn6_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Call after rcu_barrier(): every entry has been freed by then. */
 void l4lb_conn_module_exit(void)
 {
-	kmem_cache_destroy(l4lb_conn_cache);
+	kmem_cache_destroy(l4lb_conn4_cache);
+	kmem_cache_destroy(l4lb_conn6_cache);
 }

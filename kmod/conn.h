@@ -2,22 +2,29 @@
 /*
  * The connection table: one entry per flow, found from either direction.
  *
- * Each entry is hashed twice in the netns' rhashtable: under the tuple of the
- * client's packets (ORIG) and under the tuple of the backend's replies (REPLY).
+ * Each entry is hashed twice, under the tuple of the client's packets (ORIG)
+ * and under the tuple of the backend's replies (REPLY), in one rhashtable per
+ * address family: an IPv4 entry has 4-byte keys and fits 80 bytes, an IPv6
+ * one 128. The hash keys, the backend, the expiry and the state come first,
+ * in the entry's first 64 bytes for IPv4; what only the update side touches
+ * comes last.
+ *
  * Lookups are RCU only. Entries have no timers: they carry an expiry time,
- * lookups treat expired entries as absent, and a periodic GC reclaims them.
+ * lookups treat expired entries as absent and reclaim them, a table that is
+ * full evicts flows that never completed a handshake, and a GC work item
+ * walks the table a bounded slice at a time.
  */
 #ifndef _L4LB_CONN_H
 #define _L4LB_CONN_H
 
+#include <linux/in6.h>
+#include <linux/llist.h>
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
-#include <linux/workqueue.h>
 
 struct l4lb_net;
 struct l4lb_backend;
-struct l4lb_vip;
 
 enum l4lb_dir {
 	L4LB_DIR_ORIG,
@@ -26,11 +33,7 @@ enum l4lb_dir {
 	L4LB_DIR_COUNT
 };
 
-/*
- * A packet's identity as seen on the wire. Everything up to and including
- * @family is the hash key; @dir is not part of the key: it records which
- * direction a hashed tuple stands for.
- */
+/* A packet's identity as seen on the wire, in either address family. */
 struct l4lb_tuple {
 	union nf_inet_addr src;
 	union nf_inet_addr dst;
@@ -38,40 +41,91 @@ struct l4lb_tuple {
 	__be16 dport;
 	u8 proto;
 	u8 family;
+};
+
+/* The tuple the other side of @t sees: source and destination swapped. */
+static inline void l4lb_tuple_reverse(struct l4lb_tuple *r,
+				      const struct l4lb_tuple *t)
+{
+	r->src = t->dst;
+	r->dst = t->src;
+	r->sport = t->dport;
+	r->dport = t->sport;
+	r->proto = t->proto;
+	r->family = t->family;
+}
+
+/* Hash keys: everything up to and including @proto; @dir says which one. */
+struct l4lb_key4 {
+	__be32 src;
+	__be32 dst;
+	__be16 sport;
+	__be16 dport;
+	u8 proto;
 	u8 dir;
 };
 
-#define L4LB_TUPLE_KEY_LEN offsetofend(struct l4lb_tuple, family)
+struct l4lb_key6 {
+	struct in6_addr src;
+	struct in6_addr dst;
+	__be16 sport;
+	__be16 dport;
+	u8 proto;
+	u8 dir;
+};
 
-struct l4lb_conn_hash {
+struct l4lb_hash4 {
 	struct rhash_head node;
-	struct l4lb_tuple tuple;
+	struct l4lb_key4 key;
 };
 
+struct l4lb_hash6 {
+	struct rhash_head node;
+	struct l4lb_key6 key;
+};
+
+/* What every flow has, behind its family's hash entries. */
 struct l4lb_conn {
-	struct l4lb_conn_hash hash[L4LB_DIR_COUNT];
 	struct l4lb_backend *backend;	/* holds a reference */
-	unsigned long expires;		/* jiffies */
-	unsigned long flags;		/* L4LB_CONN_* bits */
-	u32 tcp_state;			/* enum l4lb_tcp_state, or DEAD */
-	struct rcu_head rcu;
+	u32 expires;			/* jiffies, low 32 bits */
+	u32 state;			/* L4LB_CS_* and the protocol state */
+	/* TCP: the next sequence number each side sends (see tcp_state.h) */
+	u32 seq[L4LB_DIR_COUNT];
+	struct llist_node free_node;	/* freed after a grace period */
 };
 
-enum {
-	L4LB_CONN_DEAD,		/* unlinked or being unlinked */
+struct l4lb_conn4 {
+	struct l4lb_hash4 hash[L4LB_DIR_COUNT];
+	struct l4lb_conn c;
+};
+
+struct l4lb_conn6 {
+	struct l4lb_hash6 hash[L4LB_DIR_COUNT];
+	struct l4lb_conn c;
 };
 
 /*
- * tcp_state once the flow is unlinked: no more transitions, so the
- * active/inactive accounting, done on transitions, stays exact.
+ * conn->state: the protocol's own state in the low byte, flags, and the
+ * protocol number, which never changes. Changed only with cmpxchg.
  */
-#define L4LB_CONN_STATE_DEAD 0xff
+#define L4LB_CS_PSTATE		0xffU
+#define L4LB_CS_REPLIED		BIT(8)	/* a packet came back from the backend */
+#define L4LB_CS_DEAD		BIT(9)	/* unlinked, or being unlinked */
+#define L4LB_CS_IPV6		BIT(10)	/* an l4lb_conn6, else l4lb_conn4 */
+#define L4LB_CS_PROTO_SHIFT	16
 
-static inline struct l4lb_conn *
-l4lb_conn_of(const struct l4lb_conn_hash *h)
+static inline u8 l4lb_conn_proto(const struct l4lb_conn *c)
 {
-	return container_of(h, struct l4lb_conn, hash[h->tuple.dir]);
+	return c->state >> L4LB_CS_PROTO_SHIFT;
 }
+
+static inline bool l4lb_conn_is_v6(const struct l4lb_conn *c)
+{
+	return c->state & L4LB_CS_IPV6;
+}
+
+void l4lb_conn_tuple(const struct l4lb_conn *c, enum l4lb_dir dir,
+		     struct l4lb_tuple *t);
 
 int l4lb_conn_module_init(void);
 void l4lb_conn_module_exit(void);
@@ -79,18 +133,26 @@ void l4lb_conn_module_exit(void);
 int l4lb_conn_net_init(struct l4lb_net *ln);
 void l4lb_conn_net_exit(struct l4lb_net *ln);
 
-struct l4lb_conn_hash *l4lb_conn_lookup(struct l4lb_net *ln,
-					const struct l4lb_tuple *tuple);
+struct l4lb_conn *l4lb_conn_lookup(struct l4lb_net *ln,
+				   const struct l4lb_tuple *tuple,
+				   enum l4lb_dir *dir);
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *orig,
-				   struct l4lb_backend *be);
-void l4lb_conn_refresh(struct l4lb_conn *conn, enum l4lb_dir dir,
-		       u8 tcp_flags);
+				   const struct l4lb_tuple *reply,
+				   struct l4lb_backend *be, u32 pstate,
+				   u32 seq);
+void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c);
 
-/* Unlink every entry for which @match returns true (process context). */
-void l4lb_conn_flush(struct l4lb_net *ln,
-		     bool (*match)(const struct l4lb_conn *conn,
-				   const void *arg),
-		     const void *arg);
+/*
+ * Account a packet of the flow going in @dir: protocol state, expiry.
+ * Returns false when the packet must not change the flow (an out-of-window
+ * RST): it is passed on, but the flow's state and timers stay as they were.
+ */
+struct l4lb_pkt;
+bool l4lb_conn_update(struct l4lb_conn *c, enum l4lb_dir dir,
+		      const struct l4lb_pkt *pkt);
+
+/* Number of flows in the table now. */
+unsigned int l4lb_conn_count(const struct l4lb_net *ln);
 
 #endif /* _L4LB_CONN_H */

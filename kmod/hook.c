@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The netfilter entry point: PREROUTING, after defragmentation and before
- * conntrack, for IPv4 and IPv6. Flows the load balancer handles are marked
- * untracked, so conntrack keeps no second copy of their state.
+ * The netfilter entry points. PREROUTING, after defragmentation and before
+ * conntrack, for IPv4 and IPv6: every packet of a flow, and ICMP errors about
+ * flows. LOCAL_OUT: the ICMP errors the LB itself emits about a packet it
+ * translated (a Packet Too Big while forwarding to a backend), which must
+ * quote the packet as the client sent it. Packets the load balancer handles
+ * are marked untracked, so conntrack keeps no second copy of their state.
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -11,23 +14,29 @@
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 
-#include "compat.h"
 #include "conn.h"
 #include "hook.h"
 #include "nat.h"
 #include "net.h"
 #include "packet.h"
+#include "proto.h"
 #include "sched.h"
 #include "service.h"
-#include "tcp_state.h"
+#include "xmit.h"
+
+static unsigned int l4lb_drop(struct l4lb_net *ln, enum l4lb_net_counter why)
+{
+	l4lb_net_count(ln->stats, why);
+	return NF_DROP;
+}
 
 /*
- * A flow the hook has no entry for. Returns its new entry, or NULL with
+ * A flow the table has no entry for. Returns its new entry, or NULL with
  * *verdict set when the packet is not ours or is refused.
  */
-static struct l4lb_conn_hash *l4lb_new_flow(struct l4lb_net *ln,
-					    const struct l4lb_pkt *pkt,
-					    unsigned int *verdict)
+static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
+				       const struct l4lb_pkt *pkt,
+				       unsigned int *verdict)
 {
 	const struct l4lb_tuple *t = &pkt->tuple;
 	struct l4lb_vip_key key = {
@@ -36,41 +45,44 @@ static struct l4lb_conn_hash *l4lb_new_flow(struct l4lb_net *ln,
 		.proto = t->proto,
 		.family = t->family,
 	};
+	struct l4lb_tuple reply;
 	struct l4lb_backend *be;
-	struct l4lb_conn *conn;
+	struct l4lb_conn *c;
 	struct l4lb_vip *vip;
+	enum l4lb_dir dir;
 
 	*verdict = NF_ACCEPT;
 	vip = l4lb_vip_lookup(ln, &key);
 	if (!vip)
 		return NULL;
 	/*
-	 * Mid-stream TCP with no entry (table loss, expiry): as IPVS does,
-	 * let the stack see it, which answers with a RST where the VIP is
-	 * local, instead of sending it to a backend that never saw the SYN.
+	 * Mid-stream TCP with no entry (table loss, expiry, a scan): no
+	 * backend ever saw its SYN, and forwarding it unchanged to the VIP
+	 * would leak it past the LB. Dropped and counted.
 	 */
-	if (t->proto == IPPROTO_TCP && !l4lb_tcp_is_opening(pkt->tcp_flags))
+	if (!pkt->proto->may_open(pkt)) {
+		*verdict = l4lb_drop(ln, L4LB_NET_NOFLOW_DROPS);
 		return NULL;
+	}
 
 	be = l4lb_sched_pick(vip, t);
 	if (!be)
 		goto drop;
-
-	conn = l4lb_conn_create(ln, t, be);
-	if (IS_ERR(conn)) {
-		struct l4lb_conn_hash *h;
-
+	l4lb_xmit_find(vip->mode)->reply_tuple(&reply, t, be);
+	c = l4lb_conn_create(ln, t, &reply, be, pkt->proto->initial(pkt),
+			     pkt->end);
+	if (IS_ERR(c)) {
 		/* Another CPU created this flow first: use its entry. */
-		if (PTR_ERR(conn) == -EEXIST) {
-			h = l4lb_conn_lookup(ln, t);
-			if (h)
-				return h;
+		if (PTR_ERR(c) == -EEXIST) {
+			c = l4lb_conn_lookup(ln, t, &dir);
+			if (c && dir == L4LB_DIR_ORIG)
+				return c;
 		}
 		goto drop;
 	}
 	l4lb_stats_conn(vip->stats);
 	l4lb_stats_conn(be->stats);
-	return &conn->hash[L4LB_DIR_ORIG];
+	return c;
 
 drop:
 	l4lb_stats_drop(vip->stats);
@@ -78,84 +90,161 @@ drop:
 	return NULL;
 }
 
-/*
- * A reply leaves with the VIP as its source. Route it first, by its real
- * source: to the routing code a local VIP as source would be a martian.
- */
-static int l4lb_route_reply(struct sk_buff *skb,
-			    const struct nf_hook_state *state)
+static void l4lb_untrack(struct sk_buff *skb)
 {
-	if (state->pf != NFPROTO_IPV4 || skb_dst(skb))
-		return 0;
-	return l4lb_route_input4(skb, ip_hdr(skb), state->in);
+	nf_reset_ct(skb);
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 }
 
-static int l4lb_xmit_dnat(struct sk_buff *skb, const struct l4lb_pkt *pkt,
-			  const struct l4lb_conn *conn, enum l4lb_dir dir,
-			  const struct nf_hook_state *state)
-{
-	const struct l4lb_tuple *orig = &conn->hash[L4LB_DIR_ORIG].tuple;
-	const struct l4lb_backend *be = conn->backend;
-	int err;
-
-	if (dir == L4LB_DIR_ORIG)
-		return l4lb_nat_rewrite(skb, pkt, L4LB_NAT_DST, &be->key.addr,
-					be->key.port);
-
-	err = l4lb_route_reply(skb, state);
-	if (err)
-		return err;
-	return l4lb_nat_rewrite(skb, pkt, L4LB_NAT_SRC, &orig->dst,
-				orig->dport);
-}
-
-static unsigned int l4lb_hook(void *priv, struct sk_buff *skb,
+static unsigned int l4lb_xmit(struct sk_buff *skb, const struct l4lb_pkt *pkt,
+			      struct l4lb_conn *c, enum l4lb_dir dir,
 			      const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_pernet(state->net);
-	struct l4lb_conn_hash *h;
-	struct l4lb_backend *be;
-	struct l4lb_conn *conn;
+	struct l4lb_backend *be = c->backend;
 	unsigned int verdict;
+
+	l4lb_untrack(skb);
+	verdict = l4lb_xmit_find(be->vip->mode)->xmit(skb, pkt, c, dir, state);
+	if (verdict != NF_DROP) {
+		l4lb_stats_packet(be->stats, dir == L4LB_DIR_REPLY, skb->len);
+		l4lb_stats_packet(be->vip->stats, dir == L4LB_DIR_REPLY,
+				  skb->len);
+	}
+	return verdict;
+}
+
+/* An ICMP error about a flow, arriving from outside. */
+static unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
+				 const struct l4lb_pkt *pkt,
+				 const struct nf_hook_state *state)
+{
+	struct l4lb_conn *c;
+	enum l4lb_dir dir;
+
+	c = l4lb_conn_lookup(ln, &pkt->tuple, &dir);
+	if (!c)
+		return NF_ACCEPT;
+	/* Rewriting recomputes its checksum: a corrupt one must not
+	 * come out looking valid.
+	 */
+	if (!l4lb_nat_icmp_csum_ok(skb, pkt, state->hook))
+		return l4lb_drop(ln, L4LB_NET_INVALID_DROPS);
+	l4lb_net_count(ln->stats, L4LB_NET_ICMP_XLATED);
+	return l4lb_xmit(skb, pkt, c, dir, state);
+}
+
+static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct l4lb_net *ln = l4lb_pernet(state->net);
+	unsigned int verdict;
+	struct l4lb_conn *c;
 	struct l4lb_pkt pkt;
 	enum l4lb_dir dir;
 
-	if (!l4lb_parse(skb, state->pf, &pkt))
+	switch (l4lb_parse(skb, state->pf, &pkt)) {
+	case L4LB_PKT_PASS:
+		return NF_ACCEPT;
+	case L4LB_PKT_FRAG:
+		/* No ports: no flow can be found or opened (until fragment
+		 * support), so the same rule as for mid-stream TCP.
+		 */
+		if (l4lb_vip_addr_in_use(ln, &pkt.tuple.dst, pkt.tuple.family))
+			return l4lb_drop(ln, L4LB_NET_NOFLOW_DROPS);
+		return NF_ACCEPT;
+	case L4LB_PKT_INVALID:
+		if (l4lb_vip_addr_in_use(ln, &pkt.tuple.dst, pkt.tuple.family))
+			return l4lb_drop(ln, L4LB_NET_INVALID_DROPS);
+		return NF_ACCEPT;
+	case L4LB_PKT_ICMP:
+		return l4lb_icmp_in(ln, skb, &pkt, state);
+	case L4LB_PKT_FLOW:
+		break;
+	}
+
+	c = l4lb_conn_lookup(ln, &pkt.tuple, &dir);
+	/* A new SYN on the tuple of a finished connection: start over. */
+	if (c && dir == L4LB_DIR_ORIG &&
+	    pkt.proto->reopens(READ_ONCE(c->state), &pkt)) {
+		l4lb_conn_kill(ln, c);
+		c = NULL;
+	}
+	if (!c) {
+		c = l4lb_new_flow(ln, &pkt, &verdict);
+		if (!c)
+			return verdict;
+		dir = L4LB_DIR_ORIG;
+	} else {
+		/* An out-of-window RST still goes on: its receiver checks
+		 * it exactly. It only must not change the flow.
+		 */
+		l4lb_conn_update(c, dir, &pkt);
+	}
+	return l4lb_xmit(skb, &pkt, c, dir, state);
+}
+
+/* After a rewrite of the destination, a local packet needs a new route. */
+static int l4lb_reroute_local(struct sk_buff *skb,
+			      const struct nf_hook_state *state)
+{
+	if (state->pf == NFPROTO_IPV4)
+		return ip_route_me_harder(state->net, state->sk, skb,
+					  RTN_UNSPEC);
+	return ip6_route_me_harder(state->net, state->sk, skb);
+}
+
+static unsigned int l4lb_hook_local(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct l4lb_net *ln = l4lb_pernet(state->net);
+	struct l4lb_conn *c;
+	struct l4lb_pkt pkt;
+	enum l4lb_dir dir;
+	u8 proto;
+
+	/* Cheap test first: this sees every packet the host sends. */
+	proto = state->pf == NFPROTO_IPV4 ? ip_hdr(skb)->protocol :
+					    ipv6_hdr(skb)->nexthdr;
+	if (proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6)
+		return NF_ACCEPT;
+	if (l4lb_parse(skb, state->pf, &pkt) != L4LB_PKT_ICMP)
+		return NF_ACCEPT;
+	c = l4lb_conn_lookup(ln, &pkt.tuple, &dir);
+	if (!c)
 		return NF_ACCEPT;
 
-	h = l4lb_conn_lookup(ln, &pkt.tuple);
-	if (!h) {
-		h = l4lb_new_flow(ln, &pkt, &verdict);
-		if (!h)
-			return verdict;
-	}
-	conn = l4lb_conn_of(h);
-	dir = h->tuple.dir;
-	be = conn->backend;
-
-	l4lb_conn_refresh(conn, dir, pkt.tcp_flags);
-	nf_reset_ct(skb);
-	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
-
-	if (l4lb_xmit_dnat(skb, &pkt, conn, dir, state))
+	l4lb_untrack(skb);
+	if (l4lb_nat(skb, &pkt, c, dir, true))
 		return NF_DROP;
-
-	l4lb_stats_packet(be->stats, dir == L4LB_DIR_REPLY, skb->len);
-	l4lb_stats_packet(be->vip->stats, dir == L4LB_DIR_REPLY, skb->len);
+	if (dir == L4LB_DIR_ORIG && l4lb_reroute_local(skb, state))
+		return NF_DROP;
+	l4lb_net_count(ln->stats, L4LB_NET_ICMP_XLATED);
 	return NF_ACCEPT;
 }
 
 static const struct nf_hook_ops l4lb_nf_ops[] = {
 	{
-		.hook = l4lb_hook,
+		.hook = l4lb_hook_in,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
 		.priority = NF_IP_PRI_CONNTRACK - 1,
 	},
 	{
-		.hook = l4lb_hook,
+		.hook = l4lb_hook_in,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_CONNTRACK - 1,
+	},
+	{
+		.hook = l4lb_hook_local,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = NF_IP_PRI_CONNTRACK - 1,
+	},
+	{
+		.hook = l4lb_hook_local,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_OUT,
 		.priority = NF_IP6_PRI_CONNTRACK - 1,
 	},
 };

@@ -11,7 +11,9 @@
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 
+#include "compat.h"
 #include "conn.h"
+#include "hook.h"
 #include "net.h"
 #include "netlink.h"
 #include "params.h"
@@ -22,21 +24,50 @@ unsigned int l4lb_net_id __read_mostly;
 static int __net_init l4lb_net_init(struct net *net)
 {
 	struct l4lb_net *ln = l4lb_pernet(net);
+	int err;
 
 	ln->net = net;
+	ln->gen = 1;
 	mutex_init(&ln->lock);
 	INIT_LIST_HEAD(&ln->vips);
+	/* The initial netns is the host's own; any other may belong to an
+	 * unprivileged user (see netns_* parameters).
+	 */
+	ln->limits = net_eq(net, &init_net) ? l4lb_params.init_net :
+					       l4lb_params.other_net;
+	ln->stats = l4lb_net_stats_alloc();
+	if (!ln->stats)
+		return -ENOMEM;
+	err = l4lb_service_net_init(ln);
+	if (err)
+		goto err_stats;
+	err = l4lb_conn_net_init(ln);
+	if (err)
+		goto err_service;
+	return 0;
 
-	return l4lb_conn_net_init(ln);
+err_service:
+	l4lb_service_net_exit(ln);
+err_stats:
+	free_percpu(ln->stats);
+	return err;
 }
 
 static void __net_exit l4lb_net_exit(struct net *net)
 {
 	struct l4lb_net *ln = l4lb_pernet(net);
 
-	/* Unhooks, waits for CPUs in the hook, then drops flows and VIPs. */
+	if (ln->hooked) {
+		l4lb_hook_unregister(net);
+		ln->hooked = false;
+	}
+	/* CPUs still in the hooks are done after this. */
+	synchronize_rcu();
 	l4lb_vip_flush_all(ln);
 	l4lb_conn_net_exit(ln);
+	l4lb_service_net_exit(ln);
+	free_percpu(ln->stats);
+	l4lb_memcg_put(ln->memcg);
 }
 
 static struct pernet_operations l4lb_net_ops = {
@@ -76,7 +107,11 @@ static void __exit l4lb_exit(void)
 {
 	l4lb_genl_exit();
 	unregister_pernet_subsys(&l4lb_net_ops);
-	/* Flows freed by call_rcu() drop the last backend and VIP refs. */
+	/*
+	 * The RCU callbacks freeing backends, VIPs and dest sets; a backend's
+	 * may queue its VIP's, hence twice.
+	 */
+	rcu_barrier();
 	rcu_barrier();
 	l4lb_conn_module_exit();
 }

@@ -13,10 +13,13 @@
 #include <net/sock.h>
 
 #include "compat.h"
+#include "conn.h"
+#include "hook.h"
 #include "net.h"
 #include "netlink.h"
 #include "sched.h"
 #include "service.h"
+#include "xmit.h"
 
 static struct genl_family l4lb_genl_family;
 
@@ -26,29 +29,69 @@ static struct netlink_range_validation l4lb_weight_range = {
 	.max = L4LB_WEIGHT_MAX,
 };
 
-static const struct nla_policy l4lb_vip_policy[L4LB_VIP_ATTR_MAX + 1] = {
-	[L4LB_VIP_ATTR_FAMILY] = { .type = NLA_U16 },
-	[L4LB_VIP_ATTR_ADDR] = { .type = NLA_BINARY,
-				 .len = sizeof(struct in6_addr) },
-	[L4LB_VIP_ATTR_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),
-	[L4LB_VIP_ATTR_PROTO] = { .type = NLA_U8 },
+/*
+ * Per-command policies, strictly validated: an attribute a command does not
+ * take is refused, not ignored. The key of a VIP or backend is the same
+ * everywhere; only the commands that create or change one take more.
+ */
+#define L4LB_VIP_KEY_POLICY						\
+	[L4LB_VIP_ATTR_FAMILY] = { .type = NLA_U16 },			\
+	[L4LB_VIP_ATTR_ADDR] = { .type = NLA_BINARY,			\
+				 .len = sizeof(struct in6_addr) },	\
+	[L4LB_VIP_ATTR_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),		\
+	[L4LB_VIP_ATTR_PROTO] = { .type = NLA_U8 }
+
+#define L4LB_BACKEND_KEY_POLICY						\
+	[L4LB_BACKEND_ATTR_FAMILY] = { .type = NLA_U16 },		\
+	[L4LB_BACKEND_ATTR_ADDR] = { .type = NLA_BINARY,		\
+				     .len = sizeof(struct in6_addr) },	\
+	[L4LB_BACKEND_ATTR_PORT] = NLA_POLICY_MIN(NLA_BE16, 1)
+
+static const struct nla_policy l4lb_vip_key_policy[L4LB_VIP_ATTR_MAX + 1] = {
+	L4LB_VIP_KEY_POLICY,
+};
+
+static const struct nla_policy l4lb_vip_new_policy[L4LB_VIP_ATTR_MAX + 1] = {
+	L4LB_VIP_KEY_POLICY,
 	[L4LB_VIP_ATTR_SCHED] = { .type = NLA_NUL_STRING,
 				  .len = L4LB_SCHED_NAME_MAX - 1 },
 	[L4LB_VIP_ATTR_MODE] = NLA_POLICY_MAX(NLA_U8, L4LB_FWD_MAX),
 };
 
-static const struct nla_policy l4lb_backend_policy[L4LB_BACKEND_ATTR_MAX + 1] = {
-	[L4LB_BACKEND_ATTR_FAMILY] = { .type = NLA_U16 },
-	[L4LB_BACKEND_ATTR_ADDR] = { .type = NLA_BINARY,
-				     .len = sizeof(struct in6_addr) },
-	[L4LB_BACKEND_ATTR_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),
+static const struct nla_policy
+l4lb_backend_key_policy[L4LB_BACKEND_ATTR_MAX + 1] = {
+	L4LB_BACKEND_KEY_POLICY,
+};
+
+static const struct nla_policy
+l4lb_backend_new_policy[L4LB_BACKEND_ATTR_MAX + 1] = {
+	L4LB_BACKEND_KEY_POLICY,
 	[L4LB_BACKEND_ATTR_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							   &l4lb_weight_range),
 };
 
-static const struct nla_policy l4lb_policy[L4LB_ATTR_MAX + 1] = {
-	[L4LB_ATTR_VIP] = NLA_POLICY_NESTED(l4lb_vip_policy),
-	[L4LB_ATTR_BACKEND] = NLA_POLICY_NESTED(l4lb_backend_policy),
+/* Top level, per command. */
+static const struct nla_policy l4lb_none_policy[L4LB_ATTR_MAX + 1] = {
+};
+
+static const struct nla_policy l4lb_vip_new_cmd_policy[L4LB_ATTR_MAX + 1] = {
+	[L4LB_ATTR_VIP] = NLA_POLICY_NESTED(l4lb_vip_new_policy),
+};
+
+static const struct nla_policy l4lb_vip_key_cmd_policy[L4LB_ATTR_MAX + 1] = {
+	[L4LB_ATTR_VIP] = NLA_POLICY_NESTED(l4lb_vip_key_policy),
+};
+
+static const struct nla_policy
+l4lb_backend_new_cmd_policy[L4LB_ATTR_MAX + 1] = {
+	[L4LB_ATTR_VIP] = NLA_POLICY_NESTED(l4lb_vip_key_policy),
+	[L4LB_ATTR_BACKEND] = NLA_POLICY_NESTED(l4lb_backend_new_policy),
+};
+
+static const struct nla_policy
+l4lb_backend_key_cmd_policy[L4LB_ATTR_MAX + 1] = {
+	[L4LB_ATTR_VIP] = NLA_POLICY_NESTED(l4lb_vip_key_policy),
+	[L4LB_ATTR_BACKEND] = NLA_POLICY_NESTED(l4lb_backend_key_policy),
 };
 
 /* Require attribute @type in @tb, else fail with @msg pointing at it. */
@@ -100,7 +143,10 @@ static int l4lb_parse_vip(struct genl_info *info, struct nlattr **tb,
 	if (L4LB_REQUIRE(extack, NULL, info->attrs, L4LB_ATTR_VIP,
 			 "missing VIP"))
 		return -EINVAL;
-	err = nla_parse_nested(tb, L4LB_VIP_ATTR_MAX, nest, l4lb_vip_policy,
+	/* Validated by the command's policy already; the superset policy
+	 * only parses here.
+	 */
+	err = nla_parse_nested(tb, L4LB_VIP_ATTR_MAX, nest, l4lb_vip_new_policy,
 			       extack);
 	if (err)
 		return err;
@@ -141,7 +187,7 @@ static int l4lb_parse_backend(struct genl_info *info, struct nlattr **tb,
 			 "missing backend"))
 		return -EINVAL;
 	err = nla_parse_nested(tb, L4LB_BACKEND_ATTR_MAX, nest,
-			       l4lb_backend_policy, extack);
+			       l4lb_backend_new_policy, extack);
 	if (err)
 		return err;
 	if (L4LB_REQUIRE(extack, nest, tb, L4LB_BACKEND_ATTR_FAMILY,
@@ -179,6 +225,35 @@ static struct l4lb_vip *l4lb_find_vip(struct l4lb_net *ln,
 	return vip;
 }
 
+/* Hooks on with the netns' first VIP, off with its last. */
+static int l4lb_hooks_get(struct l4lb_net *ln, struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (ln->hooked)
+		return 0;
+	err = l4lb_hook_register(ln->net);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
+		return err;
+	}
+	ln->hooked = true;
+	/* Flows made on the packet path are charged to the memory cgroup of
+	 * whoever set this netns up.
+	 */
+	if (!ln->memcg)
+		ln->memcg = l4lb_memcg_get_current();
+	return 0;
+}
+
+static void l4lb_hooks_put(struct l4lb_net *ln)
+{
+	if (ln->hooked && !ln->vip_count) {
+		l4lb_hook_unregister(ln->net);
+		ln->hooked = false;
+	}
+}
+
 static int l4lb_cmd_vip_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
@@ -202,14 +277,19 @@ static int l4lb_cmd_vip_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (tb[L4LB_VIP_ATTR_MODE])
 		mode = nla_get_u8(tb[L4LB_VIP_ATTR_MODE]);
-	if (mode != L4LB_FWD_DNAT) {
+	if (!l4lb_xmit_find(mode)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_VIP_ATTR_MODE],
 				    "only the dnat forwarding mode is supported yet");
 		return -EOPNOTSUPP;
 	}
 
 	mutex_lock(&ln->lock);
-	err = l4lb_vip_add(ln, &key, sched, mode, info->extack);
+	err = l4lb_hooks_get(ln, info->extack);
+	if (!err) {
+		err = l4lb_vip_add(ln, &key, sched, mode, info->extack);
+		if (err)
+			l4lb_hooks_put(ln);
+	}
 	mutex_unlock(&ln->lock);
 	return err;
 }
@@ -228,14 +308,17 @@ static int l4lb_cmd_vip_del(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&ln->lock);
 	vip = l4lb_find_vip(ln, &key, info);
-	if (vip)
+	if (vip) {
 		l4lb_vip_del(ln, vip);
+		l4lb_hooks_put(ln);
+	}
 	mutex_unlock(&ln->lock);
 	return vip ? 0 : -ENOENT;
 }
 
 /* Backend commands: find the VIP and backend named by the request. */
 struct l4lb_backend_req {
+	struct l4lb_net *ln;
 	struct nlattr *tb[L4LB_BACKEND_ATTR_MAX + 1];
 	struct l4lb_backend_key key;
 	struct l4lb_vip *vip;
@@ -249,6 +332,7 @@ static int l4lb_backend_req(struct l4lb_net *ln, struct genl_info *info,
 	int err;
 
 	lockdep_assert_held(&ln->lock);
+	req->ln = ln;
 	err = l4lb_parse_vip(info, vtb, &vkey);
 	if (err)
 		return err;
@@ -262,7 +346,8 @@ static int l4lb_backend_req(struct l4lb_net *ln, struct genl_info *info,
 static struct l4lb_backend *l4lb_find_backend(struct l4lb_backend_req *req,
 					      struct genl_info *info)
 {
-	struct l4lb_backend *be = l4lb_backend_find(req->vip, &req->key);
+	struct l4lb_backend *be = l4lb_backend_find(req->ln, req->vip,
+						    &req->key);
 
 	if (!be)
 		NL_SET_ERR_MSG_ATTR(info->extack,
@@ -302,7 +387,7 @@ static int l4lb_cmd_backend_del(struct sk_buff *skb, struct genl_info *info)
 	err = l4lb_backend_req(ln, info, &req);
 	if (!err) {
 		be = l4lb_find_backend(&req, info);
-		err = be ? l4lb_backend_del(ln, be) : -ENOENT;
+		err = be ? l4lb_backend_del(ln, be, info->extack) : -ENOENT;
 	}
 	mutex_unlock(&ln->lock);
 	return err;
@@ -421,8 +506,8 @@ static int l4lb_put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 	if (!nest)
 		return -EMSGSIZE;
 	if (l4lb_put_addr(skb, L4LB_BACKEND_ATTR_FAMILY, L4LB_BACKEND_ATTR_ADDR,
-			  be->vip->key.family, &be->key.addr) ||
-	    nla_put_be16(skb, L4LB_BACKEND_ATTR_PORT, be->key.port) ||
+			  be->vip->key.family, &be->hkey.key.addr) ||
+	    nla_put_be16(skb, L4LB_BACKEND_ATTR_PORT, be->hkey.key.port) ||
 	    nla_put_u32(skb, L4LB_BACKEND_ATTR_WEIGHT, READ_ONCE(be->weight)) ||
 	    l4lb_put_stats(skb, L4LB_BACKEND_ATTR_STATS, be->stats,
 			   &be->conns)) {
@@ -442,6 +527,7 @@ static int l4lb_dump_vip_one(struct sk_buff *skb, struct netlink_callback *cb,
 			  &l4lb_genl_family, NLM_F_MULTI, L4LB_CMD_VIP_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
 	if (l4lb_put_vip(skb, vip, true)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -450,7 +536,11 @@ static int l4lb_dump_vip_one(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
-/* cb->args[0]: how many entries earlier parts of the dump sent. */
+/*
+ * cb->args[0]: how many entries earlier parts of the dump sent. A change
+ * between two parts shifts positions: cb->seq makes the core flag the
+ * messages after it with NLM_F_DUMP_INTR, and the caller dumps again.
+ */
 static int l4lb_dump_vips(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct l4lb_net *ln = l4lb_pernet(sock_net(skb->sk));
@@ -458,6 +548,7 @@ static int l4lb_dump_vips(struct sk_buff *skb, struct netlink_callback *cb)
 	struct l4lb_vip *vip;
 
 	mutex_lock(&ln->lock);
+	cb->seq = ln->gen;
 	list_for_each_entry(vip, &ln->vips, list) {
 		if (idx >= cb->args[0] && l4lb_dump_vip_one(skb, cb, vip))
 			break;
@@ -479,6 +570,7 @@ static int l4lb_dump_backend_one(struct sk_buff *skb,
 			  L4LB_CMD_BACKEND_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
 	if (l4lb_put_vip(skb, be->vip, false) || l4lb_put_backend(skb, be)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -506,6 +598,7 @@ static int l4lb_dump_backends(struct sk_buff *skb, struct netlink_callback *cb)
 		return err;
 
 	mutex_lock(&ln->lock);
+	cb->seq = ln->gen;
 	vip = l4lb_find_vip(ln, &key, &info);
 	if (!vip) {
 		mutex_unlock(&ln->lock);
@@ -521,6 +614,75 @@ static int l4lb_dump_backends(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+static int l4lb_put_net(struct sk_buff *skb, struct l4lb_net *ln)
+{
+	u64 sum[L4LB_NET_COUNTERS];
+	struct nlattr *nest, *stats;
+	int i;
+
+	lockdep_assert_held(&ln->lock);
+	nest = nla_nest_start(skb, L4LB_ATTR_NET);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, L4LB_NET_ATTR_CONNS, l4lb_conn_count(ln)) ||
+	    nla_put_u32(skb, L4LB_NET_ATTR_CONN_MAX, ln->limits.conns) ||
+	    nla_put_u32(skb, L4LB_NET_ATTR_VIPS, ln->vip_count) ||
+	    nla_put_u32(skb, L4LB_NET_ATTR_VIP_MAX, ln->limits.vips) ||
+	    nla_put_u32(skb, L4LB_NET_ATTR_BACKENDS, ln->backend_count) ||
+	    nla_put_u32(skb, L4LB_NET_ATTR_BACKEND_MAX, ln->limits.backends))
+		goto cancel;
+	stats = nla_nest_start(skb, L4LB_NET_ATTR_STATS);
+	if (!stats)
+		goto cancel;
+	/* enum l4lb_net_counter follows enum l4lb_net_stats_attr. */
+	BUILD_BUG_ON(L4LB_NET_STATS_ATTR_EARLY_DROPS + L4LB_NET_COUNTERS - 1 !=
+		     L4LB_NET_STATS_ATTR_MAX);
+	l4lb_net_stats_sum(ln->stats, sum);
+	for (i = 0; i < L4LB_NET_COUNTERS; i++)
+		if (nla_put_u64_64bit(skb, L4LB_NET_STATS_ATTR_EARLY_DROPS + i,
+				      sum[i], L4LB_NET_STATS_ATTR_PAD))
+			goto cancel;
+	nla_nest_end(skb, stats);
+	nla_nest_end(skb, nest);
+	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int l4lb_cmd_net_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		NL_SET_ERR_MSG(info->extack, "out of memory for the reply");
+		return -ENOMEM;
+	}
+	hdr = genlmsg_put_reply(msg, info, &l4lb_genl_family, 0,
+				L4LB_CMD_NET_GET);
+	if (!hdr) {
+		err = -EMSGSIZE;
+		goto err_free;
+	}
+	mutex_lock(&ln->lock);
+	err = l4lb_put_net(msg, ln);
+	mutex_unlock(&ln->lock);
+	if (err)
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	NL_SET_ERR_MSG(info->extack, "reply does not fit a message");
+	return err;
+}
+
 /* GET commands are dumps; say so rather than the core's bare EOPNOTSUPP. */
 static int l4lb_cmd_dump_only(struct sk_buff *skb, struct genl_info *info)
 {
@@ -529,51 +691,37 @@ static int l4lb_cmd_dump_only(struct sk_buff *skb, struct genl_info *info)
 	return -EOPNOTSUPP;
 }
 
+#define L4LB_OP(c, fn, dump, pol) {				\
+	.cmd = (c),							\
+	.doit = (fn),							\
+	.dumpit = (dump),						\
+	.policy = (pol),						\
+	.maxattr = L4LB_ATTR_MAX,					\
+	.flags = GENL_UNS_ADMIN_PERM,					\
+}
+
 static const struct genl_ops l4lb_genl_ops[] = {
-	{
-		.cmd = L4LB_CMD_VIP_NEW,
-		.doit = l4lb_cmd_vip_new,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = L4LB_CMD_VIP_DEL,
-		.doit = l4lb_cmd_vip_del,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = L4LB_CMD_VIP_GET,
-		.doit = l4lb_cmd_dump_only,
-		.dumpit = l4lb_dump_vips,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = L4LB_CMD_BACKEND_NEW,
-		.doit = l4lb_cmd_backend_new,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = L4LB_CMD_BACKEND_DEL,
-		.doit = l4lb_cmd_backend_del,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = L4LB_CMD_BACKEND_SET,
-		.doit = l4lb_cmd_backend_set,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = L4LB_CMD_BACKEND_GET,
-		.doit = l4lb_cmd_dump_only,
-		.dumpit = l4lb_dump_backends,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
+	L4LB_OP(L4LB_CMD_VIP_NEW, l4lb_cmd_vip_new, NULL,
+		l4lb_vip_new_cmd_policy),
+	L4LB_OP(L4LB_CMD_VIP_DEL, l4lb_cmd_vip_del, NULL,
+		l4lb_vip_key_cmd_policy),
+	L4LB_OP(L4LB_CMD_VIP_GET, l4lb_cmd_dump_only, l4lb_dump_vips,
+		l4lb_none_policy),
+	L4LB_OP(L4LB_CMD_BACKEND_NEW, l4lb_cmd_backend_new, NULL,
+		l4lb_backend_new_cmd_policy),
+	L4LB_OP(L4LB_CMD_BACKEND_DEL, l4lb_cmd_backend_del, NULL,
+		l4lb_backend_key_cmd_policy),
+	L4LB_OP(L4LB_CMD_BACKEND_SET, l4lb_cmd_backend_set, NULL,
+		l4lb_backend_new_cmd_policy),
+	L4LB_OP(L4LB_CMD_BACKEND_GET, l4lb_cmd_dump_only, l4lb_dump_backends,
+		l4lb_vip_key_cmd_policy),
+	L4LB_OP(L4LB_CMD_NET_GET, l4lb_cmd_net_get, NULL, l4lb_none_policy),
 };
 
 static struct genl_family l4lb_genl_family __ro_after_init = {
 	.name = L4LB_GENL_NAME,
 	.version = L4LB_GENL_VERSION,
 	.maxattr = L4LB_ATTR_MAX,
-	.policy = l4lb_policy,
 	.netnsok = true,
 	/* Each netns has its own lock: no need for the global genl mutex. */
 	.parallel_ops = true,

@@ -1,70 +1,155 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Packet parsing. The hook runs after defragmentation, so fragments seen here
- * are ones defrag let through (it is not enabled for this netns, say): they
- * carry no ports to match and pass untouched.
+ * Packet parsing. The hook runs after defragmentation, so a fragment seen
+ * here is one defrag did not reassemble; it carries no ports to match. An
+ * ICMP error is parsed down to the packet it quotes, whose reversed tuple is
+ * the flow (and direction) the error is about.
  */
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 
 #include "packet.h"
-#include "tcp_state.h"
+#include "proto.h"
 
-static bool l4lb_parse_ports(struct sk_buff *skb, struct l4lb_pkt *pkt)
+/* The ports of a quoted packet: RFC 792 quotes at least 8 bytes of L4. */
+static bool l4lb_parse_inner_ports(struct sk_buff *skb, struct l4lb_pkt *pkt,
+				   struct l4lb_tuple *inner)
 {
-	struct l4lb_tuple *t = &pkt->tuple;
+	const __be16 *ports;
+	__be16 _ports[2];
 
-	if (t->proto == IPPROTO_TCP) {
-		struct tcphdr _th;
-		const struct tcphdr *th;
-
-		th = skb_header_pointer(skb, pkt->l4off, sizeof(_th), &_th);
-		if (!th)
-			return false;
-		t->sport = th->source;
-		t->dport = th->dest;
-		pkt->tcp_flags = (th->fin ? L4LB_TCPF_FIN : 0) |
-				 (th->syn ? L4LB_TCPF_SYN : 0) |
-				 (th->rst ? L4LB_TCPF_RST : 0) |
-				 (th->ack ? L4LB_TCPF_ACK : 0);
-		return true;
-	}
-	if (t->proto == IPPROTO_UDP) {
-		struct udphdr _uh;
-		const struct udphdr *uh;
-
-		uh = skb_header_pointer(skb, pkt->l4off, sizeof(_uh), &_uh);
-		if (!uh)
-			return false;
-		t->sport = uh->source;
-		t->dport = uh->dest;
-		pkt->tcp_flags = 0;
-		return true;
-	}
-	return false;
+	if (pkt->inner_l4off + 8 > skb->len)
+		return false;
+	ports = skb_header_pointer(skb, pkt->inner_l4off, sizeof(_ports),
+				   _ports);
+	if (!ports)
+		return false;
+	inner->sport = ports[0];
+	inner->dport = ports[1];
+	pkt->proto = l4lb_proto_find(inner->proto);
+	l4lb_tuple_reverse(&pkt->tuple, inner);
+	pkt->icmp = true;
+	return pkt->proto;
 }
 
-static bool l4lb_parse_ipv4(struct sk_buff *skb, struct l4lb_pkt *pkt)
+static enum l4lb_parse l4lb_parse_icmp4(struct sk_buff *skb,
+					struct l4lb_pkt *pkt)
+{
+	struct l4lb_tuple inner = { .family = AF_INET };
+	const struct icmphdr *icmph;
+	const struct iphdr *iph;
+	struct icmphdr _icmph;
+	struct iphdr _iph;
+
+	icmph = skb_header_pointer(skb, pkt->l4off, sizeof(_icmph), &_icmph);
+	if (!icmph)
+		return L4LB_PKT_PASS;
+	switch (icmph->type) {
+	case ICMP_DEST_UNREACH:
+	case ICMP_SOURCE_QUENCH:
+	case ICMP_TIME_EXCEEDED:
+	case ICMP_PARAMETERPROB:
+		break;
+	default:
+		return L4LB_PKT_PASS;	/* echo and the like: not about a flow */
+	}
+
+	pkt->inner_l3off = pkt->l4off + sizeof(*icmph);
+	iph = skb_header_pointer(skb, pkt->inner_l3off, sizeof(_iph), &_iph);
+	if (!iph || iph->version != 4 || iph->ihl < 5 ||
+	    (iph->frag_off & htons(IP_OFFSET)))
+		return L4LB_PKT_PASS;
+	inner.src.ip = iph->saddr;
+	inner.dst.ip = iph->daddr;
+	inner.proto = iph->protocol;
+	pkt->inner_l4off = pkt->inner_l3off + iph->ihl * 4;
+	return l4lb_parse_inner_ports(skb, pkt, &inner) ? L4LB_PKT_ICMP :
+							  L4LB_PKT_PASS;
+}
+
+static enum l4lb_parse l4lb_parse_icmp6(struct sk_buff *skb,
+					struct l4lb_pkt *pkt)
+{
+	struct l4lb_tuple inner = { .family = AF_INET6 };
+	const struct icmp6hdr *icmp6h;
+	const struct ipv6hdr *ip6h;
+	struct icmp6hdr _icmp6h;
+	struct ipv6hdr _ip6h;
+	__be16 frag_off;
+	u8 nexthdr;
+	int off;
+
+	icmp6h = skb_header_pointer(skb, pkt->l4off, sizeof(_icmp6h),
+				    &_icmp6h);
+	if (!icmp6h)
+		return L4LB_PKT_PASS;
+	switch (icmp6h->icmp6_type) {
+	case ICMPV6_DEST_UNREACH:
+	case ICMPV6_PKT_TOOBIG:
+	case ICMPV6_TIME_EXCEED:
+	case ICMPV6_PARAMPROB:
+		break;
+	default:
+		return L4LB_PKT_PASS;
+	}
+
+	pkt->inner_l3off = pkt->l4off + sizeof(*icmp6h);
+	ip6h = skb_header_pointer(skb, pkt->inner_l3off, sizeof(_ip6h),
+				  &_ip6h);
+	if (!ip6h || (ip6h->version) != 6)
+		return L4LB_PKT_PASS;
+	nexthdr = ip6h->nexthdr;
+	off = ipv6_skip_exthdr(skb, pkt->inner_l3off + sizeof(*ip6h),
+			       &nexthdr, &frag_off);
+	if (off < 0 || (frag_off & htons(IP6_OFFSET)))
+		return L4LB_PKT_PASS;
+	inner.src.in6 = ip6h->saddr;
+	inner.dst.in6 = ip6h->daddr;
+	inner.proto = nexthdr;
+	pkt->inner_l4off = off;
+	return l4lb_parse_inner_ports(skb, pkt, &inner) ? L4LB_PKT_ICMP :
+							  L4LB_PKT_PASS;
+}
+
+/* TCP or UDP at pkt->l4off, or an ICMP error. */
+static enum l4lb_parse l4lb_parse_l4(struct sk_buff *skb,
+				     struct l4lb_pkt *pkt)
+{
+	u8 proto = pkt->tuple.proto;
+
+	if (proto == IPPROTO_ICMP && pkt->tuple.family == AF_INET)
+		return l4lb_parse_icmp4(skb, pkt);
+	if (proto == IPPROTO_ICMPV6 && pkt->tuple.family == AF_INET6)
+		return l4lb_parse_icmp6(skb, pkt);
+	pkt->proto = l4lb_proto_find(proto);
+	if (!pkt->proto)
+		return L4LB_PKT_PASS;
+	return pkt->proto->parse(skb, pkt) ? L4LB_PKT_FLOW : L4LB_PKT_INVALID;
+}
+
+static enum l4lb_parse l4lb_parse_ipv4(struct sk_buff *skb,
+				       struct l4lb_pkt *pkt)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	struct l4lb_tuple *t = &pkt->tuple;
 
-	if (ip_is_fragment(iph))
-		return false;
 	t->family = AF_INET;
 	t->proto = iph->protocol;
 	t->src.ip = iph->saddr;
 	t->dst.ip = iph->daddr;
 	pkt->l4off = skb_network_offset(skb) + iph->ihl * 4;
-	return true;
+	if (ip_is_fragment(iph))
+		return L4LB_PKT_FRAG;
+	return l4lb_parse_l4(skb, pkt);
 }
 
-static bool l4lb_parse_ipv6(struct sk_buff *skb, struct l4lb_pkt *pkt)
+static enum l4lb_parse l4lb_parse_ipv6(struct sk_buff *skb,
+				       struct l4lb_pkt *pkt)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	struct l4lb_tuple *t = &pkt->tuple;
@@ -72,27 +157,33 @@ static bool l4lb_parse_ipv6(struct sk_buff *skb, struct l4lb_pkt *pkt)
 	__be16 frag_off;
 	int off;
 
-	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
-			       &nexthdr, &frag_off);
-	if (off < 0 || (frag_off & htons(IP6_OFFSET)))
-		return false;
 	t->family = AF_INET6;
-	t->proto = nexthdr;
 	t->src.in6 = ip6h->saddr;
 	t->dst.in6 = ip6h->daddr;
+	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
+			       &nexthdr, &frag_off);
+	if (off < 0)
+		return L4LB_PKT_INVALID;	/* a broken header chain */
+	t->proto = nexthdr;
 	pkt->l4off = off;
-	return true;
+	/* Offset or more-fragments: a fragment, first or not (the header
+	 * chain stops at the fragment header of a non-first one).
+	 */
+	if (frag_off & htons(IP6_OFFSET | IP6_MF))
+		return L4LB_PKT_FRAG;
+	return l4lb_parse_l4(skb, pkt);
 }
 
-bool l4lb_parse(struct sk_buff *skb, u8 pf, struct l4lb_pkt *pkt)
+enum l4lb_parse l4lb_parse(struct sk_buff *skb, u8 pf, struct l4lb_pkt *pkt)
 {
-	bool ok;
-
 	/* The tuple is a hash key: unused address bytes must be zero. */
 	memset(&pkt->tuple, 0, sizeof(pkt->tuple));
+	pkt->proto = NULL;
+	pkt->icmp = false;
+	pkt->tcp_flags = 0;
+	pkt->seq = 0;
+	pkt->end = 0;
 	if (pf == NFPROTO_IPV4)
-		ok = l4lb_parse_ipv4(skb, pkt);
-	else
-		ok = l4lb_parse_ipv6(skb, pkt);
-	return ok && l4lb_parse_ports(skb, pkt);
+		return l4lb_parse_ipv4(skb, pkt);
+	return l4lb_parse_ipv6(skb, pkt);
 }

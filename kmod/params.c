@@ -8,6 +8,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/minmax.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
 
@@ -18,15 +19,49 @@ module_param(conn_max, uint, 0444);
 MODULE_PARM_DESC(conn_max,
 		 "Maximum tracked flows per network namespace (1024-67108864, default 1048576)");
 
+static unsigned int vip_max = 65536;
+module_param(vip_max, uint, 0444);
+MODULE_PARM_DESC(vip_max,
+		 "Maximum VIPs per network namespace (1-1048576, default 65536)");
+
+static unsigned int backend_max = 1 << 20;
+module_param(backend_max, uint, 0444);
+MODULE_PARM_DESC(backend_max,
+		 "Maximum backends per network namespace, all VIPs together (1-16777216, default 1048576)");
+
+/*
+ * Any user may create a user and network namespace and configure l4lb in it:
+ * these cap what such a namespace can make the kernel allocate.
+ */
+static unsigned int netns_conn_max = 1 << 18;
+module_param(netns_conn_max, uint, 0444);
+MODULE_PARM_DESC(netns_conn_max,
+		 "Cap on conn_max outside the initial network namespace (1024-67108864, default 262144)");
+
+static unsigned int netns_vip_max = 1024;
+module_param(netns_vip_max, uint, 0444);
+MODULE_PARM_DESC(netns_vip_max,
+		 "Cap on vip_max outside the initial network namespace (1-1048576, default 1024)");
+
+static unsigned int netns_backend_max = 16384;
+module_param(netns_backend_max, uint, 0444);
+MODULE_PARM_DESC(netns_backend_max,
+		 "Cap on backend_max outside the initial network namespace (1-16777216, default 16384)");
+
 static unsigned int gc_interval_ms = 1000;
 module_param(gc_interval_ms, uint, 0444);
 MODULE_PARM_DESC(gc_interval_ms,
-		 "How often expired flows are reclaimed, in ms (10-60000, default 1000)");
+		 "How often the whole flow table is scanned for expired flows, in ms (10-60000, default 1000)");
+
+static unsigned int tcp_timeout_unreplied = 10;
+module_param(tcp_timeout_unreplied, uint, 0444);
+MODULE_PARM_DESC(tcp_timeout_unreplied,
+		 "Idle timeout of TCP flows whose backend has not answered the SYN, in s (1-86400, default 10)");
 
 static unsigned int tcp_timeout_syn = 60;
 module_param(tcp_timeout_syn, uint, 0444);
 MODULE_PARM_DESC(tcp_timeout_syn,
-		 "Idle timeout of TCP flows in handshake, in s (1-86400, default 60)");
+		 "Idle timeout of TCP flows in handshake after the backend's SYN-ACK, in s (1-86400, default 60)");
 
 static unsigned int tcp_timeout_established = 900;
 module_param(tcp_timeout_established, uint, 0444);
@@ -43,10 +78,15 @@ module_param(tcp_timeout_close, uint, 0444);
 MODULE_PARM_DESC(tcp_timeout_close,
 		 "Idle timeout of reset TCP flows (RST seen), in s (1-3600, default 10)");
 
+static unsigned int udp_timeout_unreplied = 30;
+module_param(udp_timeout_unreplied, uint, 0444);
+MODULE_PARM_DESC(udp_timeout_unreplied,
+		 "Idle timeout of UDP flows without a reply, or with a single exchange, in s (1-86400, default 30)");
+
 static unsigned int udp_timeout = 300;
 module_param(udp_timeout, uint, 0444);
 MODULE_PARM_DESC(udp_timeout,
-		 "Idle timeout of UDP flows, in s (1-86400, default 300)");
+		 "Idle timeout of UDP conversations (the client sent again after a reply), in s (1-86400, default 300)");
 
 struct l4lb_params l4lb_params __read_mostly;
 
@@ -58,18 +98,25 @@ struct l4lb_param_bounds {
 
 static const struct l4lb_param_bounds l4lb_param_bounds[] = {
 	{ "conn_max", &conn_max, 1024, 1 << 26 },
+	{ "vip_max", &vip_max, 1, 1 << 20 },
+	{ "backend_max", &backend_max, 1, 1 << 24 },
+	{ "netns_conn_max", &netns_conn_max, 1024, 1 << 26 },
+	{ "netns_vip_max", &netns_vip_max, 1, 1 << 20 },
+	{ "netns_backend_max", &netns_backend_max, 1, 1 << 24 },
 	{ "gc_interval_ms", &gc_interval_ms, 10, 60000 },
+	{ "tcp_timeout_unreplied", &tcp_timeout_unreplied, 1, 86400 },
 	{ "tcp_timeout_syn", &tcp_timeout_syn, 1, 86400 },
 	{ "tcp_timeout_established", &tcp_timeout_established, 1, 604800 },
 	{ "tcp_timeout_fin", &tcp_timeout_fin, 1, 86400 },
 	{ "tcp_timeout_close", &tcp_timeout_close, 1, 3600 },
+	{ "udp_timeout_unreplied", &udp_timeout_unreplied, 1, 86400 },
 	{ "udp_timeout", &udp_timeout, 1, 86400 },
 };
 
 int l4lb_params_init(void)
 {
 	struct l4lb_params *p = &l4lb_params;
-	unsigned long *tcp = p->tcp_timeout;
+	u32 *tcp = p->timeouts.tcp;
 	int i, err = 0;
 
 	for (i = 0; i < ARRAY_SIZE(l4lb_param_bounds); i++) {
@@ -84,11 +131,18 @@ int l4lb_params_init(void)
 	if (err)
 		return err;
 
-	p->conn_max = conn_max;
+	p->init_net.conns = conn_max;
+	p->init_net.vips = vip_max;
+	p->init_net.backends = backend_max;
+	p->other_net.conns = min(conn_max, netns_conn_max);
+	p->other_net.vips = min(vip_max, netns_vip_max);
+	p->other_net.backends = min(backend_max, netns_backend_max);
+
 	p->gc_interval = msecs_to_jiffies(gc_interval_ms);
-	p->udp_timeout = udp_timeout * HZ;
-	tcp[L4LB_TCP_NONE] = tcp_timeout_syn * HZ;
-	tcp[L4LB_TCP_SYN_SENT] = tcp_timeout_syn * HZ;
+	p->timeouts.udp_unreplied = udp_timeout_unreplied * HZ;
+	p->timeouts.udp = udp_timeout * HZ;
+	tcp[L4LB_TCP_NONE] = tcp_timeout_unreplied * HZ;
+	tcp[L4LB_TCP_SYN_SENT] = tcp_timeout_unreplied * HZ;
 	tcp[L4LB_TCP_SYN_RECV] = tcp_timeout_syn * HZ;
 	tcp[L4LB_TCP_ESTABLISHED] = tcp_timeout_established * HZ;
 	tcp[L4LB_TCP_FIN_WAIT] = tcp_timeout_fin * HZ;

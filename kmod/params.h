@@ -3,13 +3,33 @@
 #ifndef _L4LB_PARAMS_H
 #define _L4LB_PARAMS_H
 
+#include <linux/types.h>
+
 #include "tcp_state.h"
 
+/*
+ * How long an idle flow is remembered, per protocol state, in jiffies. Every
+ * VIP has its own copy (the module parameters are the defaults), so that a
+ * VIP can be given its own timeouts without touching the packet path.
+ */
+struct l4lb_timeouts {
+	u32 tcp[L4LB_TCP_STATE_COUNT];
+	u32 udp_unreplied;	/* no reply yet, or a single exchange */
+	u32 udp;		/* a conversation (replied, then more) */
+};
+
+/* Object limits of one network namespace. */
+struct l4lb_limits {
+	u32 conns;
+	u32 vips;
+	u32 backends;
+};
+
 struct l4lb_params {
-	unsigned int conn_max;		/* flows per netns */
 	unsigned long gc_interval;	/* jiffies */
-	unsigned long tcp_timeout[L4LB_TCP_STATE_COUNT];	/* jiffies */
-	unsigned long udp_timeout;	/* jiffies */
+	struct l4lb_timeouts timeouts;
+	struct l4lb_limits init_net;	/* the initial namespace */
+	struct l4lb_limits other_net;	/* every other namespace */
 };
 
 extern struct l4lb_params l4lb_params;

@@ -2,23 +2,35 @@
 /*
  * VIP and backend lifecycle. Everything here runs in process context under
  * l4lb_net->lock, except the lookups and puts named as packet-path safe.
+ * Nothing here walks the flow table or waits for a grace period: see the
+ * lifetime rules in service.h.
  */
 #include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/lockdep.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 
-#include "conn.h"
-#include "hook.h"
 #include "net.h"
 #include "sched.h"
 #include "service.h"
 
-static u32 l4lb_vip_hash(const struct l4lb_vip_key *key)
+/* VIPs are hashed by address only, so that "is this a VIP address?" (for
+ * fragments and malformed packets, which have no ports) is one bucket walk.
+ */
+static u32 l4lb_vip_hash(const union nf_inet_addr *addr, u8 family)
 {
-	BUILD_BUG_ON(sizeof(*key) % sizeof(u32));
-	return hash_32(jhash2((const u32 *)key, sizeof(*key) / sizeof(u32), 0),
-		       L4LB_VIP_HASH_BITS);
+	u32 h = family == AF_INET ? (__force u32)addr->ip :
+		jhash2((const u32 *)addr->all, 4, 0);
+
+	return hash_32(h, L4LB_VIP_HASH_BITS);
+}
+
+static struct hlist_head *l4lb_vip_bucket(struct l4lb_net *ln,
+					  const union nf_inet_addr *addr,
+					  u8 family)
+{
+	return &ln->vip_hash[l4lb_vip_hash(addr, family)];
 }
 
 /* Packet path: under rcu_read_lock(). */
@@ -27,10 +39,24 @@ struct l4lb_vip *l4lb_vip_lookup(struct l4lb_net *ln,
 {
 	struct l4lb_vip *vip;
 
-	hlist_for_each_entry_rcu(vip, &ln->vip_hash[l4lb_vip_hash(key)], hnode)
+	hlist_for_each_entry_rcu(vip, l4lb_vip_bucket(ln, &key->addr,
+						      key->family), hnode)
 		if (!memcmp(&vip->key, key, sizeof(*key)))
 			return vip;
 	return NULL;
+}
+
+/* Packet path: under rcu_read_lock(). */
+bool l4lb_vip_addr_in_use(struct l4lb_net *ln, const union nf_inet_addr *addr,
+			  u8 family)
+{
+	struct l4lb_vip *vip;
+
+	hlist_for_each_entry_rcu(vip, l4lb_vip_bucket(ln, addr, family), hnode)
+		if (vip->key.family == family &&
+		    nf_inet_addr_cmp(&vip->key.addr, addr))
+			return true;
+	return false;
 }
 
 struct l4lb_vip *l4lb_vip_find(struct l4lb_net *ln,
@@ -39,186 +65,267 @@ struct l4lb_vip *l4lb_vip_find(struct l4lb_net *ln,
 	struct l4lb_vip *vip;
 
 	lockdep_assert_held(&ln->lock);
-	hlist_for_each_entry(vip, &ln->vip_hash[l4lb_vip_hash(key)], hnode)
+	hlist_for_each_entry(vip, l4lb_vip_bucket(ln, &key->addr, key->family),
+			     hnode)
 		if (!memcmp(&vip->key, key, sizeof(*key)))
 			return vip;
 	return NULL;
 }
 
-static void l4lb_vip_put(struct l4lb_vip *vip)
+static void l4lb_vip_free_rcu(struct rcu_head *head)
 {
-	if (!refcount_dec_and_test(&vip->refcnt))
-		return;
-	/* Unreachable: unhashed a grace period ago, no backends left. */
+	struct l4lb_vip *vip = container_of(head, struct l4lb_vip, rcu);
+
 	free_percpu(vip->stats);
 	kfree(vip);
 }
 
-/* May run from an RCU callback: see the lifetime rules in service.h. */
-void l4lb_backend_put(struct l4lb_backend *be)
+static void l4lb_vip_put(struct l4lb_vip *vip)
 {
-	struct l4lb_vip *vip = be->vip;
+	if (refcount_dec_and_test(&vip->refcnt))
+		call_rcu(&vip->rcu, l4lb_vip_free_rcu);
+}
 
-	if (!refcount_dec_and_test(&be->refcnt))
-		return;
+static void l4lb_backend_free_rcu(struct rcu_head *head)
+{
+	struct l4lb_backend *be = container_of(head, struct l4lb_backend, rcu);
+
+	l4lb_vip_put(be->vip);
 	free_percpu(be->stats);
 	kfree(be);
-	l4lb_vip_put(vip);
+}
+
+/* Any context. */
+void l4lb_backend_put(struct l4lb_backend *be)
+{
+	if (refcount_dec_and_test(&be->refcnt))
+		call_rcu(&be->rcu, l4lb_backend_free_rcu);
+}
+
+static const struct rhashtable_params l4lb_backend_params = {
+	.head_offset = offsetof(struct l4lb_backend, hnode),
+	.key_offset = offsetof(struct l4lb_backend, hkey),
+	.key_len = offsetofend(struct l4lb_backend_hkey, key.port),
+	.automatic_shrinking = true,
+};
+
+static void l4lb_backend_hkey(struct l4lb_backend_hkey *hkey,
+			      const struct l4lb_vip *vip,
+			      const struct l4lb_backend_key *key)
+{
+	memset(hkey, 0, sizeof(*hkey));
+	hkey->vip = vip;
+	hkey->key.addr = key->addr;
+	hkey->key.port = key->port;
+}
+
+struct l4lb_backend *l4lb_backend_find(struct l4lb_net *ln,
+				       struct l4lb_vip *vip,
+				       const struct l4lb_backend_key *key)
+{
+	struct l4lb_backend_hkey hkey;
+
+	lockdep_assert_held(&ln->lock);
+	l4lb_backend_hkey(&hkey, vip, key);
+	return rhashtable_lookup_fast(&ln->backends, &hkey,
+				      l4lb_backend_params);
+}
+
+/* Dest sets */
+
+static void l4lb_dests_free_rcu(struct rcu_head *head)
+{
+	struct l4lb_dest_set *set = container_of(head, struct l4lb_dest_set,
+						 rcu);
+
+	if (set->sched->free)
+		set->sched->free(set);
+	kfree(set);
 }
 
 /*
- * Publish the set of backends that take new flows, leaving out @skip (a
- * backend about to be deleted). Allocation happens before anything changes,
- * so a failure leaves the old set in place.
+ * Build the set of backends that take new flows, leaving out @skip (a
+ * backend about to be deleted), with room to grow. Nothing is published.
  */
-static int l4lb_dests_publish(struct l4lb_net *ln, struct l4lb_vip *vip,
-			      const struct l4lb_backend *skip)
+static int l4lb_dests_build(struct l4lb_vip *vip,
+			    const struct l4lb_backend *skip,
+			    struct l4lb_dest_set **setp)
 {
-	struct l4lb_dest_set *set = NULL, *old;
+	struct l4lb_dest_set *set;
 	struct l4lb_backend *be;
-	unsigned int n = 0;
+	unsigned int n = 0, cap;
+	int err;
 
+	*setp = NULL;
 	list_for_each_entry(be, &vip->backends, list)
 		if (be != skip && be->weight)
 			n++;
+	if (!n)
+		return 0;
 
-	if (n) {
-		set = kmalloc(struct_size(set, backends, n), GFP_KERNEL);
-		if (!set)
-			return -ENOMEM;
-		set->count = 0;
-		list_for_each_entry(be, &vip->backends, list)
-			if (be != skip && be->weight)
-				set->backends[set->count++] = be;
+	/* Doubling: appending backends one by one costs O(1) amortised. */
+	cap = max(2 * n, 8U);
+	set = kzalloc(struct_size(set, backends, cap), GFP_KERNEL_ACCOUNT);
+	if (!set)
+		return -ENOMEM;
+	set->sched = vip->sched;
+	set->cap = cap;
+	list_for_each_entry(be, &vip->backends, list)
+		if (be != skip && be->weight)
+			set->backends[set->count++] = be;
+	if (set->sched->build) {
+		err = set->sched->build(set, GFP_KERNEL_ACCOUNT);
+		if (err) {
+			kfree(set);
+			return err;
+		}
 	}
-
-	old = rcu_replace_pointer(vip->dests, set, lockdep_is_held(&ln->lock));
-	if (old)
-		kfree_rcu(old, rcu);
+	*setp = set;
 	return 0;
 }
+
+static void l4lb_dests_replace(struct l4lb_net *ln, struct l4lb_vip *vip,
+			       struct l4lb_dest_set *set)
+{
+	struct l4lb_dest_set *old;
+
+	old = rcu_dereference_protected(vip->dests,
+					lockdep_is_held(&ln->lock));
+	/* The rotation goes on where it was. */
+	if (old && set)
+		atomic_set(&set->pos, atomic_read(&old->pos));
+	rcu_assign_pointer(vip->dests, set);
+	if (old)
+		call_rcu(&old->rcu, l4lb_dests_free_rcu);
+}
+
+/* Rebuild and publish; on failure the old set stays in place. */
+static int l4lb_dests_publish(struct l4lb_net *ln, struct l4lb_vip *vip,
+			      const struct l4lb_backend *skip,
+			      struct netlink_ext_ack *extack)
+{
+	struct l4lb_dest_set *set;
+	int err;
+
+	err = l4lb_dests_build(vip, skip, &set);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "out of memory building the VIP's backend set");
+		return err;
+	}
+	l4lb_dests_replace(ln, vip, set);
+	return 0;
+}
+
+/*
+ * A new backend with a weight: append it to the published set when the
+ * scheduler keeps no state built from the set and there is room. Readers see
+ * the entry before the count that covers it (release/acquire).
+ */
+static int l4lb_dests_append(struct l4lb_net *ln, struct l4lb_vip *vip,
+			     struct l4lb_backend *be,
+			     struct netlink_ext_ack *extack)
+{
+	struct l4lb_dest_set *set;
+
+	set = rcu_dereference_protected(vip->dests,
+					lockdep_is_held(&ln->lock));
+	if (!set || set->sched->build || set->count == set->cap)
+		return l4lb_dests_publish(ln, vip, NULL, extack);
+	set->backends[set->count] = be;
+	smp_store_release(&set->count, set->count + 1);
+	return 0;
+}
+
+/* VIPs */
 
 int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 		 const struct l4lb_sched_ops *sched, u8 mode,
 		 struct netlink_ext_ack *extack)
 {
 	struct l4lb_vip *vip;
-	int err;
 
 	if (l4lb_vip_find(ln, key)) {
 		NL_SET_ERR_MSG(extack, "VIP already exists");
 		return -EEXIST;
 	}
+	if (ln->vip_count >= ln->limits.vips) {
+		NL_SET_ERR_MSG(extack,
+			       "VIP limit of this network namespace reached (see l4ctl stats)");
+		return -ENOSPC;
+	}
 
-	vip = kzalloc(sizeof(*vip), GFP_KERNEL);
+	vip = kzalloc(sizeof(*vip), GFP_KERNEL_ACCOUNT);
 	if (!vip)
-		return -ENOMEM;
+		goto err_nomem;
 	vip->stats = l4lb_stats_alloc();
 	if (!vip->stats) {
-		err = -ENOMEM;
-		goto err_free;
+		kfree(vip);
+		goto err_nomem;
 	}
-	if (!ln->vip_count) {
-		err = l4lb_hook_register(ln->net);
-		if (err) {
-			NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
-			goto err_free;
-		}
-	}
-	ln->vip_count++;
 	vip->key = *key;
 	vip->sched = sched;
 	vip->mode = mode;
+	vip->timeouts = l4lb_params.timeouts;
 	INIT_LIST_HEAD(&vip->backends);
 	refcount_set(&vip->refcnt, 1);
 
+	ln->vip_count++;
+	l4lb_net_changed(ln);
 	list_add_tail(&vip->list, &ln->vips);
-	hlist_add_head_rcu(&vip->hnode, &ln->vip_hash[l4lb_vip_hash(key)]);
+	hlist_add_head_rcu(&vip->hnode, l4lb_vip_bucket(ln, &key->addr,
+							key->family));
 	return 0;
 
-err_free:
-	free_percpu(vip->stats);
-	kfree(vip);
-	return err;
+err_nomem:
+	NL_SET_ERR_MSG(extack, "out of memory allocating the VIP");
+	return -ENOMEM;
 }
 
-static bool l4lb_conn_match_vip(const struct l4lb_conn *conn, const void *vip)
+static void l4lb_backend_unlink(struct l4lb_net *ln, struct l4lb_backend *be)
 {
-	return conn->backend->vip == vip;
+	rhashtable_remove_fast(&ln->backends, &be->hnode, l4lb_backend_params);
+	list_del(&be->list);
+	be->vip->backend_count--;
+	ln->backend_count--;
+	l4lb_net_changed(ln);
 }
 
 /*
- * Make @vip unreachable for new packets, and unhook when it was the last
- * one; the caller waits a grace period.
+ * The VIP stops taking packets at once; its flows are not walked here: they
+ * point at backends marked dead, and whoever meets them next (a lookup, the
+ * GC) reclaims them. No grace period is waited for: the VIP and its backends
+ * are freed by RCU callbacks once their last flow is gone.
  */
-static void l4lb_vip_unpublish(struct l4lb_net *ln, struct l4lb_vip *vip)
-{
-	struct l4lb_dest_set *old;
-
-	hlist_del_rcu(&vip->hnode);
-	list_del(&vip->list);
-	old = rcu_replace_pointer(vip->dests, NULL, lockdep_is_held(&ln->lock));
-	if (old)
-		kfree_rcu(old, rcu);
-	if (!--ln->vip_count)
-		l4lb_hook_unregister(ln->net);
-}
-
-/* After the grace period: no packet can reach @vip or create flows for it. */
-static void l4lb_vip_release(struct l4lb_net *ln, struct l4lb_vip *vip)
+void l4lb_vip_del(struct l4lb_net *ln, struct l4lb_vip *vip)
 {
 	struct l4lb_backend *be, *tmp;
 
-	/* Existing flows stop too: deleting a VIP ends its service. */
-	l4lb_conn_flush(ln, l4lb_conn_match_vip, vip);
+	hlist_del_rcu(&vip->hnode);
+	list_del(&vip->list);
+	ln->vip_count--;
+	l4lb_net_changed(ln);
+	l4lb_dests_replace(ln, vip, NULL);
 	list_for_each_entry_safe(be, tmp, &vip->backends, list) {
-		list_del(&be->list);
+		WRITE_ONCE(be->dead, 1);
+		l4lb_backend_unlink(ln, be);
 		l4lb_backend_put(be);
 	}
 	l4lb_vip_put(vip);
 }
 
-void l4lb_vip_del(struct l4lb_net *ln, struct l4lb_vip *vip)
-{
-	l4lb_vip_unpublish(ln, vip);
-	synchronize_rcu();
-	l4lb_vip_release(ln, vip);
-}
-
-/* Netns exit: everything goes, with a single grace period. */
+/* Netns exit, with the hooks already gone. */
 void l4lb_vip_flush_all(struct l4lb_net *ln)
 {
 	struct l4lb_vip *vip, *tmp;
-	LIST_HEAD(dead);
 
 	mutex_lock(&ln->lock);
-	if (list_empty(&ln->vips))
-		goto out;
-	list_for_each_entry_safe(vip, tmp, &ln->vips, list) {
-		l4lb_vip_unpublish(ln, vip);
-		list_add_tail(&vip->list, &dead);
-	}
-	/* No CPU is in the hook after this: nothing adds flows any more. */
-	synchronize_rcu();
-	l4lb_conn_flush(ln, NULL, NULL);
-	list_for_each_entry_safe(vip, tmp, &dead, list) {
-		list_del(&vip->list);
-		l4lb_vip_release(ln, vip);
-	}
-out:
+	list_for_each_entry_safe(vip, tmp, &ln->vips, list)
+		l4lb_vip_del(ln, vip);
 	mutex_unlock(&ln->lock);
 }
 
-struct l4lb_backend *l4lb_backend_find(struct l4lb_vip *vip,
-				       const struct l4lb_backend_key *key)
-{
-	struct l4lb_backend *be;
-
-	list_for_each_entry(be, &vip->backends, list)
-		if (!memcmp(&be->key, key, sizeof(*key)))
-			return be;
-	return NULL;
-}
+/* Backends */
 
 int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_vip *vip,
 		     const struct l4lb_backend_key *key, u32 weight,
@@ -227,31 +334,54 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_vip *vip,
 	struct l4lb_backend *be;
 	int err;
 
-	if (l4lb_backend_find(vip, key)) {
+	if (l4lb_backend_find(ln, vip, key)) {
 		NL_SET_ERR_MSG(extack, "backend already exists for this VIP");
 		return -EEXIST;
 	}
+	if (ln->backend_count >= ln->limits.backends) {
+		NL_SET_ERR_MSG(extack,
+			       "backend limit of this network namespace reached (see l4ctl stats)");
+		return -ENOSPC;
+	}
 
-	be = kzalloc(sizeof(*be), GFP_KERNEL);
+	be = kzalloc(sizeof(*be), GFP_KERNEL_ACCOUNT);
 	if (!be)
-		return -ENOMEM;
+		goto err_nomem;
 	be->stats = l4lb_stats_alloc();
 	if (!be->stats) {
 		kfree(be);
-		return -ENOMEM;
+		goto err_nomem;
 	}
-	be->key = *key;
+	l4lb_backend_hkey(&be->hkey, vip, key);
 	be->weight = weight;
 	be->vip = vip;
 	refcount_set(&be->refcnt, 1);
 	refcount_inc(&vip->refcnt);
 
-	list_add_tail(&be->list, &vip->backends);
-	err = l4lb_dests_publish(ln, vip, NULL);
+	err = rhashtable_lookup_insert_fast(&ln->backends, &be->hnode,
+					    l4lb_backend_params);
 	if (err) {
-		list_del(&be->list);
-		l4lb_backend_put(be);
+		NL_SET_ERR_MSG(extack, "out of memory indexing the backend");
+		goto err_put;
 	}
+	list_add_tail(&be->list, &vip->backends);
+	vip->backend_count++;
+	ln->backend_count++;
+	l4lb_net_changed(ln);
+	if (weight) {
+		err = l4lb_dests_append(ln, vip, be, extack);
+		if (err) {
+			l4lb_backend_unlink(ln, be);
+			goto err_put;
+		}
+	}
+	return 0;
+
+err_nomem:
+	NL_SET_ERR_MSG(extack, "out of memory allocating the backend");
+	return -ENOMEM;
+err_put:
+	l4lb_backend_put(be);
 	return err;
 }
 
@@ -261,10 +391,14 @@ int l4lb_backend_set_weight(struct l4lb_net *ln, struct l4lb_backend *be,
 	u32 old = be->weight;
 	int err;
 
+	if (weight == old)
+		return 0;
 	WRITE_ONCE(be->weight, weight);
-	err = l4lb_dests_publish(ln, be->vip, NULL);
+	err = l4lb_dests_publish(ln, be->vip, NULL, extack);
 	if (err)
 		WRITE_ONCE(be->weight, old);
+	else
+		l4lb_net_changed(ln);
 	return err;
 }
 
@@ -272,16 +406,29 @@ int l4lb_backend_set_weight(struct l4lb_net *ln, struct l4lb_backend *be,
  * Existing flows keep their backend until they end (drain); only new flows
  * stop coming. If the dest set cannot be rebuilt, nothing changes.
  */
-int l4lb_backend_del(struct l4lb_net *ln, struct l4lb_backend *be)
+int l4lb_backend_del(struct l4lb_net *ln, struct l4lb_backend *be,
+		     struct netlink_ext_ack *extack)
 {
-	int err;
+	int err = 0;
 
-	err = l4lb_dests_publish(ln, be->vip, be);
+	if (be->weight)
+		err = l4lb_dests_publish(ln, be->vip, be, extack);
 	if (err)
 		return err;
-	list_del(&be->list);
-	/* The packet path may still be picking @be from the old dest set. */
-	synchronize_rcu();
+	l4lb_backend_unlink(ln, be);
+	/* The packet path may still pick @be from the old set: it then
+	 * fails l4lb_backend_tryget() or holds a reference of its own.
+	 */
 	l4lb_backend_put(be);
 	return 0;
+}
+
+int l4lb_service_net_init(struct l4lb_net *ln)
+{
+	return rhashtable_init(&ln->backends, &l4lb_backend_params);
+}
+
+void l4lb_service_net_exit(struct l4lb_net *ln)
+{
+	rhashtable_destroy(&ln->backends);
 }

@@ -4,13 +4,18 @@
  *
  * Configuration is changed under the per-netns mutex and published to the
  * packet path with RCU: the hook finds a VIP in an RCU hash, and picks a
- * backend from the VIP's immutable dest set (only backends with weight > 0).
+ * backend from the VIP's immutable dest set (only backends with weight > 0),
+ * whose scheduler state lives in the set.
  *
  * Lifetimes: a VIP is referenced by the VIP table and by each of its backends;
- * a backend by its VIP's list and by each connection using it. Objects become
- * unreachable for readers (unhashed, dropped from the dest set, followed by a
- * grace period) before their table reference is put, so the final put may free
- * at once, even from an RCU callback.
+ * a backend by its VIP's list and by each flow using it. The last reference
+ * frees after a grace period (call_rcu), so the packet path may keep using an
+ * object it found under RCU while it is being deleted, and no configuration
+ * change waits for a grace period.
+ *
+ * Deleting a VIP marks its backends dead: flows that still point at them are
+ * reclaimed by the next lookup or GC pass, never used again. Deleting a
+ * backend only removes it from the dest set: its flows drain.
  */
 #ifndef _L4LB_SERVICE_H
 #define _L4LB_SERVICE_H
@@ -20,8 +25,10 @@
 #include <linux/netlink.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
 #include <linux/types.h>
 
+#include "params.h"
 #include "stats.h"
 
 struct l4lb_net;
@@ -41,39 +48,65 @@ struct l4lb_backend_key {
 	__be16 port;
 };
 
-struct l4lb_backend {
+struct l4lb_vip;
+
+/* The key of the netns' backend hash: a backend is unique per VIP. */
+struct l4lb_backend_hkey {
+	const struct l4lb_vip *vip;
 	struct l4lb_backend_key key;
-	struct list_head list;		/* in vip->backends, under the mutex */
+};
+
+struct l4lb_backend {
+	/* Read per packet. */
+	u8 dead;			/* its VIP is gone: flows must not be used */
+	struct l4lb_pcpu_stats __percpu *stats;
 	struct l4lb_vip *vip;		/* holds a reference */
+
+	struct l4lb_backend_hkey hkey;
+	struct rhash_head hnode;	/* in l4lb_net->backends, under the mutex */
+	struct list_head list;		/* in vip->backends, under the mutex */
 	u32 weight;
 	struct l4lb_conn_counts conns;
 	refcount_t refcnt;
-	struct l4lb_pcpu_stats __percpu *stats;
+	struct rcu_head rcu;
 };
 
 /* The backends eligible for new flows; immutable once published. */
 struct l4lb_dest_set {
 	struct rcu_head rcu;
-	unsigned int count;
+	const struct l4lb_sched_ops *sched;
+	atomic_t pos;			/* scheduler state, e.g. rr position */
+	void *priv;			/* scheduler state built by ->build() */
+	unsigned int cap;		/* room in backends[] */
+	unsigned int count;		/* may grow in place: see sched.h */
 	struct l4lb_backend *backends[];
 };
 
 struct l4lb_vip {
+	/* Read per packet. */
 	struct l4lb_vip_key key;
 	struct hlist_node hnode;	/* in the VIP hash, RCU */
+	struct l4lb_dest_set __rcu *dests;
+	struct l4lb_pcpu_stats __percpu *stats;
+	u8 mode;			/* enum l4lb_fwd_mode */
+	struct l4lb_timeouts timeouts;
+
+	const struct l4lb_sched_ops *sched;
 	struct list_head list;		/* in l4lb_net->vips, under the mutex */
 	struct list_head backends;	/* under the mutex */
-	struct l4lb_dest_set __rcu *dests;
-	const struct l4lb_sched_ops *sched;
-	atomic_t sched_pos;		/* scheduler state, e.g. rr position */
-	u8 mode;			/* enum l4lb_fwd_mode */
+	unsigned int backend_count;	/* under the mutex */
 	struct l4lb_conn_counts conns;
 	refcount_t refcnt;
-	struct l4lb_pcpu_stats __percpu *stats;
+	struct rcu_head rcu;
 };
+
+int l4lb_service_net_init(struct l4lb_net *ln);
+void l4lb_service_net_exit(struct l4lb_net *ln);
 
 struct l4lb_vip *l4lb_vip_lookup(struct l4lb_net *ln,
 				 const struct l4lb_vip_key *key);
+bool l4lb_vip_addr_in_use(struct l4lb_net *ln, const union nf_inet_addr *addr,
+			  u8 family);
 struct l4lb_vip *l4lb_vip_find(struct l4lb_net *ln,
 			       const struct l4lb_vip_key *key);
 int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
@@ -82,14 +115,16 @@ int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 void l4lb_vip_del(struct l4lb_net *ln, struct l4lb_vip *vip);
 void l4lb_vip_flush_all(struct l4lb_net *ln);
 
-struct l4lb_backend *l4lb_backend_find(struct l4lb_vip *vip,
+struct l4lb_backend *l4lb_backend_find(struct l4lb_net *ln,
+				       struct l4lb_vip *vip,
 				       const struct l4lb_backend_key *key);
 int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_vip *vip,
 		     const struct l4lb_backend_key *key, u32 weight,
 		     struct netlink_ext_ack *extack);
 int l4lb_backend_set_weight(struct l4lb_net *ln, struct l4lb_backend *be,
 			    u32 weight, struct netlink_ext_ack *extack);
-int l4lb_backend_del(struct l4lb_net *ln, struct l4lb_backend *be);
+int l4lb_backend_del(struct l4lb_net *ln, struct l4lb_backend *be,
+		     struct netlink_ext_ack *extack);
 
 /* Take a reference from the packet path; fails once the backend is dying. */
 static inline bool l4lb_backend_tryget(struct l4lb_backend *be)

@@ -8,7 +8,7 @@ struct l4lb_pcpu_stats __percpu *l4lb_stats_alloc(void)
 	struct l4lb_pcpu_stats __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu(struct l4lb_pcpu_stats);
+	stats = alloc_percpu_gfp(struct l4lb_pcpu_stats, GFP_KERNEL_ACCOUNT);
 	if (!stats)
 		return NULL;
 	for_each_possible_cpu(cpu)
@@ -43,5 +43,39 @@ void l4lb_stats_sum(struct l4lb_pcpu_stats __percpu *stats,
 		sum->bytes_in += bytes_in;
 		sum->bytes_out += bytes_out;
 		sum->drops += drops;
+	}
+}
+
+struct l4lb_net_stats __percpu *l4lb_net_stats_alloc(void)
+{
+	struct l4lb_net_stats __percpu *stats;
+	int cpu;
+
+	stats = alloc_percpu_gfp(struct l4lb_net_stats, GFP_KERNEL_ACCOUNT);
+	if (!stats)
+		return NULL;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(stats, cpu)->syncp);
+	return stats;
+}
+
+void l4lb_net_stats_sum(struct l4lb_net_stats __percpu *stats,
+			u64 sum[L4LB_NET_COUNTERS])
+{
+	int cpu, i;
+
+	memset(sum, 0, sizeof(u64) * L4LB_NET_COUNTERS);
+	for_each_possible_cpu(cpu) {
+		const struct l4lb_net_stats *s = per_cpu_ptr(stats, cpu);
+		u64 v[L4LB_NET_COUNTERS];
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			for (i = 0; i < L4LB_NET_COUNTERS; i++)
+				v[i] = u64_stats_read(&s->count[i]);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		for (i = 0; i < L4LB_NET_COUNTERS; i++)
+			sum[i] += v[i];
 	}
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Per-cpu traffic counters of a VIP or a backend. */
+/* Per-cpu counters: of a VIP or a backend, and of a network namespace. */
 #ifndef _L4LB_STATS_H
 #define _L4LB_STATS_H
 
@@ -73,6 +73,41 @@ static inline void l4lb_stats_drop(struct l4lb_pcpu_stats __percpu *stats)
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->drops);
 	u64_stats_update_end(&s->syncp);
+}
+
+/* Namespace-wide events, indexed like enum l4lb_net_stats_attr. */
+enum l4lb_net_counter {
+	L4LB_NET_EARLY_DROPS,
+	L4LB_NET_FULL_DROPS,
+	L4LB_NET_NOFLOW_DROPS,
+	L4LB_NET_INVALID_DROPS,
+	L4LB_NET_ICMP_XLATED,
+	L4LB_NET_STALE_REAPED,
+
+	L4LB_NET_COUNTERS
+};
+
+struct l4lb_net_stats {
+	u64_stats_t count[L4LB_NET_COUNTERS];
+	struct u64_stats_sync syncp;
+};
+
+struct l4lb_net_stats __percpu *l4lb_net_stats_alloc(void);
+void l4lb_net_stats_sum(struct l4lb_net_stats __percpu *stats,
+			u64 sum[L4LB_NET_COUNTERS]);
+
+/* From any context: the GC work item counts too. */
+static inline void l4lb_net_count(struct l4lb_net_stats __percpu *stats,
+				  enum l4lb_net_counter what)
+{
+	struct l4lb_net_stats *s;
+
+	local_bh_disable();
+	s = this_cpu_ptr(stats);
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->count[what]);
+	u64_stats_update_end(&s->syncp);
+	local_bh_enable();
 }
 
 #endif /* _L4LB_STATS_H */

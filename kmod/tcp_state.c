@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The TCP state machine. It only has to be good enough to pick a timeout:
- * the endpoints enforce TCP, we only decide how long to remember a flow.
- * Both directions are tracked because in DNAT mode replies cross the LB; with
- * modes that see one direction only, the client's ACK alone establishes.
+ * The TCP state machine. It only has to be good enough to pick a timeout and
+ * to tell a completed handshake from a flood: the endpoints enforce TCP, the
+ * LB only decides how long to remember a flow and which flows are worth
+ * keeping when the table is full. Both directions are seen in NAT modes.
  */
 #include "tcp_state.h"
 
@@ -17,8 +17,13 @@ static u8 l4lb_tcp_fin(u8 state, bool reply)
 	case L4LB_TCP_TIME_WAIT:
 	case L4LB_TCP_CLOSE:
 		return state;
-	default:
+	case L4LB_TCP_ESTABLISHED:
 		return reply ? L4LB_TCP_CLOSE_WAIT : L4LB_TCP_FIN_WAIT;
+	default:
+		/* A FIN during the handshake: the connection is ending
+		 * before it was established; never let it look alive.
+		 */
+		return L4LB_TCP_TIME_WAIT;
 	}
 }
 
@@ -32,9 +37,8 @@ u8 l4lb_tcp_next_state(u8 state, bool reply, u8 flags)
 
 	if (flags & L4LB_TCPF_SYN) {
 		if (!reply && !(flags & L4LB_TCPF_ACK)) {
-			/* A new SYN reopens a finished flow (port reuse). */
-			if (state == L4LB_TCP_NONE || state == L4LB_TCP_CLOSE ||
-			    state == L4LB_TCP_TIME_WAIT)
+			/* A SYN retransmit, or the first one. */
+			if (state == L4LB_TCP_NONE)
 				return L4LB_TCP_SYN_SENT;
 			return state;
 		}
@@ -44,12 +48,14 @@ u8 l4lb_tcp_next_state(u8 state, bool reply, u8 flags)
 		return state;
 	}
 
+	/*
+	 * Only the client's ACK of the backend's SYN-ACK establishes: an ACK
+	 * alone, without the backend having answered, proves nothing.
+	 */
+	if ((flags & L4LB_TCPF_ACK) && !reply && state == L4LB_TCP_SYN_RECV)
+		state = L4LB_TCP_ESTABLISHED;
+
 	if (flags & L4LB_TCPF_FIN)
 		return l4lb_tcp_fin(state, reply);
-
-	if ((flags & L4LB_TCPF_ACK) && !reply &&
-	    (state == L4LB_TCP_SYN_SENT || state == L4LB_TCP_SYN_RECV))
-		return L4LB_TCP_ESTABLISHED;
-
 	return state;
 }

@@ -17,6 +17,12 @@
  *   L4LB_CMD_BACKEND_SET  L4LB_ATTR_VIP (key) + L4LB_ATTR_BACKEND (key, WEIGHT)
  *   L4LB_CMD_BACKEND_GET  dump only, L4LB_ATTR_VIP (key) selects the VIP; one
  *                         message per backend: L4LB_ATTR_VIP + L4LB_ATTR_BACKEND
+ *   L4LB_CMD_NET_GET      no attributes; the reply carries L4LB_ATTR_NET: the
+ *                         namespace's flow table, limits and drop counters
+ *
+ * Dumps are consistent: when the configuration changes between two parts of
+ * a dump, the messages after the change carry NLM_F_DUMP_INTR and the caller
+ * should start the dump again.
  *
  * All commands need CAP_NET_ADMIN in the user namespace owning the network
  * namespace; every rejection carries an extended ack message.
@@ -43,6 +49,7 @@ enum l4lb_cmd {
 	L4LB_CMD_BACKEND_DEL,
 	L4LB_CMD_BACKEND_SET,
 	L4LB_CMD_BACKEND_GET,
+	L4LB_CMD_NET_GET,
 
 	__L4LB_CMD_MAX
 };
@@ -53,6 +60,7 @@ enum l4lb_attr {
 	L4LB_ATTR_UNSPEC,
 	L4LB_ATTR_VIP,		/* nested: enum l4lb_vip_attr */
 	L4LB_ATTR_BACKEND,	/* nested: enum l4lb_backend_attr */
+	L4LB_ATTR_NET,		/* nested: enum l4lb_net_attr (replies only) */
 
 	__L4LB_ATTR_MAX
 };
@@ -120,5 +128,52 @@ enum l4lb_stats_attr {
 };
 
 #define L4LB_STATS_ATTR_MAX (__L4LB_STATS_ATTR_MAX - 1)
+
+/*
+ * The network namespace's load balancer as a whole (L4LB_CMD_NET_GET). The
+ * limits are the ones in force for this namespace: the module parameters,
+ * capped by the netns_* parameters outside the initial namespace.
+ */
+enum l4lb_net_attr {
+	L4LB_NET_ATTR_UNSPEC,
+	L4LB_NET_ATTR_PAD,
+	L4LB_NET_ATTR_CONNS,		/* u32: flows in the table now */
+	L4LB_NET_ATTR_CONN_MAX,		/* u32 */
+	L4LB_NET_ATTR_VIPS,		/* u32 */
+	L4LB_NET_ATTR_VIP_MAX,		/* u32 */
+	L4LB_NET_ATTR_BACKENDS,		/* u32: of all VIPs */
+	L4LB_NET_ATTR_BACKEND_MAX,	/* u32 */
+	L4LB_NET_ATTR_STATS,		/* nested: enum l4lb_net_stats_attr */
+
+	__L4LB_NET_ATTR_MAX
+};
+
+#define L4LB_NET_ATTR_MAX (__L4LB_NET_ATTR_MAX - 1)
+
+/* Namespace-wide counters, all u64, since the namespace's first VIP. */
+enum l4lb_net_stats_attr {
+	L4LB_NET_STATS_ATTR_UNSPEC,
+	L4LB_NET_STATS_ATTR_PAD,
+	/* unreplied or expired flows evicted to make room for a new one */
+	L4LB_NET_STATS_ATTR_EARLY_DROPS,
+	/* new flows refused: the table is full of replied flows */
+	L4LB_NET_STATS_ATTR_FULL_DROPS,
+	/* packets to a VIP that belong to no flow and cannot open one
+	 * (TCP without SYN, fragments), dropped
+	 */
+	L4LB_NET_STATS_ATTR_NOFLOW_DROPS,
+	/* malformed packets of a flow or VIP, dropped: bad ICMP errors,
+	 * IPv6 UDP without checksum, truncated headers
+	 */
+	L4LB_NET_STATS_ATTR_INVALID_DROPS,
+	/* ICMP errors about a flow, translated and passed on */
+	L4LB_NET_STATS_ATTR_ICMP_XLATED,
+	/* flows ended because their VIP was deleted */
+	L4LB_NET_STATS_ATTR_STALE_REAPED,
+
+	__L4LB_NET_STATS_ATTR_MAX
+};
+
+#define L4LB_NET_STATS_ATTR_MAX (__L4LB_NET_STATS_ATTR_MAX - 1)
 
 #endif /* _UAPI_LINUX_L4LB_H */

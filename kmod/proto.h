@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-protocol behaviour (TCP, UDP): header checks, which packets may open a
+ * flow, the state machine, timeouts, and which flows count as active or may
+ * be evicted. One ops table per protocol, in proto_tcp.c and proto_udp.c.
+ */
+#ifndef _L4LB_PROTO_H
+#define _L4LB_PROTO_H
+
+#include <linux/in.h>
+#include <linux/skbuff.h>
+
+#include "conn.h"
+#include "packet.h"
+#include "params.h"
+
+struct l4lb_proto_ops {
+	u8 proto;
+	u8 csum_off;		/* of the checksum field in the L4 header */
+	/*
+	 * Fill the ports (and TCP fields) of @pkt from the header at
+	 * pkt->l4off; false when the header is truncated or inconsistent.
+	 */
+	bool (*parse)(struct sk_buff *skb, struct l4lb_pkt *pkt);
+	/* May this packet of an unknown tuple open a flow? */
+	bool (*may_open)(const struct l4lb_pkt *pkt);
+	/* The state of a flow opened by @pkt. */
+	u32 (*initial)(const struct l4lb_pkt *pkt);
+	/*
+	 * The protocol state after @pkt went in @dir through @c, whose state
+	 * word is @state. No side effects (it may be retried). False: the
+	 * packet must not change the flow.
+	 */
+	bool (*next)(const struct l4lb_conn *c, u32 state, enum l4lb_dir dir,
+		     const struct l4lb_pkt *pkt, u32 *pstate);
+	/* Once the state moved from @old to @new because of @pkt. */
+	void (*seen)(struct l4lb_conn *c, enum l4lb_dir dir,
+		     const struct l4lb_pkt *pkt, u32 old, u32 new);
+	/* Does @pkt, of a flow in @state, start a new flow on that tuple? */
+	bool (*reopens)(u32 state, const struct l4lb_pkt *pkt);
+	u32 (*timeout)(u32 state, const struct l4lb_timeouts *t);
+	bool (*active)(u32 state);	/* counted as an active connection */
+	bool (*evictable)(u32 state);	/* may go when the table is full */
+};
+
+extern const struct l4lb_proto_ops l4lb_proto_tcp;
+extern const struct l4lb_proto_ops l4lb_proto_udp;
+
+static inline const struct l4lb_proto_ops *l4lb_proto_find(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return &l4lb_proto_tcp;
+	case IPPROTO_UDP:
+		return &l4lb_proto_udp;
+	default:
+		return NULL;
+	}
+}
+
+#endif /* _L4LB_PROTO_H */

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP: only a SYN opens a flow, the state machine of tcp_state.c picks the
+ * timeout, and a RST is believed only within the flow's sequence window, or
+ * before the backend ever answered: a blind RST cannot end an established
+ * flow (it is still passed on; the endpoint applies its own, exact check).
+ */
+#include <linux/tcp.h>
+
+#include "proto.h"
+#include "tcp_state.h"
+
+static bool l4lb_tcp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
+{
+	const struct tcphdr *th;
+	struct tcphdr _th;
+	unsigned int doff;
+
+	th = skb_header_pointer(skb, pkt->l4off, sizeof(_th), &_th);
+	if (!th)
+		return false;
+	doff = th->doff * 4;
+	if (doff < sizeof(*th) || pkt->l4off + doff > skb->len)
+		return false;
+
+	pkt->tuple.sport = th->source;
+	pkt->tuple.dport = th->dest;
+	pkt->tcp_flags = (th->fin ? L4LB_TCPF_FIN : 0) |
+			 (th->syn ? L4LB_TCPF_SYN : 0) |
+			 (th->rst ? L4LB_TCPF_RST : 0) |
+			 (th->ack ? L4LB_TCPF_ACK : 0);
+	pkt->seq = ntohl(th->seq);
+	pkt->end = pkt->seq + (skb->len - pkt->l4off - doff) + th->syn +
+		   th->fin;
+	return true;
+}
+
+static bool l4lb_tcp_may_open(const struct l4lb_pkt *pkt)
+{
+	return l4lb_tcp_is_opening(pkt->tcp_flags);
+}
+
+static u32 l4lb_tcp_initial(const struct l4lb_pkt *pkt)
+{
+	return L4LB_TCP_SYN_SENT;
+}
+
+static bool l4lb_tcp_next(const struct l4lb_conn *c, u32 state,
+			  enum l4lb_dir dir, const struct l4lb_pkt *pkt,
+			  u32 *pstate)
+{
+	if ((pkt->tcp_flags & L4LB_TCPF_RST) && (state & L4LB_CS_REPLIED) &&
+	    !l4lb_tcp_rst_acceptable(READ_ONCE(c->seq[dir]), pkt->seq))
+		return false;
+	*pstate = l4lb_tcp_next_state(state & L4LB_CS_PSTATE,
+				      dir == L4LB_DIR_REPLY, pkt->tcp_flags);
+	return true;
+}
+
+/*
+ * Keep seq[] close to what each side sends. The backend's side becomes known
+ * with its first answer; the client's with its SYN (see l4lb_conn_create).
+ */
+static void l4lb_tcp_seen(struct l4lb_conn *c, enum l4lb_dir dir,
+			  const struct l4lb_pkt *pkt, u32 old, u32 new)
+{
+	u32 *nxt = &c->seq[dir];
+
+	if (dir == L4LB_DIR_REPLY && !(old & L4LB_CS_REPLIED) &&
+	    (new & L4LB_CS_REPLIED)) {
+		WRITE_ONCE(*nxt, pkt->end);
+		return;
+	}
+	/* A SYN retransmitted with another ISN (client restarted). */
+	if (dir == L4LB_DIR_ORIG && !(new & L4LB_CS_REPLIED) &&
+	    (pkt->tcp_flags & L4LB_TCPF_SYN)) {
+		if (READ_ONCE(*nxt) != pkt->end)
+			WRITE_ONCE(*nxt, pkt->end);
+		return;
+	}
+	if (l4lb_tcp_seq_advances(READ_ONCE(*nxt), pkt->end))
+		WRITE_ONCE(*nxt, pkt->end);
+}
+
+/* A new SYN on the tuple of a connection that is over: schedule afresh. */
+static bool l4lb_tcp_reopens(u32 state, const struct l4lb_pkt *pkt)
+{
+	u8 s = state & L4LB_CS_PSTATE;
+
+	return l4lb_tcp_is_opening(pkt->tcp_flags) &&
+	       (s == L4LB_TCP_TIME_WAIT || s == L4LB_TCP_CLOSE);
+}
+
+static u32 l4lb_tcp_timeout(u32 state, const struct l4lb_timeouts *t)
+{
+	u8 s = state & L4LB_CS_PSTATE;
+
+	return t->tcp[s < L4LB_TCP_STATE_COUNT ? s : L4LB_TCP_CLOSE];
+}
+
+static bool l4lb_tcp_active(u32 state)
+{
+	return (state & L4LB_CS_PSTATE) == L4LB_TCP_ESTABLISHED;
+}
+
+static bool l4lb_tcp_may_evict(u32 state)
+{
+	return l4lb_tcp_evictable(state & L4LB_CS_PSTATE);
+}
+
+const struct l4lb_proto_ops l4lb_proto_tcp = {
+	.proto = IPPROTO_TCP,
+	.csum_off = offsetof(struct tcphdr, check),
+	.parse = l4lb_tcp_parse,
+	.may_open = l4lb_tcp_may_open,
+	.initial = l4lb_tcp_initial,
+	.next = l4lb_tcp_next,
+	.seen = l4lb_tcp_seen,
+	.reopens = l4lb_tcp_reopens,
+	.timeout = l4lb_tcp_timeout,
+	.active = l4lb_tcp_active,
+	.evictable = l4lb_tcp_may_evict,
+};

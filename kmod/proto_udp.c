@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UDP: any datagram opens a flow. As with conntrack, a flow is a
+ * "conversation" (long timeout, kept when the table is full) only once the
+ * client sent again after the backend answered; a query and its answer, or a
+ * datagram never answered (a flood from spoofed sources), time out soon and
+ * may be evicted.
+ */
+#include <linux/udp.h>
+
+#include "proto.h"
+
+enum {
+	L4LB_UDP_NEW,
+	L4LB_UDP_ANSWERED,	/* the backend answered */
+	L4LB_UDP_CONVERSATION,	/* the client went on after an answer */
+};
+
+static bool l4lb_udp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
+{
+	const struct udphdr *uh;
+	struct udphdr _uh;
+	unsigned int len;
+
+	uh = skb_header_pointer(skb, pkt->l4off, sizeof(_uh), &_uh);
+	if (!uh)
+		return false;
+	/* The length field may not claim more than is there, nor less
+	 * than the header (trailing bytes are allowed, as by the stack).
+	 */
+	len = ntohs(uh->len);
+	if (len < sizeof(*uh) || pkt->l4off + len > skb->len)
+		return false;
+	/* RFC 8200: a zero checksum is not allowed over IPv6. */
+	if (!uh->check && pkt->tuple.family == AF_INET6)
+		return false;
+
+	pkt->tuple.sport = uh->source;
+	pkt->tuple.dport = uh->dest;
+	pkt->tcp_flags = 0;
+	return true;
+}
+
+static bool l4lb_udp_may_open(const struct l4lb_pkt *pkt)
+{
+	return true;
+}
+
+static u32 l4lb_udp_initial(const struct l4lb_pkt *pkt)
+{
+	return L4LB_UDP_NEW;
+}
+
+static bool l4lb_udp_next(const struct l4lb_conn *c, u32 state,
+			  enum l4lb_dir dir, const struct l4lb_pkt *pkt,
+			  u32 *pstate)
+{
+	u32 s = state & L4LB_CS_PSTATE;
+
+	if (dir == L4LB_DIR_REPLY && s == L4LB_UDP_NEW)
+		s = L4LB_UDP_ANSWERED;
+	else if (dir == L4LB_DIR_ORIG && s == L4LB_UDP_ANSWERED)
+		s = L4LB_UDP_CONVERSATION;
+	*pstate = s;
+	return true;
+}
+
+static void l4lb_udp_seen(struct l4lb_conn *c, enum l4lb_dir dir,
+			  const struct l4lb_pkt *pkt, u32 old, u32 new)
+{
+}
+
+static bool l4lb_udp_reopens(u32 state, const struct l4lb_pkt *pkt)
+{
+	return false;
+}
+
+static u32 l4lb_udp_timeout(u32 state, const struct l4lb_timeouts *t)
+{
+	return (state & L4LB_CS_PSTATE) == L4LB_UDP_CONVERSATION ?
+	       t->udp : t->udp_unreplied;
+}
+
+static bool l4lb_udp_active(u32 state)
+{
+	return true;
+}
+
+static bool l4lb_udp_evictable(u32 state)
+{
+	return (state & L4LB_CS_PSTATE) != L4LB_UDP_CONVERSATION;
+}
+
+const struct l4lb_proto_ops l4lb_proto_udp = {
+	.proto = IPPROTO_UDP,
+	.csum_off = offsetof(struct udphdr, check),
+	.parse = l4lb_udp_parse,
+	.may_open = l4lb_udp_may_open,
+	.initial = l4lb_udp_initial,
+	.next = l4lb_udp_next,
+	.seen = l4lb_udp_seen,
+	.reopens = l4lb_udp_reopens,
+	.timeout = l4lb_udp_timeout,
+	.active = l4lb_udp_active,
+	.evictable = l4lb_udp_evictable,
+};

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DNAT, as IPVS NAT: the destination of the client's packets becomes the
+ * backend, the source of the replies the VIP; the stack routes both (the LB
+ * is the backends' gateway).
+ */
+#include <linux/l4lb.h>
+#include <net/dst.h>
+#include <net/route.h>
+
+#include "compat.h"
+#include "nat.h"
+#include "packet.h"
+#include "service.h"
+#include "xmit.h"
+
+static void l4lb_dnat_reply_tuple(struct l4lb_tuple *reply,
+				  const struct l4lb_tuple *orig,
+				  const struct l4lb_backend *be)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->src = be->hkey.key.addr;
+	reply->sport = be->hkey.key.port;
+	reply->dst = orig->src;
+	reply->dport = orig->sport;
+	reply->proto = orig->proto;
+	reply->family = orig->family;
+}
+
+/*
+ * A reply leaves with the VIP as its source. Route it first, by its real
+ * source: to the routing code a local VIP as source would be a martian.
+ */
+static int l4lb_route_reply(struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	if (state->pf != NFPROTO_IPV4 || skb_dst(skb))
+		return 0;
+	return l4lb_route_input4(skb, ip_hdr(skb), state->in);
+}
+
+static unsigned int l4lb_dnat_xmit(struct sk_buff *skb,
+				   const struct l4lb_pkt *pkt,
+				   struct l4lb_conn *c, enum l4lb_dir dir,
+				   const struct nf_hook_state *state)
+{
+	if (dir == L4LB_DIR_REPLY && l4lb_route_reply(skb, state))
+		return NF_DROP;
+	if (l4lb_nat(skb, pkt, c, dir, false))
+		return NF_DROP;
+	/*
+	 * A route looked up before the rewrite (a packet looped back from a
+	 * local client to a local VIP has one) would deliver it locally:
+	 * the stack must route it to the backend afresh.
+	 */
+	if (dir == L4LB_DIR_ORIG)
+		skb_dst_drop(skb);
+	return NF_ACCEPT;
+}
+
+static const struct l4lb_xmit_ops l4lb_xmit_dnat = {
+	.reply_tuple = l4lb_dnat_reply_tuple,
+	.xmit = l4lb_dnat_xmit,
+};
+
+static const struct l4lb_xmit_ops *const l4lb_xmit_modes[] = {
+	[L4LB_FWD_DNAT] = &l4lb_xmit_dnat,
+};
+
+const struct l4lb_xmit_ops *l4lb_xmit_find(u8 mode)
+{
+	return mode < ARRAY_SIZE(l4lb_xmit_modes) ? l4lb_xmit_modes[mode] :
+						    NULL;
+}
