@@ -50,8 +50,10 @@ int main(void)
 	SEQ("SYN-ACK from backend", L4LB_TCP_SYN_RECV, { 0, SYN }, { 1, SYN | ACK });
 	SEQ("three-way handshake establishes", L4LB_TCP_ESTABLISHED,
 	    { 0, SYN }, { 1, SYN | ACK }, { 0, ACK });
-	SEQ("client ACK alone establishes (one-direction modes)",
-	    L4LB_TCP_ESTABLISHED, { 0, SYN }, { 0, ACK });
+	SEQ("client ACK alone does not establish (no answer from the backend)",
+	    L4LB_TCP_SYN_SENT, { 0, SYN }, { 0, ACK });
+	SEQ("ACK with FIN after the SYN-ACK establishes, then closes",
+	    L4LB_TCP_FIN_WAIT, { 0, SYN }, { 1, SYN | ACK }, { 0, ACK | FIN });
 	SEQ("backend ACK does not establish", L4LB_TCP_SYN_SENT,
 	    { 0, SYN }, { 1, ACK });
 	SEQ("client FIN", L4LB_TCP_FIN_WAIT,
@@ -63,13 +65,15 @@ int main(void)
 	    { 1, FIN | ACK }, { 0, ACK });
 	SEQ("RST closes from any state", L4LB_TCP_CLOSE,
 	    { 0, SYN }, { 1, SYN | ACK }, { 0, ACK }, { 1, RST });
-	SEQ("new SYN reopens after TIME_WAIT (port reuse)", L4LB_TCP_SYN_SENT,
-	    { 0, SYN }, { 1, SYN | ACK }, { 0, ACK }, { 0, FIN }, { 1, FIN },
-	    { 0, SYN });
+	SEQ("a SYN after TIME_WAIT leaves the state (the hook reschedules)",
+	    L4LB_TCP_TIME_WAIT, { 0, SYN }, { 1, SYN | ACK }, { 0, ACK },
+	    { 0, FIN }, { 1, FIN }, { 0, SYN });
 	SEQ("SYN retransmit keeps ESTABLISHED", L4LB_TCP_ESTABLISHED,
-	    { 0, SYN }, { 0, ACK }, { 0, SYN });
+	    { 0, SYN }, { 1, SYN | ACK }, { 0, ACK }, { 0, SYN });
 	SEQ("a repeated FIN keeps FIN_WAIT", L4LB_TCP_FIN_WAIT,
-	    { 0, SYN }, { 0, ACK }, { 0, FIN }, { 0, FIN });
+	    { 0, SYN }, { 1, SYN | ACK }, { 0, ACK }, { 0, FIN }, { 0, FIN });
+	SEQ("a FIN during the handshake is not alive", L4LB_TCP_TIME_WAIT,
+	    { 0, SYN }, { 0, FIN });
 
 	checks++;
 	if (l4lb_tcp_next_state(200, 0, ACK) == L4LB_TCP_NONE) {
@@ -86,6 +90,69 @@ int main(void)
 	} else {
 		failures++;
 		printf("not ok %d - only a bare SYN opens a flow\n", checks);
+	}
+
+	checks++;
+	if (l4lb_tcp_evictable(L4LB_TCP_SYN_SENT) &&
+	    l4lb_tcp_evictable(L4LB_TCP_SYN_RECV) &&
+	    l4lb_tcp_evictable(L4LB_TCP_TIME_WAIT) &&
+	    l4lb_tcp_evictable(L4LB_TCP_CLOSE) &&
+	    !l4lb_tcp_evictable(L4LB_TCP_ESTABLISHED) &&
+	    !l4lb_tcp_evictable(L4LB_TCP_FIN_WAIT) &&
+	    !l4lb_tcp_evictable(L4LB_TCP_CLOSE_WAIT)) {
+		printf("ok %d - only open, established connections are never evicted\n",
+		       checks);
+	} else {
+		failures++;
+		printf("not ok %d - only open, established connections are never evicted\n",
+		       checks);
+	}
+
+	/* The RST window: exact, a little behind, ahead, far off, wrapping. */
+	{
+		static const struct {
+			u32 nxt, seq;
+			bool ok;
+			const char *what;
+		} rst[] = {
+			{ 1000, 1000, true, "RST at nxt is believed" },
+			{ 1000, 1000 - L4LB_TCP_SEQ_STEP, true,
+			  "RST one step behind nxt is believed" },
+			{ 1000, 1000 + L4LB_TCP_SEQ_WINDOW - 1, true,
+			  "RST at the end of the window is believed" },
+			{ 1000, 1000 + L4LB_TCP_SEQ_WINDOW, false,
+			  "RST past the window is ignored" },
+			{ 1000, 1000 + (1U << 31), false,
+			  "blind RST half the space away is ignored" },
+			{ 0xfffffff0U, 0x10, true, "RST across the wrap is believed" },
+			{ 1000, 1000 - L4LB_TCP_SEQ_STEP - 1, false,
+			  "RST too far behind is ignored" },
+		};
+		unsigned int i;
+
+		for (i = 0; i < sizeof(rst) / sizeof(rst[0]); i++) {
+			checks++;
+			if (l4lb_tcp_rst_acceptable(rst[i].nxt, rst[i].seq) ==
+			    rst[i].ok) {
+				printf("ok %d - %s\n", checks, rst[i].what);
+			} else {
+				failures++;
+				printf("not ok %d - %s\n", checks, rst[i].what);
+			}
+		}
+	}
+
+	checks++;
+	if (!l4lb_tcp_seq_advances(1000, 1000 + L4LB_TCP_SEQ_STEP - 1) &&
+	    l4lb_tcp_seq_advances(1000, 1000 + L4LB_TCP_SEQ_STEP) &&
+	    !l4lb_tcp_seq_advances(1000, 1000 + L4LB_TCP_SEQ_WINDOW) &&
+	    !l4lb_tcp_seq_advances(1000, 999)) {
+		printf("ok %d - nxt moves in steps, never backwards or by a leap\n",
+		       checks);
+	} else {
+		failures++;
+		printf("not ok %d - nxt moves in steps, never backwards or by a leap\n",
+		       checks);
 	}
 
 	printf("1..%d\n", checks);
