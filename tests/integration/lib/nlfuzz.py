@@ -178,19 +178,21 @@ class Gen:
             out.append(self.num(4, ">H", port))
         return out
 
-    def vip_nest(self, family, depth):
+    def vip_nest(self, cmd, family, depth):
+        """The VIP nest; clean, it has SCHED and MODE only for VIP_NEW."""
         ri = self.ri
         out = self.key_attrs(family)
         if not self.p(0.08):
             out.append(self.num(5, "=B", ri(0, 255) if self.p(0.1)
                                 else self.rng.choice((6, 17))))
-        if self.r() < 0.2:   # SCHED
+        extras = self.bad or cmd == 1
+        if extras and self.r() < 0.2:   # SCHED
             s = b"rr\0"
             if self.p(0.7):
                 s = (b"\0", b"rr", b"x" * ri(1, 40) + b"\0", b"wrr\0",
                      self.rng.randbytes(ri(0, 20)))[ri(0, 4)]
             out.append(self.nla(6, s))
-        if self.r() < 0.15:  # MODE
+        if extras and self.r() < 0.15:  # MODE
             out.append(self.num(7, "=B", (ri(0, 3) if self.r() < 0.8 else ri(0, 255))
                                 if self.bad else 0))
         if self.p(0.05):     # STATS, refused in requests
@@ -198,9 +200,14 @@ class Gen:
         out += self.junk(depth, 0.08)
         return self.nested(1, out)
 
-    def backend_nest(self, family, depth):
+    def backend_nest(self, cmd, family, depth):
+        """The backend nest; clean, WEIGHT only for BACKEND_NEW and SET."""
         out = self.key_attrs(family)
-        if self.r() < 0.7:   # WEIGHT
+        if self.bad:
+            weight = self.r() < 0.7
+        else:
+            weight = cmd == 6 or cmd == 4 and self.r() < 0.7
+        if weight:
             if self.bad:
                 w = self.rng.choice((0, 1, 2, 10, 65535, 65536, 0xffffffff)) \
                     if self.r() < 0.8 else self.ri(0, 0xffffffff)
@@ -255,11 +262,11 @@ class Gen:
         family = AF_INET if r() < 0.5 else AF_INET6
         out = []
         if cmd in (1, 2, 4, 5, 6, 7) and not self.p(0.2) or self.p(0.4):
-            out.append(self.vip_nest(family, 1))
+            out.append(self.vip_nest(cmd, family, 1))
         if cmd in (4, 5, 6) and not self.p(0.2) or self.p(0.2):
             if self.p(0.05):
                 family = AF_INET if family == AF_INET6 else AF_INET6
-            out.append(self.backend_nest(family, 1))
+            out.append(self.backend_nest(cmd, family, 1))
         if self.p(0.05):
             out.append(self.nest(3, 1))         # NET: replies only
         out += self.junk(0, 0.15)
