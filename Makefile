@@ -10,8 +10,9 @@
 #                        first run builds it: ~20 min, cached in /var/cache/l4lb)
 #   make check KERNELS="6.1" TESTS="t-dnat.sh"   a subset
 #   make install / uninstall / dkms-install / dkms-uninstall   (see Installation)
-#   make module-for KVER=<release>   build the module for one installed kernel
-#                        into build/<release>/ (what the VM tests use)
+#   make module-for KVER=<release>   build the module for one VM kernel (cached
+#                        headers, see tests/vm/kernel-release) or installed
+#                        kernel into build/<release>/ (what the VM tests use)
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
@@ -37,10 +38,15 @@ module:
 
 # Out-of-tree builds write objects next to the sources, so each kernel gets
 # its own copy of the tree: several kernels can be built side by side.
-# MODULE_DIR and KBUILD_FLAGS (e.g. C=2) let make lint build a fresh copy;
-# MODULE_KDIR builds against a kernel tree that is not installed (debug kernel).
+# MODULE_DIR and KBUILD_FLAGS (e.g. C=2) let make lint build a fresh copy.
+# The headers: those of the VM kernel cache (tests/vm/kernel-release fetches
+# a kernel and its headers there; nothing is installed on the host) when it
+# has KVER, else the installed ones; MODULE_KDIR names any other kernel tree
+# (the debug kernel).
+L4LB_KERNEL_CACHE ?= /var/cache/l4lb/kernels
+CACHED_KDIR = $(L4LB_KERNEL_CACHE)/$(KVER)/lib/modules/$(KVER)/build
 MODULE_DIR ?= build/$(KVER)
-MODULE_KDIR ?= /lib/modules/$(KVER)/build
+MODULE_KDIR ?= $(if $(wildcard $(CACHED_KDIR)/Makefile),$(CACHED_KDIR),/lib/modules/$(KVER)/build)
 KBUILD_FLAGS ?=
 module-for:
 	@test -n "$(KVER)" || { echo "usage: make module-for KVER=<release>" >&2; exit 1; }

@@ -65,6 +65,30 @@ mount --make-rshared $R 2>/dev/null
 mount -t 9p -o "ro,trans=virtio,version=9p2000.L" l4lbjob "$R$JOB" ||
 	fail "cannot mount the job share"
 
+# /lib/modules/<release>: the kernel's modules tree from the host's kernel
+# cache (named in the job share; tests/vm/lib.sh), writable through an
+# overlay whose changes stay in RAM (depmod, DKMS). The host's own
+# /lib/modules is hidden; a host without one (nothing installed there) gets
+# an overlay on /lib (usr/lib) to hold the directory.
+kmods=
+[ -s "$R$JOB/modules" ] && read -r kmods <"$R$JOB/modules"
+if [ -n "$kmods" ]; then
+	rel=$(cat /proc/sys/kernel/osrelease)
+	mkdir -p /ovl
+	mount -t tmpfs -o mode=0755 tmpfs /ovl || fail "tmpfs for overlays"
+	mkdir -p /ovl/lib/u /ovl/lib/w /ovl/mods/u /ovl/mods/w
+	if [ -d "$R/lib/modules" ]; then
+		mount -t tmpfs -o mode=0755 tmpfs "$R/lib/modules" || fail "tmpfs on /lib/modules"
+	else
+		mount -t overlay -o "lowerdir=$R/lib,upperdir=/ovl/lib/u,workdir=/ovl/lib/w" \
+			overlay "$R/lib" || fail "overlay on /lib"
+		mkdir "$R/lib/modules"
+	fi
+	mkdir -p "$R/lib/modules/$rel"
+	mount -t overlay -o "lowerdir=$R$kmods,upperdir=/ovl/mods/u,workdir=/ovl/mods/w" \
+		overlay "$R/lib/modules/$rel" || fail "overlay of $kmods on /lib/modules/$rel"
+fi
+
 hostname l4lb-vm
 # Kernel messages up to "warning" go to the console (set on the command line
 # too: loglevel=5); keep it that way even if something resets it.
