@@ -25,7 +25,7 @@
 /* Hash entries the GC looks at per run; it runs again a jiffy later. */
 #define L4LB_GC_BATCH		1024
 /* A full table looks this far for a flow to evict, per new flow. */
-#define L4LB_EVICT_BUCKETS	8
+#define L4LB_EVICT_BUCKETS	32
 #define L4LB_EVICT_SCAN		16
 /* A busy flow writes its expiry at most this often. */
 #define L4LB_EXPIRES_SLACK	(HZ / 8 ? HZ / 8 : 1)
@@ -134,6 +134,18 @@ void l4lb_conn_tuple(const struct l4lb_conn *c, enum l4lb_dir dir,
 unsigned int l4lb_conn_count(const struct l4lb_net *ln)
 {
 	return atomic_read(&ln->conn_count);
+}
+
+unsigned int l4lb_conn_buckets(struct l4lb_net *ln)
+{
+	unsigned int i, n = 0;
+
+	rcu_read_lock();
+	for (i = 0; i < ARRAY_SIZE(ln->tables); i++)
+		n += rht_dereference_rcu(ln->tables[i].ht.tbl,
+					 &ln->tables[i].ht)->size;
+	rcu_read_unlock();
+	return n;
 }
 
 /* Add @delta to the active or inactive count a flow in @state is part of. */

@@ -152,7 +152,8 @@ struct l4lb_pkt;
 bool l4lb_conn_update(struct l4lb_conn *c, enum l4lb_dir dir,
 		      const struct l4lb_pkt *pkt);
 
-/* Number of flows in the table now. */
+/* Number of flows in the table now, and of hash buckets holding them. */
 unsigned int l4lb_conn_count(const struct l4lb_net *ln);
+unsigned int l4lb_conn_buckets(struct l4lb_net *ln);
 
 #endif /* _L4LB_CONN_H */

@@ -629,7 +629,8 @@ static int l4lb_put_net(struct sk_buff *skb, struct l4lb_net *ln)
 	    nla_put_u32(skb, L4LB_NET_ATTR_VIPS, ln->vip_count) ||
 	    nla_put_u32(skb, L4LB_NET_ATTR_VIP_MAX, ln->limits.vips) ||
 	    nla_put_u32(skb, L4LB_NET_ATTR_BACKENDS, ln->backend_count) ||
-	    nla_put_u32(skb, L4LB_NET_ATTR_BACKEND_MAX, ln->limits.backends))
+	    nla_put_u32(skb, L4LB_NET_ATTR_BACKEND_MAX, ln->limits.backends) ||
+	    nla_put_u32(skb, L4LB_NET_ATTR_BUCKETS, l4lb_conn_buckets(ln)))
 		goto cancel;
 	stats = nla_nest_start(skb, L4LB_NET_ATTR_STATS);
 	if (!stats)

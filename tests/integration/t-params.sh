@@ -1,14 +1,16 @@
 #!/bin/bash
 # Module parameters do what they say: flows expire after their idle
-# timeout (no per-entry timers: lookups and the GC honour the expiry), the
-# table refuses flows past conn_max without evicting live ones, and
-# out-of-range values refuse the load with a clear log line.
+# timeout (no per-entry timers: lookups and the GC honour the expiry), a
+# full table makes room by evicting flows that are not conversations but
+# refuses new flows rather than evict live ones, and out-of-range values
+# refuse the load with a clear log line.
 . "$(dirname "$0")/lib/l4lb.sh"
 
 topo_setup
 serve_all
 
-for bad in conn_max=5 gc_interval_ms=0 udp_timeout=0 tcp_timeout_established=99999999; do
+for bad in conn_max=5 gc_interval_ms=0 udp_timeout=0 tcp_timeout_established=99999999 \
+	netns_conn_max=5 netns_vip_max=0 tcp_timeout_unreplied=0 udp_timeout_unreplied=100000; do
 	dmesg -C
 	if l4lb_load "$bad" 2>/dev/null; then
 		tap_fail "load with $bad is refused"
@@ -34,32 +36,63 @@ tap_is "the GC reclaimed the idle flow" \
 	"$(l4json vip "$VIP4" $VIP_PORT udp active_conns)" 0
 tap_is "the same source port after the timeout is a new flow" "$(same)" be2
 
-# 1100 new flows from distinct source ports into a 1024-flow table, with
-# the default timeouts so that none expires during the test.
+# conn_max applies in every namespace: "lb" is not the initial one, so its
+# limit is min(conn_max, netns_conn_max).
 l4lb_unload
 l4lb_load conn_max=1024
 l4lb_service 4 udp
-ns_run client python3 - "$VIP4" $VIP_PORT <<'PY'
-import socket, sys, time
-host, port = sys.argv[1], int(sys.argv[2])
-for i in range(1100):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("0.0.0.0", 20000 + i))
-        s.sendto(b"x", (host, port))
-    if i % 50 == 49:
-        time.sleep(0.05)  # stay under the receive backlog (1000 packets)
+tap_is "the namespace's limit is conn_max" "$(lbctl -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["conn_max"])')" 1024
+
+# udpflows FIRST COUNT ROUNDS: COUNT flows from source ports FIRST..., each
+# ROUNDS datagrams, waiting for every answer: 1 round is a query and its
+# answer (evictable), 2 rounds a conversation (kept).
+udpflows() {
+	ns_run client python3 - "$VIP4" $VIP_PORT "$@" <<'PY'
+import socket, sys
+host, port, first, count, rounds = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:6])
+socks = []
+for i in range(count):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", first + i))
+    s.settimeout(3)
+    socks.append(s)
+ok = 0
+for r in range(rounds):
+    for i in range(0, count, 50):
+        batch = socks[i:i + 50]  # under the receive backlog
+        for s in batch:
+            s.sendto(b"x", (host, port))
+        for s in batch:
+            try:
+                s.recv(100)
+                ok += r == rounds - 1
+            except OSError:
+                pass
+print(ok)
 PY
-tap_is "the table holds conn_max flows" \
-	"$(l4json vip "$VIP4" $VIP_PORT udp active_conns)" 1024
-tap_is "the flows past conn_max are counted as drops" \
-	"$(l4json vip "$VIP4" $VIP_PORT udp drops)" 76
-tap_like "a flow in the full table keeps working" \
+}
+stat() { lbctl -j stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+tap_is "1024 conversations fill the table" "$(udpflows 20000 1024 2)" 1024
+tap_is "the table holds conn_max flows" "$(stat conns)" 1024
+tap_like "a conversation in the full table keeps working" \
 	"$(client_traffic hello "$VIP4" $VIP_PORT --udp --sport 20005 2>&1)" "be[123]"
-tap_like "a new flow is refused while the table is full" \
+tap_like "a new flow is refused: no flow may be evicted" \
 	"$(client_traffic hello "$VIP4" $VIP_PORT --udp --sport 30000 --timeout 1 --retries 1 2>&1)" \
 	"!(be[123])"
-tap_is "... and counted as a drop" \
-	"$(l4json vip "$VIP4" $VIP_PORT udp drops)" 77
+tap_is "... and counted as a drop of the VIP" \
+	"$(l4json vip "$VIP4" $VIP_PORT udp drops)" 1
+tap_is "... and as a full-table drop" "$(stat full_drops)" 1
+tap_is "no conversation was evicted" "$(stat early_drops)" 0
+
+# Single exchanges may go: 1100 of them into the same 1024-flow table.
+l4lb_unload
+l4lb_load conn_max=1024
+l4lb_service 4 udp
+tap_is "1100 query/answer flows all get through" "$(udpflows 20000 1100 1)" 1100
+tap_is "the table holds conn_max flows" "$(stat conns)" 1024
+tap_is "76 older ones were evicted for the newer" "$(stat early_drops)" 76
+tap_is "no flow was refused" "$(l4json vip "$VIP4" $VIP_PORT udp drops)" 0
 
 topo_teardown
 l4lb_unload

@@ -144,6 +144,7 @@ enum l4lb_net_attr {
 	L4LB_NET_ATTR_BACKENDS,		/* u32: of all VIPs */
 	L4LB_NET_ATTR_BACKEND_MAX,	/* u32 */
 	L4LB_NET_ATTR_STATS,		/* nested: enum l4lb_net_stats_attr */
+	L4LB_NET_ATTR_BUCKETS,		/* u32: hash buckets of the flow tables */
 
 	__L4LB_NET_ATTR_MAX
 };
@@ -154,9 +155,11 @@ enum l4lb_net_attr {
 enum l4lb_net_stats_attr {
 	L4LB_NET_STATS_ATTR_UNSPEC,
 	L4LB_NET_STATS_ATTR_PAD,
-	/* unreplied or expired flows evicted to make room for a new one */
+	/* flows evicted to make room for a new one: expired, TCP that never
+	 * completed its handshake, UDP that is not a conversation
+	 */
 	L4LB_NET_STATS_ATTR_EARLY_DROPS,
-	/* new flows refused: the table is full of replied flows */
+	/* new flows refused: the table is full of flows that may not go */
 	L4LB_NET_STATS_ATTR_FULL_DROPS,
 	/* packets to a VIP that belong to no flow and cannot open one
 	 * (TCP without SYN, fragments), dropped

@@ -207,8 +207,9 @@ int msg_parse_net(const struct nlattr *nest, struct net_info *ni)
 	memset(ni, 0, sizeof(*ni));
 	if (parse_table(nest, tb, L4LB_NET_ATTR_MAX) < 0)
 		return -1;
-	/* the values end where the STATS nest begins */
-	get_uints(nest, L4LB_NET_ATTR_BACKEND_MAX, ni->val, &ni->present);
+	get_uints(nest, L4LB_NET_ATTR_MAX, ni->val, &ni->present);
+	/* a nest, not a value */
+	ni->present &= ~(1u << L4LB_NET_ATTR_STATS);
 	get_uints(tb[L4LB_NET_ATTR_STATS], L4LB_NET_STATS_ATTR_MAX, ni->cnt,
 		  &ni->cnt_present);
 	return 0;

@@ -174,6 +174,8 @@ void print_net(const struct net_info *ni)
 			print_item(net_fill[i].max_key,
 				   ni->val[net_fill[i].max], &first);
 	}
+	if (ni->present & (1u << L4LB_NET_ATTR_BUCKETS))
+		print_item("buckets", ni->val[L4LB_NET_ATTR_BUCKETS], &first);
 	if (!first)
 		print_nl();
 
