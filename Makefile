@@ -109,7 +109,13 @@ MODDIR = $(DESTDIR)/lib/modules/$(KVER)/extra
 MODPROBE_CONF = $(DESTDIR)/etc/modprobe.d/l4lb.conf
 INSTALL ?= install
 
-DKMS_SRC = /usr/src/l4lb-$(VERSION)
+# DKMS_SOURCE_TREE and DKMS_FLAGS (given to every dkms command) let DKMS work
+# in trees of its own: the DKMS test uses --sourcetree, --dkmstree,
+# --installtree and --kernelsourcedir to leave the host's DKMS alone.
+DKMS_SOURCE_TREE ?= /usr/src
+DKMS_FLAGS ?=
+DKMS_SRC = $(DKMS_SOURCE_TREE)/l4lb-$(VERSION)
+DKMS = dkms $(DKMS_FLAGS)
 
 .PHONY: install uninstall dkms-install dkms-uninstall
 
@@ -160,19 +166,19 @@ uninstall:
 dkms-install:
 	@command -v dkms >/dev/null || { echo "dkms is not installed (apt-get install dkms)" >&2; exit 1; }
 	@test -n "$(VERSION)" || { echo "no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
-	if dkms status -m l4lb -v $(VERSION) | grep -q .; then \
-		dkms remove -m l4lb -v $(VERSION) --all; fi
+	if $(DKMS) status -m l4lb -v $(VERSION) | grep -q .; then \
+		$(DKMS) remove -m l4lb -v $(VERSION) --all; fi
 	rm -rf $(DKMS_SRC)
 	$(INSTALL) -d $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi/linux
 	$(INSTALL) -m 0644 dkms.conf Kbuild $(DKMS_SRC)/
 	$(INSTALL) -m 0644 kmod/*.c kmod/*.h kmod/Kbuild $(DKMS_SRC)/kmod/
 	$(INSTALL) -m 0644 uapi/linux/l4lb.h $(DKMS_SRC)/uapi/linux/
-	dkms add -m l4lb -v $(VERSION)
-	dkms build -m l4lb -v $(VERSION) -k $(KVER)
-	dkms install -m l4lb -v $(VERSION) -k $(KVER)
+	$(DKMS) add -m l4lb -v $(VERSION)
+	$(DKMS) build -m l4lb -v $(VERSION) -k $(KVER)
+	$(DKMS) install -m l4lb -v $(VERSION) -k $(KVER)
 
 dkms-uninstall:
 	@command -v dkms >/dev/null || { echo "dkms is not installed" >&2; exit 1; }
-	if dkms status -m l4lb -v $(VERSION) | grep -q .; then \
-		dkms remove -m l4lb -v $(VERSION) --all; fi
+	if $(DKMS) status -m l4lb -v $(VERSION) | grep -q .; then \
+		$(DKMS) remove -m l4lb -v $(VERSION) --all; fi
 	rm -rf $(DKMS_SRC)
