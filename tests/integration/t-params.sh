@@ -50,24 +50,26 @@ udpflows() {
 	ns_run client python3 - "$VIP4" $VIP_PORT "$@" <<'PY'
 import socket, sys
 host, port, first, count, rounds = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:6])
-socks = []
-for i in range(count):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", first + i))
-    s.settimeout(3)
-    socks.append(s)
 ok = 0
-for r in range(rounds):
-    for i in range(0, count, 50):
-        batch = socks[i:i + 50]  # under the receive backlog
-        for s in batch:
+# 50 at a time: under the receive backlog and the open-files limit.
+for b in range(first, first + count, 50):
+    socks = []
+    for p in range(b, min(b + 50, first + count)):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", p))
+        s.settimeout(3)
+        socks.append(s)
+    for r in range(rounds):
+        for s in socks:
             s.sendto(b"x", (host, port))
-        for s in batch:
+        for s in socks:
             try:
                 s.recv(100)
                 ok += r == rounds - 1
             except OSError:
                 pass
+    for s in socks:
+        s.close()
 print(ok)
 PY
 }
