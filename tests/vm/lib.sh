@@ -128,10 +128,17 @@ vm_newest_cached_kernel() {
 VM_APT_OPTS=()
 _VM_APT_DIR=
 
+# vm_private_apt SUITE [URI] : as above (URI: another mirror); the
+# temporary directory of an earlier call is removed. Fails if SUITE cannot
+# be fetched (or its signature not verified). The caller removes
+# $_VM_APT_DIR in the end.
 vm_private_apt() {
-	local suite=$1 uri
-	uri=$(vm_find_bookworm_uri) ||
-		vm_die "no apt source serves the 'bookworm' suite here; cannot derive a $suite source"
+	local suite=$1 uri=${2:-}
+	if [[ -z $uri ]]; then
+		uri=$(vm_find_bookworm_uri) ||
+			vm_die "no apt source serves the 'bookworm' suite here; cannot derive a $suite source"
+	fi
+	[[ -n $_VM_APT_DIR ]] && rm -rf "$_VM_APT_DIR"
 	_VM_APT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/l4lb-apt.XXXXXX")
 	# apt downloads as the unprivileged _apt user.
 	chmod 0755 "$_VM_APT_DIR"
@@ -144,8 +151,7 @@ vm_private_apt() {
 		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Acquire::Languages=none
 	)
 	vm_log "apt-get update ($suite, private apt configuration, mirror $uri)"
-	apt-get "${VM_APT_OPTS[@]}" update -qq --error-on=any >&2 ||
-		vm_die "apt-get update of $suite from $uri failed"
+	apt-get "${VM_APT_OPTS[@]}" update -qq --error-on=any >&2
 }
 
 # vm_kernel_apt_cache ARGS... : apt-cache with the kernel packages' apt
@@ -318,14 +324,18 @@ vm_resolve_kernel() {
 			mkdir -p "$VM_KERNEL_CACHE" || vm_die "cannot create $VM_KERNEL_CACHE"
 			case $want in
 			6.1 | 6.12)
-				[[ $want == 6.12 ]] && vm_private_apt bookworm-backports
+				if [[ $want == 6.12 ]]; then
+					vm_private_apt bookworm-backports || vm_die "apt-get update of bookworm-backports failed"
+				fi
 				rel=$(vm_apt_kernel_release linux-image-amd64) ||
 					vm_die "apt does not know linux-image-amd64${VM_APT_OPTS:+ in bookworm-backports}"
 				[[ $rel == "$want".[0-9]* ]] || vm_die "linux-image-amd64 is $rel, not a $want kernel"
 				;;
 			*)
 				rel=$want
-				[[ $rel == 6.1.* ]] || vm_private_apt bookworm-backports
+				if [[ $rel != 6.1.* ]]; then
+					vm_private_apt bookworm-backports || vm_die "apt-get update of bookworm-backports failed"
+				fi
 				;;
 			esac
 			_vm_fetch_kernel "$rel" >&2
