@@ -101,7 +101,7 @@ static enum l4lb_parse l4lb_parse_icmp6(struct sk_buff *skb,
 	pkt->inner_l3off = pkt->l4off + sizeof(*icmp6h);
 	ip6h = skb_header_pointer(skb, pkt->inner_l3off, sizeof(_ip6h),
 				  &_ip6h);
-	if (!ip6h || (ip6h->version) != 6)
+	if (!ip6h || ip6h->version != 6)
 		return L4LB_PKT_PASS;
 	nexthdr = ip6h->nexthdr;
 	off = ipv6_skip_exthdr(skb, pkt->inner_l3off + sizeof(*ip6h),

@@ -42,6 +42,7 @@ static inline struct l4lb_backend *l4lb_sched_pick(struct l4lb_vip *vip,
 
 	if (!set)
 		return NULL;
+	/* Pairs with the release in l4lb_dests_append(). */
 	count = smp_load_acquire(&set->count);
 	if (!count)
 		return NULL;

@@ -233,6 +233,7 @@ static int l4lb_dests_append(struct l4lb_net *ln, struct l4lb_vip *vip,
 	if (!set || set->sched->build || set->count == set->cap)
 		return l4lb_dests_publish(ln, vip, NULL, extack);
 	set->backends[set->count] = be;
+	/* Pairs with the acquire in l4lb_sched_pick(). */
 	smp_store_release(&set->count, set->count + 1);
 	return 0;
 }

@@ -9,13 +9,14 @@
 #define _L4LB_TCP_STATE_H
 
 #ifdef __KERNEL__
+#include <linux/bits.h>
 #include <linux/types.h>
 #else
 #include <stdbool.h>
-#include <stdint.h>
-typedef uint8_t u8;
-typedef uint32_t u32;
-typedef int32_t s32;
+typedef unsigned char u8;
+typedef unsigned int u32;
+typedef int s32;
+#define BIT(n) (1U << (n))
 #endif
 
 enum l4lb_tcp_state {
@@ -72,8 +73,8 @@ static inline bool l4lb_tcp_evictable(u8 state)
  * range out of 2^32 per attempt. Segments outside that range never move nxt,
  * so injected data cannot drag the window to where the attacker's RST is.
  */
-#define L4LB_TCP_SEQ_STEP	(1U << 14)
-#define L4LB_TCP_SEQ_WINDOW	(1U << 18)
+#define L4LB_TCP_SEQ_STEP	BIT(14)
+#define L4LB_TCP_SEQ_WINDOW	BIT(18)
 
 static inline bool l4lb_tcp_rst_acceptable(u32 nxt, u32 seq)
 {
