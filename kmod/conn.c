@@ -206,13 +206,24 @@ static void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *c)
 	}
 }
 
+static void l4lb_conn_clear(struct l4lb_conn *c, u32 bits)
+{
+	u32 old = READ_ONCE(c->state);
+
+	while (!try_cmpxchg(&c->state, &old, old & ~bits))
+		;
+}
+
 /* Unlink @c; false when somebody else already did. Any context. */
 static bool __l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c)
 {
 	u32 old = READ_ONCE(c->state);
 
 	do {
-		if (old & L4LB_CS_DEAD)
+		/* Half hashed: only its creator may unlink it (and does,
+		 * once both nodes are in or the second failed).
+		 */
+		if (old & (L4LB_CS_DEAD | L4LB_CS_NEW))
 			return false;
 	} while (!try_cmpxchg(&c->state, &old, old | L4LB_CS_DEAD));
 
@@ -236,7 +247,7 @@ void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c)
  */
 static bool l4lb_conn_reap(struct l4lb_net *ln, struct l4lb_conn *c)
 {
-	if (unlikely(READ_ONCE(c->backend->dead))) {
+	if (unlikely(l4lb_backend_dead(c->backend))) {
 		if (__l4lb_conn_kill(ln, c))
 			l4lb_net_count(ln->stats, L4LB_NET_STALE_REAPED);
 		return true;
@@ -293,22 +304,45 @@ static struct l4lb_conn *l4lb_conn_of_node(struct rhash_head *node, bool v6)
 }
 
 /*
- * Early drop, as conntrack does it: look at a few buckets from a random
- * place (an attacker cannot aim at them) and evict, of the flows seen that
- * may go (expired, stale, or evictable by their protocol: handshake never
- * completed, connection over), the one closest to expiring; so a real
- * client's fresh SYN outlives the flood's older ones. Bounded work per
- * packet; never evicts an established flow.
+ * How much a full table wants @c gone: its eviction class above its idle
+ * time. 0: never.
+ */
+static u64 l4lb_conn_evict_rank(const struct l4lb_conn *c, u32 state, u32 now)
+{
+	const struct l4lb_proto_ops *p = l4lb_conn_ops(state);
+	s32 left = (s32)(READ_ONCE(c->expires) - now);
+	enum l4lb_evict class;
+	u32 idle;
+
+	if (left <= 0 || l4lb_backend_dead(c->backend))
+		class = L4LB_EVICT_DEAD;
+	else
+		class = p->evict(state);
+	if (class == L4LB_EVICT_NEVER)
+		return 0;
+	idle = max_t(s32, p->timeout(state, &c->backend->vip->timeouts) - left,
+		     0);
+	return (u64)class << 32 | idle;
+}
+
+/*
+ * Early drop, as conntrack does it: look at up to 16 entries in up to 32
+ * buckets from a random place (an attacker cannot aim at them; the work per
+ * new flow is bounded) and evict the one a full table wants gone most: dead
+ * (expired, or its VIP deleted), then connections that are over, then flows
+ * that never proved themselves (a flood's), then UDP conversations; within a
+ * class the one idle longest, so a real client's fresh SYN outlives a flood's
+ * older ones. An established TCP connection is never evicted.
  */
 static bool l4lb_conn_evict(struct l4lb_net *ln, int idx)
 {
 	struct rhashtable *ht = &ln->tables[idx].ht;
 	struct l4lb_conn *victim = NULL;
-	s32 victim_left = S32_MAX;
+	u32 now = l4lb_now(), first;
 	struct bucket_table *tbl;
 	struct rhash_head *pos;
 	unsigned int i, seen = 0;
-	u32 now = l4lb_now(), first;
+	u64 best = 0;
 
 	rcu_read_lock();
 	tbl = rht_dereference_rcu(ht->tbl, ht);
@@ -319,17 +353,15 @@ static bool l4lb_conn_evict(struct l4lb_net *ln, int idx)
 		rht_for_each_rcu(pos, tbl, b) {
 			struct l4lb_conn *c = l4lb_conn_of_node(pos, idx);
 			u32 state = READ_ONCE(c->state);
-			s32 left = (s32)(READ_ONCE(c->expires) - now);
+			u64 rank;
 
-			if (state & L4LB_CS_DEAD)
+			if (state & (L4LB_CS_DEAD | L4LB_CS_NEW))
 				continue;
 			if (++seen > L4LB_EVICT_SCAN)
 				break;
-			if (left > 0 && !READ_ONCE(c->backend->dead) &&
-			    !l4lb_conn_ops(state)->evictable(state))
-				continue;
-			if (left < victim_left) {
-				victim_left = left;
+			rank = l4lb_conn_evict_rank(c, state, now);
+			if (rank > best) {
+				best = rank;
 				victim = c;
 			}
 		}
@@ -346,9 +378,13 @@ static void *l4lb_conn_alloc(struct l4lb_net *ln, bool v6)
 	struct mem_cgroup *old;
 	void *p;
 
-	/* Charged to the memory cgroup of whoever configured this netns. */
+	/*
+	 * Charged to the memory cgroup of whoever configured this netns; not
+	 * GFP_ATOMIC, whose __GFP_HIGH would force the charge past the
+	 * cgroup's limit: over it, the new flow is dropped.
+	 */
 	old = l4lb_set_active_memcg(ln->memcg);
-	p = kmem_cache_zalloc(cache, GFP_ATOMIC | __GFP_NOWARN);
+	p = kmem_cache_zalloc(cache, GFP_NOWAIT | __GFP_NOWARN);
 	l4lb_set_active_memcg(old);
 	return p;
 }
@@ -413,7 +449,8 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 			      L4LB_DIR_REPLY);
 		c = &c4->c;
 	}
-	c->state |= pstate | (u32)orig->proto << L4LB_CS_PROTO_SHIFT;
+	c->state |= L4LB_CS_NEW | pstate |
+		    (u32)orig->proto << L4LB_CS_PROTO_SHIFT;
 	c->seq[L4LB_DIR_ORIG] = seq;
 	c->expires = l4lb_now() +
 		     l4lb_conn_ops(c->state)->timeout(c->state,
@@ -424,12 +461,14 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	}
 	c->backend = be;
 
+	/* Counted before anyone can see it, and so change its state. */
+	l4lb_conn_account(c, c->state, 1);
 	err = l4lb_conn_hash(ln, c, L4LB_DIR_ORIG);
 	if (err)
-		goto err_put;
-	l4lb_conn_account(c, c->state, 1);
+		goto err_unaccount;
 
 	err = l4lb_conn_hash(ln, c, L4LB_DIR_REPLY);
+	l4lb_conn_clear(c, L4LB_CS_NEW);
 	if (err) {
 		/* The reply tuple is taken by another flow (two VIPs sharing
 		 * a backend, same client address and port): unusable.
@@ -439,7 +478,8 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	}
 	return c;
 
-err_put:
+err_unaccount:
+	l4lb_conn_account(c, c->state, -1);
 	l4lb_backend_put(be);
 err_free:
 	kmem_cache_free(v6 ? l4lb_conn6_cache : l4lb_conn4_cache, obj);
@@ -489,8 +529,9 @@ static struct l4lb_conn *l4lb_conn_of_obj(void *obj, bool v6)
 
 /*
  * Go on walking table @idx for at most *@budget entries. True when the walk
- * reached the end of the table. Resizes restart nothing: the iterator is
- * told, and at worst an entry is visited twice.
+ * reached the end of the table. A resize between two runs rewinds the walk
+ * to the start of the new table: a pass may then take longer, which costs
+ * nothing in correctness (lookups and a full table reap on their own).
  */
 static bool l4lb_conn_gc_table(struct l4lb_net *ln, int idx,
 			       unsigned int *budget)
@@ -542,6 +583,9 @@ static void l4lb_conn_gc(struct work_struct *work)
 	unsigned int budget = L4LB_GC_BATCH;
 	unsigned long delay = 1;
 
+	/* Idle namespaces pay nothing; the first VIP starts it again. */
+	if (!READ_ONCE(ln->hooked) && !atomic_read(&ln->conn_count))
+		return;
 	while (budget) {
 		if (!l4lb_conn_gc_table(ln, ln->gc_table, &budget))
 			break;
@@ -570,9 +614,13 @@ int l4lb_conn_net_init(struct l4lb_net *ln)
 	init_llist_head(&ln->free_list);
 	INIT_WORK(&ln->free_work, l4lb_conn_free_work);
 	INIT_DELAYED_WORK(&ln->gc_work, l4lb_conn_gc);
+	return 0;
+}
+
+void l4lb_conn_gc_start(struct l4lb_net *ln)
+{
 	queue_delayed_work(system_power_efficient_wq, &ln->gc_work,
 			   l4lb_params.gc_interval);
-	return 0;
 }
 
 /* Unlink every flow of table @idx; from process context, with no lock. */

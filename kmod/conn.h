@@ -5,9 +5,10 @@
  * Each entry is hashed twice, under the tuple of the client's packets (ORIG)
  * and under the tuple of the backend's replies (REPLY), in one rhashtable per
  * address family: an IPv4 entry has 4-byte keys and fits 80 bytes, an IPv6
- * one 128. The hash keys, the backend, the expiry and the state come first,
- * in the entry's first 64 bytes for IPv4; what only the update side touches
- * comes last.
+ * one 128. What a lookup reads (the hash keys, the backend, the expiry and
+ * the state) is in the first 64 bytes of an IPv4 entry, what only the update
+ * side touches comes last. Entries are packed, not cache-line aligned (that
+ * would cost 48 bytes each), so a lookup touches one or two lines.
  *
  * Lookups are RCU only. Entries have no timers: they carry an expiry time,
  * lookups treat expired entries as absent and reclaim them, a table that is
@@ -112,6 +113,7 @@ struct l4lb_conn6 {
 #define L4LB_CS_REPLIED		BIT(8)	/* a packet came back from the backend */
 #define L4LB_CS_DEAD		BIT(9)	/* unlinked, or being unlinked */
 #define L4LB_CS_IPV6		BIT(10)	/* an l4lb_conn6, else l4lb_conn4 */
+#define L4LB_CS_NEW		BIT(11)	/* not hashed both ways yet: no kill */
 #define L4LB_CS_PROTO_SHIFT	16
 
 static inline u8 l4lb_conn_proto(const struct l4lb_conn *c)
@@ -132,6 +134,8 @@ void l4lb_conn_module_exit(void);
 
 int l4lb_conn_net_init(struct l4lb_net *ln);
 void l4lb_conn_net_exit(struct l4lb_net *ln);
+/* The GC runs while a netns has VIPs or flows: start it with the first VIP. */
+void l4lb_conn_gc_start(struct l4lb_net *ln);
 
 struct l4lb_conn *l4lb_conn_lookup(struct l4lb_net *ln,
 				   const struct l4lb_tuple *tuple,

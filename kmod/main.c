@@ -53,16 +53,23 @@ err_stats:
 	return err;
 }
 
-static void __net_exit l4lb_net_exit(struct net *net)
+/* The core waits one grace period for the whole batch of namespaces after
+ * this: CPUs still in the hooks are done by .exit.
+ */
+static void __net_exit l4lb_net_pre_exit(struct net *net)
 {
 	struct l4lb_net *ln = l4lb_pernet(net);
 
 	if (ln->hooked) {
 		l4lb_hook_unregister(net);
-		ln->hooked = false;
+		WRITE_ONCE(ln->hooked, false);
 	}
-	/* CPUs still in the hooks are done after this. */
-	synchronize_rcu();
+}
+
+static void __net_exit l4lb_net_exit(struct net *net)
+{
+	struct l4lb_net *ln = l4lb_pernet(net);
+
 	l4lb_vip_flush_all(ln);
 	l4lb_conn_net_exit(ln);
 	l4lb_service_net_exit(ln);
@@ -72,6 +79,7 @@ static void __net_exit l4lb_net_exit(struct net *net)
 
 static struct pernet_operations l4lb_net_ops = {
 	.init = l4lb_net_init,
+	.pre_exit = l4lb_net_pre_exit,
 	.exit = l4lb_net_exit,
 	.id = &l4lb_net_id,
 	.size = sizeof(struct l4lb_net),

@@ -59,9 +59,16 @@ static void l4lb_nat_addr(struct sk_buff *skb, const struct l4lb_nat_hdrs *h,
 		struct in6_addr *a = dst ? &ip6h->daddr : &ip6h->saddr;
 		int i;
 
-		for (i = 0; i < 4; i++)
-			l4lb_csum_replace4(skb, h, a->s6_addr32[i],
-					   to->ip6[i], true);
+		/* The core's 16-byte helper leaves skb->csum alone: for
+		 * IPv6 the address and L4 checksum changes cancel out.
+		 */
+		if (h->l4csum && !h->quoted)
+			inet_proto_csum_replace16(h->l4csum, skb, a->s6_addr32,
+						  to->ip6, true);
+		else
+			for (i = 0; i < 4; i++)
+				l4lb_csum_replace4(skb, h, a->s6_addr32[i],
+						   to->ip6[i], true);
 		*a = to->in6;
 	}
 }

@@ -237,7 +237,8 @@ static int l4lb_hooks_get(struct l4lb_net *ln, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
 		return err;
 	}
-	ln->hooked = true;
+	WRITE_ONCE(ln->hooked, true);
+	l4lb_conn_gc_start(ln);
 	/* Flows made on the packet path are charged to the memory cgroup of
 	 * whoever set this netns up.
 	 */
@@ -250,7 +251,7 @@ static void l4lb_hooks_put(struct l4lb_net *ln)
 {
 	if (ln->hooked && !ln->vip_count) {
 		l4lb_hook_unregister(ln->net);
-		ln->hooked = false;
+		WRITE_ONCE(ln->hooked, false);
 	}
 }
 

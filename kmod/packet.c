@@ -16,10 +16,15 @@
 #include "packet.h"
 #include "proto.h"
 
-/* The ports of a quoted packet: RFC 792 quotes at least 8 bytes of L4. */
+/*
+ * The ports of a quoted packet: RFC 792 quotes at least 8 bytes of L4. The
+ * error is about a flow only when it goes where the flow's packets in its
+ * direction go: to the quoted packet's source.
+ */
 static bool l4lb_parse_inner_ports(struct sk_buff *skb, struct l4lb_pkt *pkt,
 				   struct l4lb_tuple *inner)
 {
+	union nf_inet_addr outer_dst = pkt->tuple.dst;
 	const __be16 *ports;
 	__be16 _ports[2];
 
@@ -31,6 +36,8 @@ static bool l4lb_parse_inner_ports(struct sk_buff *skb, struct l4lb_pkt *pkt,
 		return false;
 	inner->sport = ports[0];
 	inner->dport = ports[1];
+	if (!nf_inet_addr_cmp(&outer_dst, &inner->src))
+		return false;
 	pkt->proto = l4lb_proto_find(inner->proto);
 	l4lb_tuple_reverse(&pkt->tuple, inner);
 	pkt->icmp = true;
@@ -182,6 +189,7 @@ enum l4lb_parse l4lb_parse(struct sk_buff *skb, u8 pf, struct l4lb_pkt *pkt)
 	pkt->icmp = false;
 	pkt->tcp_flags = 0;
 	pkt->seq = 0;
+	pkt->ack = 0;
 	pkt->end = 0;
 	if (pf == NFPROTO_IPV4)
 		return l4lb_parse_ipv4(skb, pkt);

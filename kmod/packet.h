@@ -29,6 +29,7 @@ struct l4lb_pkt {
 	const struct l4lb_proto_ops *proto;	/* of tuple.proto */
 	unsigned int l4off;	/* L4 header offset from skb->data */
 	u32 seq;		/* TCP: sequence number */
+	u32 ack;		/* TCP: acknowledgment number */
 	u32 end;		/* TCP: seq + payload + SYN + FIN */
 	u8 tcp_flags;		/* L4LB_TCPF_* */
 	bool icmp;		/* an ICMP error about the flow @tuple */

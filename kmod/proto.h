@@ -11,6 +11,7 @@
 #include <linux/skbuff.h>
 
 #include "conn.h"
+#include "evict.h"
 #include "packet.h"
 #include "params.h"
 
@@ -40,7 +41,8 @@ struct l4lb_proto_ops {
 	bool (*reopens)(u32 state, const struct l4lb_pkt *pkt);
 	u32 (*timeout)(u32 state, const struct l4lb_timeouts *t);
 	bool (*active)(u32 state);	/* counted as an active connection */
-	bool (*evictable)(u32 state);	/* may go when the table is full */
+	/* Whether and how soon it may go when the table is full. */
+	enum l4lb_evict (*evict)(u32 state);
 };
 
 extern const struct l4lb_proto_ops l4lb_proto_tcp;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * TCP: only a SYN opens a flow, the state machine of tcp_state.c picks the
- * timeout, and a RST is believed only within the flow's sequence window, or
- * before the backend ever answered: a blind RST cannot end an established
- * flow (it is still passed on; the endpoint applies its own, exact check).
+ * timeout. What a blind attacker could forge is not believed: a RST or FIN
+ * outside the flow's sequence window (once the backend answered), an ACK
+ * that does not acknowledge the backend's SYN-ACK. Such segments are still
+ * passed on (the endpoint applies its own, exact checks); they only do not
+ * change the flow here.
  */
 #include <linux/tcp.h>
 
@@ -30,6 +32,7 @@ static bool l4lb_tcp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
 			 (th->rst ? L4LB_TCPF_RST : 0) |
 			 (th->ack ? L4LB_TCPF_ACK : 0);
 	pkt->seq = ntohl(th->seq);
+	pkt->ack = ntohl(th->ack_seq);
 	pkt->end = pkt->seq + (skb->len - pkt->l4off - doff) + th->syn +
 		   th->fin;
 	return true;
@@ -49,11 +52,21 @@ static bool l4lb_tcp_next(const struct l4lb_conn *c, u32 state,
 			  enum l4lb_dir dir, const struct l4lb_pkt *pkt,
 			  u32 *pstate)
 {
-	if ((pkt->tcp_flags & L4LB_TCPF_RST) && (state & L4LB_CS_REPLIED) &&
-	    !l4lb_tcp_rst_acceptable(READ_ONCE(c->seq[dir]), pkt->seq))
+	u8 flags = pkt->tcp_flags, s = state & L4LB_CS_PSTATE;
+
+	if ((flags & (L4LB_TCPF_RST | L4LB_TCPF_FIN)) &&
+	    (state & L4LB_CS_REPLIED) &&
+	    !l4lb_tcp_in_window(READ_ONCE(c->seq[dir]), pkt->seq))
 		return false;
-	*pstate = l4lb_tcp_next_state(state & L4LB_CS_PSTATE,
-				      dir == L4LB_DIR_REPLY, pkt->tcp_flags);
+	/*
+	 * The handshake completes with the ACK of the backend's SYN-ACK,
+	 * whose end seq[REPLY] holds: a spoofed ACK cannot know it.
+	 */
+	if (dir == L4LB_DIR_ORIG && s == L4LB_TCP_SYN_RECV &&
+	    (flags & L4LB_TCPF_ACK) &&
+	    pkt->ack != READ_ONCE(c->seq[L4LB_DIR_REPLY]))
+		flags &= ~L4LB_TCPF_ACK;
+	*pstate = l4lb_tcp_next_state(s, dir == L4LB_DIR_REPLY, flags);
 	return true;
 }
 
@@ -78,7 +91,7 @@ static void l4lb_tcp_seen(struct l4lb_conn *c, enum l4lb_dir dir,
 			WRITE_ONCE(*nxt, pkt->end);
 		return;
 	}
-	if (l4lb_tcp_seq_advances(READ_ONCE(*nxt), pkt->end))
+	if (l4lb_tcp_seq_advances(READ_ONCE(*nxt), pkt->seq, pkt->end))
 		WRITE_ONCE(*nxt, pkt->end);
 }
 
@@ -103,9 +116,9 @@ static bool l4lb_tcp_active(u32 state)
 	return (state & L4LB_CS_PSTATE) == L4LB_TCP_ESTABLISHED;
 }
 
-static bool l4lb_tcp_may_evict(u32 state)
+static enum l4lb_evict l4lb_tcp_evict_class(u32 state)
 {
-	return l4lb_tcp_evictable(state & L4LB_CS_PSTATE);
+	return l4lb_tcp_evict(state & L4LB_CS_PSTATE);
 }
 
 const struct l4lb_proto_ops l4lb_proto_tcp = {
@@ -119,5 +132,5 @@ const struct l4lb_proto_ops l4lb_proto_tcp = {
 	.reopens = l4lb_tcp_reopens,
 	.timeout = l4lb_tcp_timeout,
 	.active = l4lb_tcp_active,
-	.evictable = l4lb_tcp_may_evict,
+	.evict = l4lb_tcp_evict_class,
 };

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * UDP: any datagram opens a flow. As with conntrack, a flow is a
- * "conversation" (long timeout, kept when the table is full) only once the
- * client sent again after the backend answered; a query and its answer, or a
- * datagram never answered (a flood from spoofed sources), time out soon and
- * may be evicted.
+ * "conversation" (long timeout) only once the client sent again after the
+ * backend answered; a query and its answer, or a datagram never answered (a
+ * flood from spoofed sources), time out soon and are evicted first when the
+ * table is full. A conversation can be faked blind (two datagrams, the
+ * second after the answer): it is evicted only when nothing else may be,
+ * the idlest first, so that conversations in use stay.
  */
 #include <linux/udp.h>
 
@@ -86,9 +88,10 @@ static bool l4lb_udp_active(u32 state)
 	return true;
 }
 
-static bool l4lb_udp_evictable(u32 state)
+static enum l4lb_evict l4lb_udp_evict(u32 state)
 {
-	return (state & L4LB_CS_PSTATE) != L4LB_UDP_CONVERSATION;
+	return (state & L4LB_CS_PSTATE) == L4LB_UDP_CONVERSATION ?
+	       L4LB_EVICT_LAST : L4LB_EVICT_UNPROVEN;
 }
 
 const struct l4lb_proto_ops l4lb_proto_udp = {
@@ -102,5 +105,5 @@ const struct l4lb_proto_ops l4lb_proto_udp = {
 	.reopens = l4lb_udp_reopens,
 	.timeout = l4lb_udp_timeout,
 	.active = l4lb_udp_active,
-	.evictable = l4lb_udp_evictable,
+	.evict = l4lb_udp_evict,
 };

@@ -294,21 +294,21 @@ static void l4lb_backend_unlink(struct l4lb_net *ln, struct l4lb_backend *be)
 
 /*
  * The VIP stops taking packets at once; its flows are not walked here: they
- * point at backends marked dead, and whoever meets them next (a lookup, the
- * GC) reclaims them. No grace period is waited for: the VIP and its backends
+ * point at backends of a dead VIP, and whoever meets them next (a lookup,
+ * the GC) reclaims them. No grace period is waited for: the VIP and its backends
  * are freed by RCU callbacks once their last flow is gone.
  */
 void l4lb_vip_del(struct l4lb_net *ln, struct l4lb_vip *vip)
 {
 	struct l4lb_backend *be, *tmp;
 
+	WRITE_ONCE(vip->dead, 1);
 	hlist_del_rcu(&vip->hnode);
 	list_del(&vip->list);
 	ln->vip_count--;
 	l4lb_net_changed(ln);
 	l4lb_dests_replace(ln, vip, NULL);
 	list_for_each_entry_safe(be, tmp, &vip->backends, list) {
-		WRITE_ONCE(be->dead, 1);
 		l4lb_backend_unlink(ln, be);
 		l4lb_backend_put(be);
 	}

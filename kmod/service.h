@@ -13,9 +13,10 @@
  * object it found under RCU while it is being deleted, and no configuration
  * change waits for a grace period.
  *
- * Deleting a VIP marks its backends dead: flows that still point at them are
- * reclaimed by the next lookup or GC pass, never used again. Deleting a
- * backend only removes it from the dest set: its flows drain.
+ * Deleting a VIP marks it dead: flows that still point at one of its
+ * backends (deleted earlier or not) are reclaimed by the next lookup or GC
+ * pass, never used again. Deleting a backend only removes it from the dest
+ * set: its flows drain.
  */
 #ifndef _L4LB_SERVICE_H
 #define _L4LB_SERVICE_H
@@ -58,7 +59,6 @@ struct l4lb_backend_hkey {
 
 struct l4lb_backend {
 	/* Read per packet. */
-	u8 dead;			/* its VIP is gone: flows must not be used */
 	struct l4lb_pcpu_stats __percpu *stats;
 	struct l4lb_vip *vip;		/* holds a reference */
 
@@ -84,11 +84,12 @@ struct l4lb_dest_set {
 
 struct l4lb_vip {
 	/* Read per packet. */
+	u8 dead;			/* deleted: its flows must not be used */
+	u8 mode;			/* enum l4lb_fwd_mode */
 	struct l4lb_vip_key key;
 	struct hlist_node hnode;	/* in the VIP hash, RCU */
 	struct l4lb_dest_set __rcu *dests;
 	struct l4lb_pcpu_stats __percpu *stats;
-	u8 mode;			/* enum l4lb_fwd_mode */
 	struct l4lb_timeouts timeouts;
 
 	const struct l4lb_sched_ops *sched;
@@ -133,5 +134,11 @@ static inline bool l4lb_backend_tryget(struct l4lb_backend *be)
 }
 
 void l4lb_backend_put(struct l4lb_backend *be);
+
+/* Packet path: may a flow to @be still be used? */
+static inline bool l4lb_backend_dead(const struct l4lb_backend *be)
+{
+	return READ_ONCE(be->vip->dead);
+}
 
 #endif /* _L4LB_SERVICE_H */

@@ -19,6 +19,8 @@ typedef int s32;
 #define BIT(n) (1U << (n))
 #endif
 
+#include "evict.h"
+
 enum l4lb_tcp_state {
 	L4LB_TCP_NONE,
 	L4LB_TCP_SYN_SENT,	/* client SYN seen, no answer yet */
@@ -40,8 +42,9 @@ enum l4lb_tcp_state {
 
 /*
  * Next state after a segment with @flags, sent by the client (@reply false)
- * or by the backend (@reply true). A RST is passed in only once
- * l4lb_tcp_rst_acceptable() said yes.
+ * or by the backend (@reply true). The caller leaves out of @flags what it
+ * did not believe: a RST or FIN outside the sequence window, an ACK that
+ * does not acknowledge the backend's SYN-ACK.
  */
 u8 l4lb_tcp_next_state(u8 state, bool reply, u8 flags);
 
@@ -53,42 +56,57 @@ static inline bool l4lb_tcp_is_opening(u8 flags)
 }
 
 /*
- * States in which a flow may be evicted to make room for a new one when the
- * table is full: the handshake never completed (a SYN flood's flows, whether
- * or not the backend answered with a SYN-ACK), or the connection is over.
- * A connection that completed its handshake and is still open never is.
+ * Whether, and how soon, a flow in @state may be evicted to make room for a
+ * new one when the table is full: a connection that is over goes first, then
+ * one whose handshake never completed (a SYN flood's, whether or not the
+ * backend answered with a SYN-ACK). A connection that completed its
+ * handshake (the client acknowledged the backend's SYN-ACK) and is still
+ * open never does.
  */
-static inline bool l4lb_tcp_evictable(u8 state)
+static inline enum l4lb_evict l4lb_tcp_evict(u8 state)
 {
-	return state != L4LB_TCP_ESTABLISHED && state != L4LB_TCP_FIN_WAIT &&
-	       state != L4LB_TCP_CLOSE_WAIT;
+	switch (state) {
+	case L4LB_TCP_ESTABLISHED:
+	case L4LB_TCP_FIN_WAIT:
+	case L4LB_TCP_CLOSE_WAIT:
+		return L4LB_EVICT_NEVER;
+	case L4LB_TCP_TIME_WAIT:
+	case L4LB_TCP_CLOSE:
+		return L4LB_EVICT_ENDED;
+	default:
+		return L4LB_EVICT_UNPROVEN;
+	}
 }
 
 /*
  * Sequence numbers. The LB keeps, per direction, a recent value of the next
  * sequence number that side sends ("nxt"), written only when the sender has
  * moved at least L4LB_TCP_SEQ_STEP beyond it, so that a busy flow does not
- * write its entry on every packet. A RST is believed when its sequence number
- * lies in [nxt - STEP, nxt + WINDOW): a blind attacker must guess a 2^18-wide
- * range out of 2^32 per attempt. Segments outside that range never move nxt,
- * so injected data cannot drag the window to where the attacker's RST is.
+ * write its entry on every packet. A RST or FIN is believed when its sequence
+ * number lies in [nxt - STEP, nxt + WINDOW): a blind attacker must guess a
+ * 2^18-wide range out of 2^32 per attempt. Segments that do not start in that
+ * range never move nxt, so injected data cannot drag the window to where the
+ * attacker's RST is.
  */
 #define L4LB_TCP_SEQ_STEP	BIT(14)
 #define L4LB_TCP_SEQ_WINDOW	BIT(18)
 
-static inline bool l4lb_tcp_rst_acceptable(u32 nxt, u32 seq)
+static inline bool l4lb_tcp_in_window(u32 nxt, u32 seq)
 {
 	s32 d = (s32)(seq - nxt);
 
 	return d >= -(s32)L4LB_TCP_SEQ_STEP && d < (s32)L4LB_TCP_SEQ_WINDOW;
 }
 
-/* Whether a segment ending at @end should be recorded as the new nxt. */
-static inline bool l4lb_tcp_seq_advances(u32 nxt, u32 end)
+/*
+ * Whether a segment from @seq to @end should be recorded as the new nxt: it
+ * starts in the window and ends a step or more beyond nxt (a GRO packet may
+ * be longer than the window).
+ */
+static inline bool l4lb_tcp_seq_advances(u32 nxt, u32 seq, u32 end)
 {
-	s32 d = (s32)(end - nxt);
-
-	return d >= (s32)L4LB_TCP_SEQ_STEP && d < (s32)L4LB_TCP_SEQ_WINDOW;
+	return l4lb_tcp_in_window(nxt, seq) &&
+	       (s32)(end - nxt) >= (s32)L4LB_TCP_SEQ_STEP;
 }
 
 #endif /* _L4LB_TCP_STATE_H */

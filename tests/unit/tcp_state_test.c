@@ -93,18 +93,19 @@ int main(void)
 	}
 
 	checks++;
-	if (l4lb_tcp_evictable(L4LB_TCP_SYN_SENT) &&
-	    l4lb_tcp_evictable(L4LB_TCP_SYN_RECV) &&
-	    l4lb_tcp_evictable(L4LB_TCP_TIME_WAIT) &&
-	    l4lb_tcp_evictable(L4LB_TCP_CLOSE) &&
-	    !l4lb_tcp_evictable(L4LB_TCP_ESTABLISHED) &&
-	    !l4lb_tcp_evictable(L4LB_TCP_FIN_WAIT) &&
-	    !l4lb_tcp_evictable(L4LB_TCP_CLOSE_WAIT)) {
-		printf("ok %d - only open, established connections are never evicted\n",
+	if (l4lb_tcp_evict(L4LB_TCP_SYN_SENT) == L4LB_EVICT_UNPROVEN &&
+	    l4lb_tcp_evict(L4LB_TCP_SYN_RECV) == L4LB_EVICT_UNPROVEN &&
+	    l4lb_tcp_evict(L4LB_TCP_TIME_WAIT) == L4LB_EVICT_ENDED &&
+	    l4lb_tcp_evict(L4LB_TCP_CLOSE) == L4LB_EVICT_ENDED &&
+	    l4lb_tcp_evict(L4LB_TCP_ESTABLISHED) == L4LB_EVICT_NEVER &&
+	    l4lb_tcp_evict(L4LB_TCP_FIN_WAIT) == L4LB_EVICT_NEVER &&
+	    l4lb_tcp_evict(L4LB_TCP_CLOSE_WAIT) == L4LB_EVICT_NEVER &&
+	    L4LB_EVICT_ENDED > L4LB_EVICT_UNPROVEN) {
+		printf("ok %d - ended connections go first, open established ones never\n",
 		       checks);
 	} else {
 		failures++;
-		printf("not ok %d - only open, established connections are never evicted\n",
+		printf("not ok %d - ended connections go first, open established ones never\n",
 		       checks);
 	}
 
@@ -132,7 +133,7 @@ int main(void)
 
 		for (i = 0; i < sizeof(rst) / sizeof(rst[0]); i++) {
 			checks++;
-			if (l4lb_tcp_rst_acceptable(rst[i].nxt, rst[i].seq) ==
+			if (l4lb_tcp_in_window(rst[i].nxt, rst[i].seq) ==
 			    rst[i].ok) {
 				printf("ok %d - %s\n", checks, rst[i].what);
 			} else {
@@ -143,10 +144,13 @@ int main(void)
 	}
 
 	checks++;
-	if (!l4lb_tcp_seq_advances(1000, 1000 + L4LB_TCP_SEQ_STEP - 1) &&
-	    l4lb_tcp_seq_advances(1000, 1000 + L4LB_TCP_SEQ_STEP) &&
-	    !l4lb_tcp_seq_advances(1000, 1000 + L4LB_TCP_SEQ_WINDOW) &&
-	    !l4lb_tcp_seq_advances(1000, 999)) {
+	if (!l4lb_tcp_seq_advances(1000, 1000, 1000 + L4LB_TCP_SEQ_STEP - 1) &&
+	    l4lb_tcp_seq_advances(1000, 1000, 1000 + L4LB_TCP_SEQ_STEP) &&
+	    !l4lb_tcp_seq_advances(1000, 1000 + L4LB_TCP_SEQ_WINDOW,
+				   1000 + L4LB_TCP_SEQ_WINDOW + 100) &&
+	    /* a GRO packet longer than the window, starting in it */
+	    l4lb_tcp_seq_advances(1000, 2000, 2000 + 2 * L4LB_TCP_SEQ_WINDOW) &&
+	    !l4lb_tcp_seq_advances(1000, 900, 999)) {
 		printf("ok %d - nxt moves in steps, never backwards or by a leap\n",
 		       checks);
 	} else {
