@@ -76,6 +76,11 @@ raw backend-new-weight ERANGE "integer out of range"
 raw backend-new-no-port EINVAL "missing backend port"
 raw backend-set-no-weight EINVAL "missing backend weight"
 raw backend-get-no-vip EINVAL "missing VIP"
+raw vip-del-sched EINVAL "Unsupported attribute"
+raw vip-get-attr EINVAL "Unsupported attribute"
+raw backend-del-weight EINVAL "Unsupported attribute"
+raw backend-get-backend EINVAL "Unsupported attribute"
+raw net-get-attr EINVAL "Unsupported attribute"
 # Refused by the genetlink core before l4lb sees it: no message to give.
 raw unknown-command EOPNOTSUPP ""
 

@@ -29,7 +29,7 @@ NLA_F_NESTED = 0x8000
 
 # uapi/linux/l4lb.h
 CMD = dict(VIP_NEW=1, VIP_DEL=2, VIP_GET=3, BACKEND_NEW=4, BACKEND_DEL=5,
-           BACKEND_SET=6, BACKEND_GET=7)
+           BACKEND_SET=6, BACKEND_GET=7, NET_GET=8)
 ATTR_VIP, ATTR_BACKEND = 1, 2
 VIP_FAMILY, VIP_ADDR, VIP_PORT, VIP_PROTO, VIP_SCHED, VIP_MODE, VIP_STATS = range(2, 9)
 BE_FAMILY, BE_ADDR, BE_PORT, BE_WEIGHT, BE_STATS = range(2, 7)
@@ -102,6 +102,12 @@ CASES = {
         ATTR_BACKEND, u16(BE_FAMILY, AF_INET), nla(BE_ADDR, b"\x0a\0\1\1"))),
     "backend-set-no-weight": ("BACKEND_SET", 0, vip() + backend()),
     "backend-get-no-vip": ("BACKEND_GET", NLM_F_DUMP, b""),
+    # Per-command policies: what a command does not take is refused.
+    "vip-del-sched": ("VIP_DEL", 0, vip(nla(VIP_SCHED, b"rr\0"))),
+    "vip-get-attr": ("VIP_GET", NLM_F_DUMP, vip()),
+    "backend-del-weight": ("BACKEND_DEL", 0, vip() + backend(u32(BE_WEIGHT, 1))),
+    "backend-get-backend": ("BACKEND_GET", NLM_F_DUMP, vip() + backend()),
+    "net-get-attr": ("NET_GET", 0, vip()),
     "unknown-command": (99, 0, b""),
 }
 
