@@ -288,7 +288,9 @@ serve_start() {
 		*) echo "serve_start: unknown option $opt" >&2; return 2 ;;
 		esac
 	done
-	ns_run "$ns" python3 "$TRAFFIC_PY" serve --name "$name" --port "$port" "${args[@]}" &
+	# nsenter itself, not the ns_run function: $! must be the server's own
+	# PID, or serve_stop_all would only kill a subshell.
+	nsenter --net="/run/netns/$ns" -- python3 "$TRAFFIC_PY" serve --name "$name" --port "$port" "${args[@]}" &
 	pid=$!
 	_SERVE_PIDS+=("$pid")
 	local fam=-4

@@ -8,16 +8,18 @@
       (each TCP connection in its own thread, so a stuck client cannot block
       the next one).
 
-  traffic.py hello HOST PORT [--udp] [--sport P] [--timeout S] [--retries N]
-                   [--count N] [--no-checksum]
+  traffic.py hello HOST PORT [--udp] [--sport P] [--src ADDR] [--timeout S]
+                   [--retries N] [--count N] [--no-checksum] [--bytes N]
       Connect (or send one UDP datagram), read the name line, print the
       name, exit 0. Exit 1 on timeout/error. --count N: do it N times, each
       from a new socket (new source port unless --sport), one name per line;
       much cheaper than N processes (Python start-up is slow under TCG).
       UDP replies must come from HOST PORT. --no-checksum: send UDP over
-      IPv4 with a zero checksum (SO_NO_CHECK).
+      IPv4 with a zero checksum (SO_NO_CHECK). --src ADDR: send from this
+      local address. --bytes N (UDP): N random payload bytes instead of
+      "hello" (large datagrams are fragmented), echoed back intact.
 
-  traffic.py echo HOST PORT --bytes N [--sport P] [--timeout S]
+  traffic.py echo HOST PORT --bytes N [--sport P] [--src ADDR] [--timeout S]
       TCP: send N random bytes while reading concurrently, shut down the
       write side, read to EOF; the reply must be NAME\\n + the same bytes.
       Prints "NAME <sha256 of the bytes>" and exits 0, else says what differed
@@ -94,7 +96,8 @@ def connect_tcp(args):
     s.settimeout(args.timeout)
     if args.sport:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", args.sport))
+    if args.sport or args.src:
+        s.bind((args.src or ("::" if fam == socket.AF_INET6 else "0.0.0.0"), args.sport))
     s.connect((args.host, args.port))
     return s
 
@@ -143,17 +146,18 @@ def hello_udp(args):
     s = socket.socket(fam, socket.SOCK_DGRAM)
     if args.sport:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", args.sport))
+    if args.sport or args.src:
+        s.bind((args.src or ("::" if fam == socket.AF_INET6 else "0.0.0.0"), args.sport))
     if args.no_checksum:
         # Send without a UDP checksum (IPv4 allows it): NAT must keep it zero.
         s.setsockopt(socket.SOL_SOCKET, SO_NO_CHECK, 1)
     s.settimeout(args.timeout / max(1, args.retries))
-    payload = b"hello"
+    payload = os.urandom(args.bytes) if args.bytes else b"hello"
     dest = socket.getaddrinfo(args.host, args.port, fam, socket.SOCK_DGRAM)[0][4]
     for _ in range(max(1, args.retries)):
         try:
             s.sendto(payload, dest)
-            data, peer = s.recvfrom(65535)
+            data, peer = s.recvfrom(65535 + 100)
         except socket.timeout:
             continue  # UDP may be lost (e.g. neighbour resolution): retry
         except OSError as e:
@@ -232,11 +236,13 @@ COMMANDS = {
     "serve": ([], {"name": str, "port": int, "udp": bool, "v6": bool, "bind": str}),
     "hello": (["host", "port"], {"udp": bool, "sport": int, "timeout": float,
                                  "retries": int, "count": int,
-                                 "no-checksum": bool}),
-    "echo": (["host", "port"], {"bytes": int, "sport": int, "timeout": float}),
+                                 "no-checksum": bool, "src": str, "bytes": int}),
+    "echo": (["host", "port"], {"bytes": int, "sport": int, "timeout": float,
+                                "src": str}),
 }
 DEFAULTS = {"udp": False, "v6": False, "bind": None, "sport": 0, "timeout": 10.0,
-            "retries": 5, "count": 1, "no_checksum": False}
+            "retries": 5, "count": 1, "no_checksum": False, "src": None,
+            "bytes": None}
 REQUIRED = {"serve": ["name", "port"], "echo": ["bytes"]}
 
 
