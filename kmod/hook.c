@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The netfilter entry points. PREROUTING, after defragmentation and before
- * conntrack, for IPv4 and IPv6: every packet of a flow, and ICMP errors about
- * flows. LOCAL_OUT: the ICMP errors the LB itself emits about a packet it
- * translated (a Packet Too Big while forwarding to a backend), which must
- * quote the packet as the client sent it. Packets the load balancer handles
- * are marked untracked, so conntrack keeps no second copy of their state.
+ * The netfilter entry points, for IPv4 and IPv6. PREROUTING, after
+ * defragmentation and before conntrack: every packet of a flow, and ICMP
+ * errors about flows. LOCAL_OUT, before conntrack: what the LB host itself
+ * sends, as IPVS does it: a local client's packets to a VIP (rewritten, then
+ * routed again, to the backend: the loopback path would deliver them to the
+ * VIP, and the routing input path refuses a local source), and the ICMP
+ * errors the LB emits about a packet it translated (a Packet Too Big while
+ * forwarding to a backend), which must quote the packet as the client sent
+ * it. Packets the load balancer handles are marked untracked, so conntrack
+ * keeps no second copy of their state.
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -113,6 +117,34 @@ static unsigned int l4lb_xmit(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 	return verdict;
 }
 
+/*
+ * A TCP or UDP packet: of a flow, or opening one to a VIP. The flow's
+ * direction comes back in *@dir.
+ */
+static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
+				      const struct l4lb_pkt *pkt,
+				      enum l4lb_dir *dir, unsigned int *verdict)
+{
+	struct l4lb_conn *c;
+
+	c = l4lb_conn_lookup(ln, &pkt->tuple, dir);
+	/* A new SYN on the tuple of a finished connection: start over. */
+	if (c && *dir == L4LB_DIR_ORIG &&
+	    pkt->proto->reopens(READ_ONCE(c->state), pkt)) {
+		l4lb_conn_kill(ln, c);
+		c = NULL;
+	}
+	if (!c) {
+		*dir = L4LB_DIR_ORIG;
+		return l4lb_new_flow(ln, pkt, verdict);
+	}
+	/* An out-of-window RST still goes on: its receiver checks it
+	 * exactly. It only must not change the flow.
+	 */
+	l4lb_conn_update(c, *dir, pkt);
+	return c;
+}
+
 /* An ICMP error about a flow, arriving from outside. */
 static unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 				 const struct l4lb_pkt *pkt,
@@ -162,24 +194,9 @@ static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 		break;
 	}
 
-	c = l4lb_conn_lookup(ln, &pkt.tuple, &dir);
-	/* A new SYN on the tuple of a finished connection: start over. */
-	if (c && dir == L4LB_DIR_ORIG &&
-	    pkt.proto->reopens(READ_ONCE(c->state), &pkt)) {
-		l4lb_conn_kill(ln, c);
-		c = NULL;
-	}
-	if (!c) {
-		c = l4lb_new_flow(ln, &pkt, &verdict);
-		if (!c)
-			return verdict;
-		dir = L4LB_DIR_ORIG;
-	} else {
-		/* An out-of-window RST still goes on: its receiver checks
-		 * it exactly. It only must not change the flow.
-		 */
-		l4lb_conn_update(c, dir, &pkt);
-	}
+	c = l4lb_flow_of(ln, &pkt, &dir, &verdict);
+	if (!c)
+		return verdict;
 	return l4lb_xmit(skb, &pkt, c, dir, state);
 }
 
@@ -193,33 +210,54 @@ static int l4lb_reroute_local(struct sk_buff *skb,
 	return ip6_route_me_harder(state->net, state->sk, skb);
 }
 
-static unsigned int l4lb_hook_local(void *priv, struct sk_buff *skb,
+/* An ICMP error the LB host emits about a flow. */
+static unsigned int l4lb_icmp_local(struct l4lb_net *ln, struct sk_buff *skb,
+				    const struct l4lb_pkt *pkt,
 				    const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_pernet(state->net);
 	struct l4lb_conn *c;
-	struct l4lb_pkt pkt;
 	enum l4lb_dir dir;
-	u8 proto;
 
-	/* Cheap test first: this sees every packet the host sends. */
-	proto = state->pf == NFPROTO_IPV4 ? ip_hdr(skb)->protocol :
-					    ipv6_hdr(skb)->nexthdr;
-	if (proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6)
-		return NF_ACCEPT;
-	if (l4lb_parse(skb, state->pf, &pkt) != L4LB_PKT_ICMP)
-		return NF_ACCEPT;
-	c = l4lb_conn_lookup(ln, &pkt.tuple, &dir);
+	c = l4lb_conn_lookup(ln, &pkt->tuple, &dir);
 	if (!c)
 		return NF_ACCEPT;
-
 	l4lb_untrack(skb);
-	if (l4lb_nat(skb, &pkt, c, dir, true))
+	if (l4lb_nat(skb, pkt, c, dir, true))
 		return NF_DROP;
 	if (dir == L4LB_DIR_ORIG && l4lb_reroute_local(skb, state))
 		return NF_DROP;
 	l4lb_net_count(ln->stats, L4LB_NET_ICMP_XLATED);
 	return NF_ACCEPT;
+}
+
+static unsigned int l4lb_hook_local(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct l4lb_net *ln = l4lb_pernet(state->net);
+	unsigned int verdict;
+	struct l4lb_conn *c;
+	struct l4lb_pkt pkt;
+	enum l4lb_dir dir;
+
+	switch (l4lb_parse(skb, state->pf, &pkt)) {
+	case L4LB_PKT_FLOW:
+		break;
+	case L4LB_PKT_ICMP:
+		return l4lb_icmp_local(ln, skb, &pkt, state);
+	default:
+		/* The host's own packets: not the LB's to judge. */
+		return NF_ACCEPT;
+	}
+
+	c = l4lb_flow_of(ln, &pkt, &dir, &verdict);
+	if (!c)
+		return verdict;
+	verdict = l4lb_xmit(skb, &pkt, c, dir, state);
+	/* A client's packet now goes to the backend: route it there. */
+	if (verdict == NF_ACCEPT && dir == L4LB_DIR_ORIG &&
+	    l4lb_reroute_local(skb, state))
+		return NF_DROP;
+	return verdict;
 }
 
 static const struct nf_hook_ops l4lb_nf_ops[] = {

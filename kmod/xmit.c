@@ -49,11 +49,11 @@ static unsigned int l4lb_dnat_xmit(struct sk_buff *skb,
 	if (l4lb_nat(skb, pkt, c, dir, false))
 		return NF_DROP;
 	/*
-	 * A route looked up before the rewrite (a packet looped back from a
-	 * local client to a local VIP has one) would deliver it locally:
-	 * the stack must route it to the backend afresh.
+	 * A route looked up before the rewrite would deliver the packet to
+	 * the VIP: in PREROUTING the stack routes it afresh once it has none,
+	 * at LOCAL_OUT the hook reroutes it.
 	 */
-	if (dir == L4LB_DIR_ORIG)
+	if (dir == L4LB_DIR_ORIG && state->hook == NF_INET_PRE_ROUTING)
 		skb_dst_drop(skb);
 	return NF_ACCEPT;
 }
