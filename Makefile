@@ -3,12 +3,13 @@
 # l4lb top-level Makefile.
 #
 #   make                 build l4lb.ko (against KDIR) and the userspace tools
-#   make check           unit tests + VM integration tests; ends "N passed, N failed"
+#   make check           unit tests + VM integration tests (Debian kernels, and
+#                        a subset on the debug kernel); ends "N passed, N failed"
 #   make demo            boot a VM, load-balance traffic, show per-backend counts
 #   make lint            checkpatch --strict, sparse, W=1, cppcheck, clang-tidy
-#   make check-debug     the VM tests on a KASAN/kmemleak/lockdep kernel (the
+#   make check-debug     all the VM tests on a KASAN/kmemleak/lockdep kernel (the
 #                        first run builds it: ~20 min, cached in /var/cache/l4lb)
-#   make check KERNELS="6.1" TESTS="t-dnat.sh"   a subset
+#   make check KERNELS="6.1" TESTS="t-dnat.sh" CHECK_DEBUG=no   a subset
 #   make install / uninstall / dkms-install / dkms-uninstall   (see Installation)
 #   make module-for KVER=<release>   build the module for one VM kernel (cached
 #                        headers, see tests/vm/kernel-release) or installed
@@ -60,11 +61,14 @@ module-for:
 userspace:
 	$(MAKE) -C userspace
 
-# Integration test files to run (default: all of tests/integration/t-*.sh).
+# Integration test files to run (default: all of tests/integration/t-*.sh;
+# on the debug kernel, tests/run's DEBUG_TESTS).
 TESTS ?=
+# make check also runs integration tests on the debug kernel (no: skip).
+CHECK_DEBUG ?= yes
 
 check:
-	@tests/run --kernels "$(KERNELS)" --tests "$(TESTS)"
+	@tests/run --kernels "$(KERNELS)" --tests "$(TESTS)" $(if $(filter no 0,$(CHECK_DEBUG)),,--debug)
 
 check-debug:
 	@tests/run --vm-only --kernels debug --tests "$(TESTS)"

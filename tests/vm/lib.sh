@@ -20,17 +20,17 @@ vm_apt_update() {
 	_VM_APT_UPDATED=1
 }
 
-# vm_apt_install ARGS... : install packages (ARGS may include -t SUITE or
-# pkg/suite). INITRD=No keeps the kernel postinst hooks from spending a
-# minute building a Debian initrd we never use (we build our own).
+# vm_apt_install PKG... : install packages (ordinary ones: never a kernel,
+# see "VM kernels"). Waits for a dpkg lock held by another apt-get (several
+# test runs may share the machine).
 vm_apt_install() {
 	[[ $(id -u) -eq 0 ]] || vm_die "need root to apt-get install $*"
-	local env=(env DEBIAN_FRONTEND=noninteractive INITRD=No)
+	local cmd=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+		--no-install-recommends -o DPkg::Lock::Timeout=600)
 	vm_log "apt-get install $*"
-	if ! "${env[@]}" apt-get install -y -qq --no-install-recommends "$@" >&2; then
+	if ! "${cmd[@]}" "$@" >&2; then
 		vm_apt_update
-		"${env[@]}" apt-get install -y -qq --no-install-recommends "$@" >&2 ||
-			vm_die "apt-get install $* failed"
+		"${cmd[@]}" "$@" >&2 || vm_die "apt-get install $* failed"
 	fi
 }
 
