@@ -155,12 +155,9 @@ vm_private_apt() {
 }
 
 # vm_kernel_apt_cache ARGS... : apt-cache with the kernel packages' apt
-# configuration; with the host's, refresh its lists once if ARGS fail.
+# configuration.
 vm_kernel_apt_cache() {
-	apt-cache "${VM_APT_OPTS[@]}" "$@" 2>/dev/null && return 0
-	((${#VM_APT_OPTS[@]} == 0)) || return 1
-	vm_apt_update
-	apt-cache "$@" 2>/dev/null
+	apt-cache "${VM_APT_OPTS[@]}" "$@" 2>/dev/null
 }
 
 # vm_apt_candidate PKG : the version apt would pick, or nothing.
@@ -322,21 +319,19 @@ vm_resolve_kernel() {
 			trap 'rm -rf "$_VM_APT_DIR" "$_VM_FETCH_TMP"' EXIT
 			_VM_FETCH_TMP=
 			mkdir -p "$VM_KERNEL_CACHE" || vm_die "cannot create $VM_KERNEL_CACHE"
+			# Fresh package lists: a kernel is fetched once per machine,
+			# and stale lists name packages the mirror no longer has.
+			case $want in
+			6.1 | 6.1.*) vm_apt_update ;;
+			*) vm_private_apt bookworm-backports || vm_die "apt-get update of bookworm-backports failed" ;;
+			esac
 			case $want in
 			6.1 | 6.12)
-				if [[ $want == 6.12 ]]; then
-					vm_private_apt bookworm-backports || vm_die "apt-get update of bookworm-backports failed"
-				fi
 				rel=$(vm_apt_kernel_release linux-image-amd64) ||
 					vm_die "apt does not know linux-image-amd64${VM_APT_OPTS:+ in bookworm-backports}"
 				[[ $rel == "$want".[0-9]* ]] || vm_die "linux-image-amd64 is $rel, not a $want kernel"
 				;;
-			*)
-				rel=$want
-				if [[ $rel != 6.1.* ]]; then
-					vm_private_apt bookworm-backports || vm_die "apt-get update of bookworm-backports failed"
-				fi
-				;;
+			*) rel=$want ;;
 			esac
 			_vm_fetch_kernel "$rel" >&2
 			printf '%s\n' "$rel"
