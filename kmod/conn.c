@@ -402,8 +402,8 @@ static int l4lb_conn_hash(struct l4lb_net *ln, struct l4lb_conn *c,
 }
 
 /*
- * Create and hash a flow from @orig, whose replies are @reply, to @be, in
- * protocol state @pstate; @seq is the client's next sequence number (TCP).
+ * Create and hash a flow from @orig, whose replies are @reply, to @be, with
+ * state word bits @cs (protocol state, mode, flags); @seq is the client's next sequence number (TCP).
  * The entry takes its own reference on @be. Errors: -ENOSPC (table full of
  * flows that may not be evicted), -EEXIST (another CPU hashed the same flow
  * first: look it up again), -EADDRINUSE (the reply tuple is another flow's).
@@ -411,8 +411,7 @@ static int l4lb_conn_hash(struct l4lb_net *ln, struct l4lb_conn *c,
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *orig,
 				   const struct l4lb_tuple *reply,
-				   struct l4lb_backend *be, u32 pstate,
-				   u32 seq)
+				   struct l4lb_backend *be, u32 cs, u32 seq)
 {
 	bool v6 = orig->family == AF_INET6;
 	struct l4lb_conn *c;
@@ -449,7 +448,7 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 			      L4LB_DIR_REPLY);
 		c = &c4->c;
 	}
-	c->state |= L4LB_CS_NEW | pstate |
+	c->state |= L4LB_CS_NEW | cs |
 		    (u32)orig->proto << L4LB_CS_PROTO_SHIFT;
 	c->seq[L4LB_DIR_ORIG] = seq;
 	c->expires = l4lb_now() +

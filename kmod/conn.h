@@ -114,11 +114,23 @@ struct l4lb_conn6 {
 #define L4LB_CS_DEAD		BIT(9)	/* unlinked, or being unlinked */
 #define L4LB_CS_IPV6		BIT(10)	/* an l4lb_conn6, else l4lb_conn4 */
 #define L4LB_CS_NEW		BIT(11)	/* not hashed both ways yet: no kill */
+#define L4LB_CS_ONEWAY		BIT(12)	/* replies bypass the LB (DSR, tunnel) */
+#define L4LB_CS_OPS		BIT(13)	/* one packet scheduling: ends with its
+					 * reply (one-way: with its packet)
+					 */
 #define L4LB_CS_PROTO_SHIFT	16
+#define L4LB_CS_MODE_SHIFT	24	/* enum l4lb_fwd_mode, set at creation */
+#define L4LB_CS_MODE(mode)	((u32)(mode) << L4LB_CS_MODE_SHIFT)
 
 static inline u8 l4lb_conn_proto(const struct l4lb_conn *c)
 {
-	return c->state >> L4LB_CS_PROTO_SHIFT;
+	return (c->state >> L4LB_CS_PROTO_SHIFT) & 0xff;
+}
+
+/* A flow keeps the forwarding mode it was created with. */
+static inline u8 l4lb_conn_mode(const struct l4lb_conn *c)
+{
+	return c->state >> L4LB_CS_MODE_SHIFT;
 }
 
 static inline bool l4lb_conn_is_v6(const struct l4lb_conn *c)
@@ -140,11 +152,11 @@ void l4lb_conn_gc_start(struct l4lb_net *ln);
 struct l4lb_conn *l4lb_conn_lookup(struct l4lb_net *ln,
 				   const struct l4lb_tuple *tuple,
 				   enum l4lb_dir *dir);
+/* @cs: the protocol state and the L4LB_CS_MODE/ONEWAY/OPS bits. */
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *orig,
 				   const struct l4lb_tuple *reply,
-				   struct l4lb_backend *be, u32 pstate,
-				   u32 seq);
+				   struct l4lb_backend *be, u32 cs, u32 seq);
 void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c);
 
 /*

@@ -11,6 +11,7 @@
  * it. Packets the load balancer handles are marked untracked, so conntrack
  * keeps no second copy of their state.
  */
+#include <linux/l4lb.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
@@ -49,11 +50,13 @@ static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
 		.proto = t->proto,
 		.family = t->family,
 	};
-	struct l4lb_tuple reply;
+	const struct l4lb_xmit_ops *ops;
 	struct l4lb_backend *be;
 	struct l4lb_conn *c;
 	struct l4lb_vip *vip;
 	enum l4lb_dir dir;
+	u32 cs;
+	u8 mode;
 
 	*verdict = NF_ACCEPT;
 	vip = l4lb_vip_lookup(ln, &key);
@@ -72,9 +75,11 @@ static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
 	be = l4lb_sched_pick(vip, t);
 	if (!be)
 		goto drop;
-	l4lb_xmit_find(vip->mode)->reply_tuple(&reply, t, be);
-	c = l4lb_conn_create(ln, t, &reply, be, pkt->proto->initial(pkt),
-			     pkt->end);
+	mode = READ_ONCE(vip->mode);
+	ops = l4lb_xmit_find(mode);
+	cs = L4LB_CS_MODE(mode) | (ops->oneway ? L4LB_CS_ONEWAY : 0) |
+	     (READ_ONCE(vip->flags) & L4LB_VIP_F_OPS ? L4LB_CS_OPS : 0);
+	c = ops->create(ln, pkt, be, cs);
 	if (IS_ERR(c)) {
 		/* Another CPU created this flow first: use its entry. */
 		if (PTR_ERR(c) == -EEXIST) {
@@ -108,7 +113,8 @@ static unsigned int l4lb_xmit(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 	unsigned int verdict;
 
 	l4lb_untrack(skb);
-	verdict = l4lb_xmit_find(be->vip->mode)->xmit(skb, pkt, c, dir, state);
+	verdict = l4lb_xmit_find(l4lb_conn_mode(c))->xmit(skb, pkt, c, dir,
+							   state);
 	if (verdict != NF_DROP) {
 		l4lb_stats_packet(be->stats, dir == L4LB_DIR_REPLY, skb->len);
 		l4lb_stats_packet(be->vip->stats, dir == L4LB_DIR_REPLY,
@@ -219,7 +225,8 @@ static unsigned int l4lb_icmp_local(struct l4lb_net *ln, struct sk_buff *skb,
 	enum l4lb_dir dir;
 
 	c = l4lb_conn_lookup(ln, &pkt->tuple, &dir);
-	if (!c)
+	/* One-way modes rewrite nothing: the error is right as it is. */
+	if (!c || l4lb_xmit_find(l4lb_conn_mode(c))->oneway)
 		return NF_ACCEPT;
 	l4lb_untrack(skb);
 	if (l4lb_nat(skb, pkt, c, dir, true))

@@ -51,11 +51,23 @@ static const struct nla_policy l4lb_vip_key_policy[L4LB_VIP_ATTR_MAX + 1] = {
 	L4LB_VIP_KEY_POLICY,
 };
 
+static const struct nla_policy l4lb_snat_policy[L4LB_SNAT_ATTR_MAX + 1] = {
+	[L4LB_SNAT_ADDR] = { .type = NLA_BINARY,
+			     .len = sizeof(struct in6_addr) },
+};
+
+/* What VIP add and VIP set take beyond the key. */
 static const struct nla_policy l4lb_vip_new_policy[L4LB_VIP_ATTR_MAX + 1] = {
 	L4LB_VIP_KEY_POLICY,
 	[L4LB_VIP_ATTR_SCHED] = { .type = NLA_NUL_STRING,
 				  .len = L4LB_SCHED_NAME_MAX - 1 },
 	[L4LB_VIP_ATTR_MODE] = NLA_POLICY_MAX(NLA_U8, L4LB_FWD_MAX),
+	[L4LB_VIP_ATTR_SNAT_ADDRS] = NLA_POLICY_NESTED(l4lb_snat_policy),
+	[L4LB_VIP_ATTR_SNAT_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[L4LB_VIP_ATTR_SNAT_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+	[L4LB_VIP_ATTR_ENCAP] = NLA_POLICY_MAX(NLA_U8, L4LB_ENCAP_MAX),
+	[L4LB_VIP_ATTR_ENCAP_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),
+	[L4LB_VIP_ATTR_FLAGS] = NLA_POLICY_MASK(NLA_U32, L4LB_VIP_F_ALL),
 };
 
 static const struct nla_policy
@@ -255,42 +267,201 @@ static void l4lb_hooks_put(struct l4lb_net *ln)
 	}
 }
 
+/* The SNAT addresses of a request: of the VIP's family, no duplicates. */
+static int l4lb_parse_snat(const struct nlattr *nest, u8 family,
+			   struct l4lb_snat_addrs **snatp,
+			   struct netlink_ext_ack *extack)
+{
+	int len = family == AF_INET ? sizeof(struct in_addr) :
+				      sizeof(struct in6_addr);
+	struct l4lb_snat_addrs *snat;
+	const struct nlattr *a;
+	unsigned int i;
+	int rem;
+
+	*snatp = NULL;
+	snat = kzalloc(struct_size(snat, addr, L4LB_SNAT_ADDRS_MAX),
+		       GFP_KERNEL_ACCOUNT);
+	if (!snat) {
+		NL_SET_ERR_MSG(extack, "out of memory for the SNAT addresses");
+		return -ENOMEM;
+	}
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != L4LB_SNAT_ADDR || nla_len(a) != len) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "SNAT address length does not match the VIP's family");
+			goto err;
+		}
+		if (snat->count == L4LB_SNAT_ADDRS_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "too many SNAT addresses");
+			goto err;
+		}
+		memcpy(&snat->addr[snat->count], nla_data(a), len);
+		for (i = 0; i < snat->count; i++)
+			if (nf_inet_addr_cmp(&snat->addr[i],
+					     &snat->addr[snat->count])) {
+				NL_SET_ERR_MSG_ATTR(extack, a,
+						    "duplicate SNAT address");
+				goto err;
+			}
+		snat->count++;
+	}
+	/* An empty list: back to the egress interface's address. */
+	if (!snat->count) {
+		kfree(snat);
+		return 0;
+	}
+	*snatp = snat;
+	return 0;
+
+err:
+	kfree(snat);
+	return -EINVAL;
+}
+
+/*
+ * The VIP configuration a request gives, into @cfg (whose defaults the
+ * caller set). Checked against the mode the VIP will have: @mode, unless the
+ * request changes it.
+ */
+static int l4lb_parse_vip_cfg(struct nlattr **tb, const struct l4lb_vip_key *key,
+			      const struct l4lb_vip *vip,
+			      struct l4lb_vip_cfg *cfg,
+			      struct netlink_ext_ack *extack)
+{
+	const struct l4lb_xmit_ops *ops;
+	int err;
+
+	if (tb[L4LB_VIP_ATTR_SCHED]) {
+		cfg->sched = l4lb_sched_find(nla_data(tb[L4LB_VIP_ATTR_SCHED]));
+		if (!cfg->sched) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_VIP_ATTR_SCHED],
+					    "unknown scheduler");
+			return -ENOENT;
+		}
+		cfg->given |= L4LB_VIP_CFG_SCHED;
+	}
+	if (tb[L4LB_VIP_ATTR_MODE]) {
+		cfg->mode = nla_get_u8(tb[L4LB_VIP_ATTR_MODE]);
+		cfg->given |= L4LB_VIP_CFG_MODE;
+	} else if (vip) {
+		cfg->mode = vip->mode;
+	}
+	ops = l4lb_xmit_find(cfg->mode);
+	if (!ops) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_VIP_ATTR_MODE],
+				    "forwarding mode not supported by this module");
+		return -EOPNOTSUPP;
+	}
+	if (tb[L4LB_VIP_ATTR_ENCAP]) {
+		cfg->encap = nla_get_u8(tb[L4LB_VIP_ATTR_ENCAP]);
+		cfg->given |= L4LB_VIP_CFG_ENCAP;
+	} else if (vip) {
+		cfg->encap = vip->encap;
+	}
+	if (tb[L4LB_VIP_ATTR_ENCAP_PORT]) {
+		cfg->encap_port = nla_get_be16(tb[L4LB_VIP_ATTR_ENCAP_PORT]);
+		cfg->given |= L4LB_VIP_CFG_ENCAP_PORT;
+	} else if (vip) {
+		cfg->encap_port = vip->encap_port;
+	}
+	if (vip) {
+		cfg->snat_port_min = vip->snat_port_min;
+		cfg->snat_port_max = vip->snat_port_max;
+		cfg->flags = vip->flags;
+	}
+	if (tb[L4LB_VIP_ATTR_SNAT_PORT_MIN]) {
+		cfg->snat_port_min = nla_get_u16(tb[L4LB_VIP_ATTR_SNAT_PORT_MIN]);
+		cfg->given |= L4LB_VIP_CFG_SNAT_PORTS;
+	}
+	if (tb[L4LB_VIP_ATTR_SNAT_PORT_MAX]) {
+		cfg->snat_port_max = nla_get_u16(tb[L4LB_VIP_ATTR_SNAT_PORT_MAX]);
+		cfg->given |= L4LB_VIP_CFG_SNAT_PORTS;
+	}
+	if (cfg->snat_port_min > cfg->snat_port_max) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_VIP_ATTR_SNAT_PORT_MIN],
+				    "SNAT port range is empty (min above max)");
+		return -EINVAL;
+	}
+	if (tb[L4LB_VIP_ATTR_FLAGS]) {
+		cfg->flags = nla_get_u32(tb[L4LB_VIP_ATTR_FLAGS]);
+		cfg->given |= L4LB_VIP_CFG_FLAGS;
+	}
+	if ((cfg->flags & L4LB_VIP_F_OPS) && key->proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_VIP_ATTR_FLAGS],
+				    "one packet scheduling (ops) is for UDP VIPs only");
+		return -EINVAL;
+	}
+	if (ops->check) {
+		err = ops->check(key, cfg, extack);
+		if (err)
+			return err;
+	}
+	/* Last: the only part that allocates. */
+	if (tb[L4LB_VIP_ATTR_SNAT_ADDRS]) {
+		err = l4lb_parse_snat(tb[L4LB_VIP_ATTR_SNAT_ADDRS], key->family,
+				      &cfg->snat, extack);
+		if (err)
+			return err;
+		cfg->given |= L4LB_VIP_CFG_SNAT_ADDRS;
+	}
+	return 0;
+}
+
 static int l4lb_cmd_vip_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
-	const struct l4lb_sched_ops *sched = L4LB_SCHED_DEFAULT;
 	struct nlattr *tb[L4LB_VIP_ATTR_MAX + 1];
-	u8 mode = L4LB_FWD_DNAT;
+	struct l4lb_vip_cfg cfg;
 	struct l4lb_vip_key key;
 	int err;
 
 	err = l4lb_parse_vip(info, tb, &key);
 	if (err)
 		return err;
-	if (tb[L4LB_VIP_ATTR_SCHED]) {
-		sched = l4lb_sched_find(nla_data(tb[L4LB_VIP_ATTR_SCHED]));
-		if (!sched) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    tb[L4LB_VIP_ATTR_SCHED],
-					    "unknown scheduler");
-			return -ENOENT;
-		}
-	}
-	if (tb[L4LB_VIP_ATTR_MODE])
-		mode = nla_get_u8(tb[L4LB_VIP_ATTR_MODE]);
-	if (!l4lb_xmit_find(mode)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[L4LB_VIP_ATTR_MODE],
-				    "only the dnat forwarding mode is supported yet");
-		return -EOPNOTSUPP;
-	}
+	l4lb_vip_cfg_init(&cfg);
+	err = l4lb_parse_vip_cfg(tb, &key, NULL, &cfg, info->extack);
+	if (err)
+		return err;
 
 	mutex_lock(&ln->lock);
 	err = l4lb_hooks_get(ln, info->extack);
 	if (!err) {
-		err = l4lb_vip_add(ln, &key, sched, mode, info->extack);
+		err = l4lb_vip_add(ln, &key, &cfg, info->extack);
 		if (err)
 			l4lb_hooks_put(ln);
+	} else {
+		kfree(cfg.snat);
 	}
+	mutex_unlock(&ln->lock);
+	return err;
+}
+
+static int l4lb_cmd_vip_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	struct nlattr *tb[L4LB_VIP_ATTR_MAX + 1];
+	struct l4lb_vip_cfg cfg;
+	struct l4lb_vip_key key;
+	struct l4lb_vip *vip;
+	int err;
+
+	err = l4lb_parse_vip(info, tb, &key);
+	if (err)
+		return err;
+
+	mutex_lock(&ln->lock);
+	vip = l4lb_find_vip(ln, &key, info);
+	if (!vip) {
+		err = -ENOENT;
+		goto out;
+	}
+	l4lb_vip_cfg_init(&cfg);
+	cfg.sched = vip->sched;
+	err = l4lb_parse_vip_cfg(tb, &key, vip, &cfg, info->extack);
+	if (!err)
+		err = l4lb_vip_set(ln, vip, &cfg, info->extack);
+out:
 	mutex_unlock(&ln->lock);
 	return err;
 }
@@ -470,6 +641,39 @@ static int l4lb_put_stats(struct sk_buff *skb, int type,
 	return 0;
 }
 
+/* What only SNAT and tunnel VIPs use, for those. Under the mutex. */
+static int l4lb_put_vip_mode(struct sk_buff *skb, const struct l4lb_vip *vip)
+{
+	const struct l4lb_snat_addrs *snat = rcu_dereference_raw(vip->snat);
+	int len = vip->key.family == AF_INET ? sizeof(struct in_addr) :
+					       sizeof(struct in6_addr);
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (vip->mode == L4LB_FWD_TUNNEL)
+		return nla_put_u8(skb, L4LB_VIP_ATTR_ENCAP, vip->encap) ||
+		       (vip->encap != L4LB_ENCAP_IPIP &&
+			nla_put_be16(skb, L4LB_VIP_ATTR_ENCAP_PORT,
+				     vip->encap_port));
+	if (vip->mode != L4LB_FWD_SNAT)
+		return 0;
+	if (nla_put_u16(skb, L4LB_VIP_ATTR_SNAT_PORT_MIN, vip->snat_port_min) ||
+	    nla_put_u16(skb, L4LB_VIP_ATTR_SNAT_PORT_MAX, vip->snat_port_max))
+		return -EMSGSIZE;
+	if (!snat)
+		return 0;
+	nest = nla_nest_start(skb, L4LB_VIP_ATTR_SNAT_ADDRS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < snat->count; i++)
+		if (nla_put(skb, L4LB_SNAT_ADDR, len, &snat->addr[i])) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* The VIP nest; @full adds what only a VIP dump shows. */
 static int l4lb_put_vip(struct sk_buff *skb, const struct l4lb_vip *vip,
 			bool full)
@@ -488,6 +692,8 @@ static int l4lb_put_vip(struct sk_buff *skb, const struct l4lb_vip *vip,
 	if (full &&
 	    (nla_put_string(skb, L4LB_VIP_ATTR_SCHED, vip->sched->name) ||
 	     nla_put_u8(skb, L4LB_VIP_ATTR_MODE, vip->mode) ||
+	     l4lb_put_vip_mode(skb, vip) ||
+	     nla_put_u32(skb, L4LB_VIP_ATTR_FLAGS, vip->flags) ||
 	     l4lb_put_stats(skb, L4LB_VIP_ATTR_STATS, vip->stats,
 			    &vip->conns)))
 		goto cancel;
@@ -718,6 +924,8 @@ static const struct genl_ops l4lb_genl_ops[] = {
 	L4LB_OP(L4LB_CMD_BACKEND_GET, l4lb_cmd_dump_only, l4lb_dump_backends,
 		l4lb_vip_key_cmd_policy),
 	L4LB_OP(L4LB_CMD_NET_GET, l4lb_cmd_net_get, NULL, l4lb_none_policy),
+	L4LB_OP(L4LB_CMD_VIP_SET, l4lb_cmd_vip_set, NULL,
+		l4lb_vip_new_cmd_policy),
 };
 
 static struct genl_family l4lb_genl_family __ro_after_init = {

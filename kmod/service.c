@@ -7,6 +7,7 @@
  */
 #include <linux/hash.h>
 #include <linux/jhash.h>
+#include <linux/l4lb.h>
 #include <linux/lockdep.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -76,6 +77,8 @@ static void l4lb_vip_free_rcu(struct rcu_head *head)
 {
 	struct l4lb_vip *vip = container_of(head, struct l4lb_vip, rcu);
 
+	/* No reader left: the callback runs after their grace period. */
+	kfree(rcu_dereference_protected(vip->snat, true));
 	free_percpu(vip->stats);
 	kfree(vip);
 }
@@ -240,20 +243,59 @@ static int l4lb_dests_append(struct l4lb_net *ln, struct l4lb_vip *vip,
 
 /* VIPs */
 
+void l4lb_vip_cfg_init(struct l4lb_vip_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->sched = L4LB_SCHED_DEFAULT;
+	cfg->mode = L4LB_FWD_DNAT;
+	cfg->encap = L4LB_ENCAP_IPIP;
+	cfg->snat_port_min = L4LB_SNAT_PORT_MIN;
+	cfg->snat_port_max = L4LB_SNAT_PORT_MAX;
+}
+
+/* The fields of @cfg a request gave; the packet path reads them unlocked. */
+static void l4lb_vip_apply(struct l4lb_net *ln, struct l4lb_vip *vip,
+			   struct l4lb_vip_cfg *cfg)
+{
+	struct l4lb_snat_addrs *old;
+
+	if (cfg->given & L4LB_VIP_CFG_MODE)
+		WRITE_ONCE(vip->mode, cfg->mode);
+	if (cfg->given & L4LB_VIP_CFG_ENCAP)
+		WRITE_ONCE(vip->encap, cfg->encap);
+	if (cfg->given & L4LB_VIP_CFG_ENCAP_PORT)
+		WRITE_ONCE(vip->encap_port, cfg->encap_port);
+	if (cfg->given & L4LB_VIP_CFG_SNAT_PORTS) {
+		WRITE_ONCE(vip->snat_port_min, cfg->snat_port_min);
+		WRITE_ONCE(vip->snat_port_max, cfg->snat_port_max);
+	}
+	if (cfg->given & L4LB_VIP_CFG_FLAGS)
+		WRITE_ONCE(vip->flags, cfg->flags);
+	if (cfg->given & L4LB_VIP_CFG_SNAT_ADDRS) {
+		old = rcu_replace_pointer(vip->snat, cfg->snat,
+					  lockdep_is_held(&ln->lock));
+		cfg->snat = NULL;
+		if (old)
+			kfree_rcu(old, rcu);
+	}
+}
+
 int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
-		 const struct l4lb_sched_ops *sched, u8 mode,
-		 struct netlink_ext_ack *extack)
+		 struct l4lb_vip_cfg *cfg, struct netlink_ext_ack *extack)
 {
 	struct l4lb_vip *vip;
+	int err;
 
+	err = -EEXIST;
 	if (l4lb_vip_find(ln, key)) {
 		NL_SET_ERR_MSG(extack, "VIP already exists");
-		return -EEXIST;
+		goto err_cfg;
 	}
+	err = -ENOSPC;
 	if (ln->vip_count >= ln->limits.vips) {
 		NL_SET_ERR_MSG(extack,
 			       "VIP limit of this network namespace reached (see l4ctl stats)");
-		return -ENOSPC;
+		goto err_cfg;
 	}
 
 	vip = kzalloc(sizeof(*vip), GFP_KERNEL_ACCOUNT);
@@ -265,9 +307,12 @@ int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 		goto err_nomem;
 	}
 	vip->key = *key;
-	vip->sched = sched;
-	vip->mode = mode;
+	vip->sched = cfg->sched;
 	vip->timeouts = l4lb_params.timeouts;
+	cfg->given |= L4LB_VIP_CFG_MODE | L4LB_VIP_CFG_ENCAP |
+		      L4LB_VIP_CFG_ENCAP_PORT | L4LB_VIP_CFG_SNAT_PORTS |
+		      L4LB_VIP_CFG_FLAGS | L4LB_VIP_CFG_SNAT_ADDRS;
+	l4lb_vip_apply(ln, vip, cfg);
 	INIT_LIST_HEAD(&vip->backends);
 	refcount_set(&vip->refcnt, 1);
 
@@ -279,8 +324,37 @@ int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 	return 0;
 
 err_nomem:
+	err = -ENOMEM;
 	NL_SET_ERR_MSG(extack, "out of memory allocating the VIP");
-	return -ENOMEM;
+err_cfg:
+	kfree(cfg->snat);
+	cfg->snat = NULL;
+	return err;
+}
+
+/*
+ * Change a VIP in place. A new scheduler gets a dest set of its own first,
+ * so a failure changes nothing; flows keep their backend and their mode.
+ */
+int l4lb_vip_set(struct l4lb_net *ln, struct l4lb_vip *vip,
+		 struct l4lb_vip_cfg *cfg, struct netlink_ext_ack *extack)
+{
+	const struct l4lb_sched_ops *old_sched = vip->sched;
+	int err;
+
+	if ((cfg->given & L4LB_VIP_CFG_SCHED) && cfg->sched != old_sched) {
+		vip->sched = cfg->sched;
+		err = l4lb_dests_publish(ln, vip, NULL, extack);
+		if (err) {
+			vip->sched = old_sched;
+			kfree(cfg->snat);
+			cfg->snat = NULL;
+			return err;
+		}
+	}
+	l4lb_vip_apply(ln, vip, cfg);
+	l4lb_net_changed(ln);
+	return 0;
 }
 
 static void l4lb_backend_unlink(struct l4lb_net *ln, struct l4lb_backend *be)

@@ -82,10 +82,48 @@ struct l4lb_dest_set {
 	struct l4lb_backend *backends[];
 };
 
+/* SNAT: the VIP's own source addresses; immutable once published. */
+struct l4lb_snat_addrs {
+	struct rcu_head rcu;
+	unsigned int count;
+	union nf_inet_addr addr[];
+};
+
+/*
+ * What VIP add and VIP set give. @given: L4LB_VIP_CFG_* bits of the fields
+ * a request named (VIP set changes only those; VIP add takes defaults for
+ * the others).
+ */
+#define L4LB_VIP_CFG_SCHED	BIT(0)
+#define L4LB_VIP_CFG_MODE	BIT(1)
+#define L4LB_VIP_CFG_SNAT_ADDRS	BIT(2)
+#define L4LB_VIP_CFG_SNAT_PORTS	BIT(3)
+#define L4LB_VIP_CFG_ENCAP	BIT(4)
+#define L4LB_VIP_CFG_ENCAP_PORT	BIT(5)
+#define L4LB_VIP_CFG_FLAGS	BIT(6)
+
+struct l4lb_vip_cfg {
+	u32 given;
+	const struct l4lb_sched_ops *sched;
+	u8 mode;
+	u8 encap;
+	__be16 encap_port;
+	u16 snat_port_min;
+	u16 snat_port_max;
+	u32 flags;			/* L4LB_VIP_F_* */
+	struct l4lb_snat_addrs *snat;	/* NULL: the egress address */
+};
+
 struct l4lb_vip {
 	/* Read per packet. */
 	u8 dead;			/* deleted: its flows must not be used */
-	u8 mode;			/* enum l4lb_fwd_mode */
+	u8 mode;			/* enum l4lb_fwd_mode of new flows */
+	u8 encap;			/* enum l4lb_encap */
+	__be16 encap_port;
+	u16 snat_port_min;
+	u16 snat_port_max;
+	u32 flags;			/* L4LB_VIP_F_* */
+	struct l4lb_snat_addrs __rcu *snat;
 	struct l4lb_vip_key key;
 	struct hlist_node hnode;	/* in the VIP hash, RCU */
 	struct l4lb_dest_set __rcu *dests;
@@ -110,9 +148,13 @@ bool l4lb_vip_addr_in_use(struct l4lb_net *ln, const union nf_inet_addr *addr,
 			  u8 family);
 struct l4lb_vip *l4lb_vip_find(struct l4lb_net *ln,
 			       const struct l4lb_vip_key *key);
+/* The defaults of a VIP add. */
+void l4lb_vip_cfg_init(struct l4lb_vip_cfg *cfg);
+/* Both take cfg->snat (freed on failure). */
 int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
-		 const struct l4lb_sched_ops *sched, u8 mode,
-		 struct netlink_ext_ack *extack);
+		 struct l4lb_vip_cfg *cfg, struct netlink_ext_ack *extack);
+int l4lb_vip_set(struct l4lb_net *ln, struct l4lb_vip *vip,
+		 struct l4lb_vip_cfg *cfg, struct netlink_ext_ack *extack);
 void l4lb_vip_del(struct l4lb_net *ln, struct l4lb_vip *vip);
 void l4lb_vip_flush_all(struct l4lb_net *ln);
 

@@ -1,35 +1,66 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Forwarding modes: how a packet of a flow reaches the other side, chosen per
- * VIP (enum l4lb_fwd_mode), one ops table per mode.
+ * VIP (enum l4lb_fwd_mode), one ops table and one file per mode:
+ * xmit_dnat.c, xmit_snat.c, xmit_dsr.c, xmit_tunnel.c. A flow keeps the mode
+ * it was created with (conn->state), so a VIP's mode can change under
+ * traffic: new flows take the new one.
  */
 #ifndef _L4LB_XMIT_H
 #define _L4LB_XMIT_H
 
 #include <linux/netfilter.h>
+#include <linux/netlink.h>
 #include <linux/skbuff.h>
 
 #include "conn.h"
 
 struct l4lb_backend;
+struct l4lb_net;
 struct l4lb_pkt;
+struct l4lb_vip_cfg;
+struct l4lb_vip_key;
 
 struct l4lb_xmit_ops {
-	/* The tuple the backend's replies to a flow from @orig will carry. */
-	void (*reply_tuple)(struct l4lb_tuple *reply,
-			    const struct l4lb_tuple *orig,
-			    const struct l4lb_backend *be);
+	/*
+	 * Only the client's packets pass the LB; the backend answers the
+	 * client directly. Nothing is rewritten, so the LB's own ICMP errors
+	 * about such a flow need no translation.
+	 */
+	bool oneway;
+	/* Optional: may a VIP @key have configuration @cfg in this mode? */
+	int (*check)(const struct l4lb_vip_key *key,
+		     const struct l4lb_vip_cfg *cfg,
+		     struct netlink_ext_ack *extack);
+	/*
+	 * Create the flow @pkt opens to @be (its reply tuple is the mode's
+	 * business), with state bits @cs. ERR_PTR as l4lb_conn_create().
+	 */
+	struct l4lb_conn *(*create)(struct l4lb_net *ln,
+				    const struct l4lb_pkt *pkt,
+				    struct l4lb_backend *be, u32 cs);
 	/*
 	 * Send @skb, a packet of (or an ICMP error about) flow @c going in
 	 * @dir, on its way: NF_ACCEPT after rewriting it for the stack to
-	 * route, NF_STOLEN when sent here, NF_DROP on failure.
+	 * route, NF_STOLEN when sent here, NF_DROP on failure (counted).
 	 */
 	unsigned int (*xmit)(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 			     struct l4lb_conn *c, enum l4lb_dir dir,
 			     const struct nf_hook_state *state);
 };
 
+extern const struct l4lb_xmit_ops l4lb_xmit_dnat;
+extern const struct l4lb_xmit_ops l4lb_xmit_snat;
+extern const struct l4lb_xmit_ops l4lb_xmit_dsr;
+extern const struct l4lb_xmit_ops l4lb_xmit_tunnel;
+
 /* The ops of mode @mode, or NULL for a mode not implemented. */
 const struct l4lb_xmit_ops *l4lb_xmit_find(u8 mode);
+
+/* Create a flow whose replies carry @reply (NULL: the reverse of @pkt's). */
+struct l4lb_conn *l4lb_xmit_create(struct l4lb_net *ln,
+				   const struct l4lb_pkt *pkt,
+				   const struct l4lb_tuple *reply,
+				   struct l4lb_backend *be, u32 cs);
 
 #endif /* _L4LB_XMIT_H */

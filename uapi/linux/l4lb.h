@@ -18,7 +18,13 @@
  *   L4LB_CMD_BACKEND_GET  dump only, L4LB_ATTR_VIP (key) selects the VIP; one
  *                         message per backend: L4LB_ATTR_VIP + L4LB_ATTR_BACKEND
  *   L4LB_CMD_NET_GET      no attributes; the reply carries L4LB_ATTR_NET: the
- *                         namespace's flow table, limits and drop counters
+ *                         namespace's flow table, limits, drop counters and
+ *                         default timeouts
+ *   L4LB_CMD_VIP_SET      L4LB_ATTR_VIP (key + what changes: SCHED, MODE,
+ *                         SNAT_*, ENCAP*, TIMEOUTS, FLAGS). A new mode applies
+ *                         to new flows; established ones keep theirs.
+ *   L4LB_CMD_NET_SET      L4LB_ATTR_NET (TIMEOUTS): the namespace's default
+ *                         timeouts, which VIPs without their own follow
  *
  * Dumps are consistent: when the configuration changes between two parts of
  * a dump, the messages after the change carry NLM_F_DUMP_INTR and the caller
@@ -50,6 +56,8 @@ enum l4lb_cmd {
 	L4LB_CMD_BACKEND_SET,
 	L4LB_CMD_BACKEND_GET,
 	L4LB_CMD_NET_GET,
+	L4LB_CMD_VIP_SET,
+	L4LB_CMD_NET_SET,
 
 	__L4LB_CMD_MAX
 };
@@ -72,11 +80,54 @@ enum l4lb_fwd_mode {
 	L4LB_FWD_DNAT,	/* rewrite dst to the backend; the LB is its gateway */
 	L4LB_FWD_SNAT,	/* full NAT: src and dst rewritten */
 	L4LB_FWD_DSR,	/* direct server return: MAC rewrite, VIP kept */
+	L4LB_FWD_TUNNEL,	/* direct server return over IP: encapsulated */
 
 	__L4LB_FWD_MAX
 };
 
 #define L4LB_FWD_MAX (__L4LB_FWD_MAX - 1)
+
+/* Tunnel mode: how a packet is encapsulated toward its backend. */
+enum l4lb_encap {
+	L4LB_ENCAP_IPIP,	/* IPIP (IPv4 VIPs), IP6IP6 (IPv6 VIPs) */
+	L4LB_ENCAP_FOU,		/* the IP packet in UDP (Linux "fou") */
+	L4LB_ENCAP_GUE,		/* UDP + GUE header (Linux "fou ... gue") */
+
+	__L4LB_ENCAP_MAX
+};
+
+#define L4LB_ENCAP_MAX (__L4LB_ENCAP_MAX - 1)
+
+/* L4LB_VIP_ATTR_FLAGS */
+#define L4LB_VIP_F_OPS		(1U << 0)	/* UDP: one packet scheduling:
+						 * a flow ends with its reply
+						 */
+#define L4LB_VIP_F_ALL		L4LB_VIP_F_OPS
+
+/* SNAT: addresses per VIP, and the source port range (default 1024-65535). */
+#define L4LB_SNAT_ADDRS_MAX	16
+#define L4LB_SNAT_PORT_MIN	1024
+#define L4LB_SNAT_PORT_MAX	65535
+
+/*
+ * Idle timeouts in seconds (L4LB_VIP_ATTR_TIMEOUTS, L4LB_NET_ATTR_TIMEOUTS),
+ * all u32, named as the module parameters that give their first values.
+ */
+enum l4lb_timeout_attr {
+	L4LB_TIMEOUT_ATTR_UNSPEC,
+	L4LB_TIMEOUT_ATTR_PAD,
+	L4LB_TIMEOUT_ATTR_TCP_UNREPLIED,	/* SYN not answered yet */
+	L4LB_TIMEOUT_ATTR_TCP_SYN,		/* SYN-ACK seen, no ACK yet */
+	L4LB_TIMEOUT_ATTR_TCP_ESTABLISHED,
+	L4LB_TIMEOUT_ATTR_TCP_FIN,		/* closing: a FIN seen */
+	L4LB_TIMEOUT_ATTR_TCP_CLOSE,		/* a RST seen */
+	L4LB_TIMEOUT_ATTR_UDP_UNREPLIED,	/* no reply, or one exchange */
+	L4LB_TIMEOUT_ATTR_UDP,			/* a conversation */
+
+	__L4LB_TIMEOUT_ATTR_MAX
+};
+
+#define L4LB_TIMEOUT_ATTR_MAX (__L4LB_TIMEOUT_ATTR_MAX - 1)
 
 enum l4lb_vip_attr {
 	L4LB_VIP_ATTR_UNSPEC,
@@ -88,11 +139,31 @@ enum l4lb_vip_attr {
 	L4LB_VIP_ATTR_SCHED,	/* string: scheduler name, default "rr" */
 	L4LB_VIP_ATTR_MODE,	/* u8: enum l4lb_fwd_mode, default DNAT */
 	L4LB_VIP_ATTR_STATS,	/* nested: enum l4lb_stats_attr (dump only) */
+	/* nested: up to L4LB_SNAT_ADDRS_MAX L4LB_SNAT_ADDR (binary, of the VIP's
+	 * family); none: the address of the interface toward the backend
+	 */
+	L4LB_VIP_ATTR_SNAT_ADDRS,
+	L4LB_VIP_ATTR_SNAT_PORT_MIN,	/* u16, host order */
+	L4LB_VIP_ATTR_SNAT_PORT_MAX,	/* u16, host order, >= PORT_MIN */
+	L4LB_VIP_ATTR_ENCAP,	/* u8: enum l4lb_encap (tunnel mode) */
+	L4LB_VIP_ATTR_ENCAP_PORT,	/* be16: the backends' FOU/GUE port */
+	L4LB_VIP_ATTR_TIMEOUTS,	/* nested: enum l4lb_timeout_attr; the VIP's own */
+	L4LB_VIP_ATTR_FLAGS,	/* u32: L4LB_VIP_F_* */
 
 	__L4LB_VIP_ATTR_MAX
 };
 
 #define L4LB_VIP_ATTR_MAX (__L4LB_VIP_ATTR_MAX - 1)
+
+/* Inside L4LB_VIP_ATTR_SNAT_ADDRS. */
+enum l4lb_snat_attr {
+	L4LB_SNAT_ATTR_UNSPEC,
+	L4LB_SNAT_ADDR,		/* binary: 4 or 16 bytes, network order */
+
+	__L4LB_SNAT_ATTR_MAX
+};
+
+#define L4LB_SNAT_ATTR_MAX (__L4LB_SNAT_ATTR_MAX - 1)
 
 enum l4lb_backend_attr {
 	L4LB_BACKEND_ATTR_UNSPEC,
@@ -145,6 +216,7 @@ enum l4lb_net_attr {
 	L4LB_NET_ATTR_BACKEND_MAX,	/* u32 */
 	L4LB_NET_ATTR_STATS,		/* nested: enum l4lb_net_stats_attr */
 	L4LB_NET_ATTR_BUCKETS,		/* u32: hash buckets of the flow tables */
+	L4LB_NET_ATTR_TIMEOUTS,		/* nested: enum l4lb_timeout_attr */
 
 	__L4LB_NET_ATTR_MAX
 };
@@ -173,6 +245,19 @@ enum l4lb_net_stats_attr {
 	L4LB_NET_STATS_ATTR_ICMP_XLATED,
 	/* flows ended because their VIP was deleted */
 	L4LB_NET_STATS_ATTR_STALE_REAPED,
+	/* SNAT: new flows refused, every source port toward the backend in
+	 * use on every SNAT address
+	 */
+	L4LB_NET_STATS_ATTR_NAT_PORT_DROPS,
+	/* packets that could not be sent on: no route or neighbour to the
+	 * backend, a DSR backend not on a directly connected network, no
+	 * room for the encapsulation
+	 */
+	L4LB_NET_STATS_ATTR_XMIT_DROPS,
+	/* packets too big for the path to the backend, answered with an
+	 * ICMP "fragmentation needed" / "packet too big" to the client
+	 */
+	L4LB_NET_STATS_ATTR_TOO_BIG,
 
 	__L4LB_NET_STATS_ATTR_MAX
 };
