@@ -248,7 +248,12 @@ static void test_names(void)
 	CHECK(parse_mode("dnat", &v) == 0 && v == L4LB_FWD_DNAT);
 	CHECK(parse_mode("snat", &v) == 0 && v == L4LB_FWD_SNAT);
 	CHECK(parse_mode("dsr", &v) == 0 && v == L4LB_FWD_DSR);
+	CHECK(parse_mode("tunnel", &v) == 0 && v == L4LB_FWD_TUNNEL);
 	CHECK(parse_mode("nat", &v) < 0);
+	CHECK(parse_encap("gue", &v) == 0 && v == L4LB_ENCAP_GUE);
+	CHECK(parse_encap("ipip", &v) == 0 && v == L4LB_ENCAP_IPIP);
+	CHECK(parse_encap("gre", &v) < 0);
+	CHECK_STR(encap_name(L4LB_ENCAP_FOU, buf, sizeof(buf)), "fou");
 	CHECK_STR(proto_name(IPPROTO_UDP, buf, sizeof(buf)), "udp");
 	CHECK_STR(proto_name(132, buf, sizeof(buf)), "132");
 	CHECK_STR(mode_name(L4LB_FWD_DSR, buf, sizeof(buf)), "dsr");
@@ -283,6 +288,42 @@ static void test_keywords(void)
 	CHECK(parse_keywords(2, a5, KW_PROTO, &o, "backend") < 0);
 	CHECK(parse_keywords(2, a5, KW_WEIGHT, &o, "backend") == 0 && o.weight == 2);
 	end("keywords: any order, defaults, duplicates/unknown/missing value refused");
+}
+
+static void test_vip_keywords(void)
+{
+	char *a1[] = { "mode", "snat", "snat-addr", "10.0.0.1", "ops",
+		       "snat-addr", "2001:db8::1", "snat-ports", "2000-2099" };
+	char *a2[] = { "mode", "tunnel", "encap", "gue", "encap-port", "5555",
+		       "no-ops" };
+	char *a3[] = { "snat-addr", "auto" };
+	char *a4[] = { "snat-addr", "auto", "snat-addr", "10.0.0.1" };
+	char *a5[] = { "snat-ports", "3000-2000" };
+	char *a6[] = { "snat-ports", "0-10" };
+	char *a7[] = { "encap-port", "70000" };
+	char *a8[] = { "snat-addr", "10.0.0.1:80" };
+	char *a9[] = { "ops", "ops" };
+	struct kw_opts o;
+
+	begin();
+	CHECK(parse_keywords(9, a1, KW_VIP_CFG, &o, "vip") == 0);
+	CHECK(o.mode == L4LB_FWD_SNAT && o.n_snat == 2 && o.ops);
+	CHECK(o.snat[0].family == AF_INET && o.snat[1].family == AF_INET6);
+	CHECK(o.snat_port_min == 2000 && o.snat_port_max == 2099);
+	CHECK(parse_keywords(7, a2, KW_VIP_CFG, &o, "vip") == 0);
+	CHECK(o.mode == L4LB_FWD_TUNNEL && o.encap == L4LB_ENCAP_GUE &&
+	      o.encap_port == 5555 && !o.ops && (o.seen & KW_OPS));
+	CHECK(parse_keywords(2, a3, KW_VIP_CFG, &o, "vip") == 0);
+	CHECK((o.seen & KW_SNAT_ADDR) && o.n_snat == 0);
+	fprintf(stderr, "# (the errors below are expected)\n");
+	CHECK(parse_keywords(4, a4, KW_VIP_CFG, &o, "vip") < 0);
+	CHECK(parse_keywords(2, a5, KW_VIP_CFG, &o, "vip") < 0);
+	CHECK(parse_keywords(2, a6, KW_VIP_CFG, &o, "vip") < 0);
+	CHECK(parse_keywords(2, a7, KW_VIP_CFG, &o, "vip") < 0);
+	CHECK(parse_keywords(2, a8, KW_VIP_CFG, &o, "vip") < 0);
+	CHECK(parse_keywords(2, a9, KW_VIP_CFG, &o, "vip") < 0);
+	CHECK(parse_keywords(2, a3, KW_PROTO, &o, "vip") < 0);
+	end("vip keywords: snat-addr (repeatable, auto), snat-ports, encap, ops");
 }
 
 /* ---- print layer ---- */
@@ -442,11 +483,21 @@ static void test_encode(void)
 	struct vip v = sample_vip();
 	struct nlmsghdr *nlh = new_msg(buf, 0x20);
 	const struct nlattr *vip, *be = NULL, *a;
+	struct vip_opts vo;
 	struct backend b;
 	struct vip out;
 
 	begin();
-	msg_put_vip(nlh, &v.key, "wrr", L4LB_FWD_DSR);
+	vip_opts_init(&vo);
+	vo.sched = "wrr";
+	vo.mode = L4LB_FWD_SNAT;
+	vo.snat_port_min = 2000;
+	vo.snat_port_max = 2999;
+	vo.n_snat = 2;
+	addr_parse("10.9.0.1", &vo.snat[0], NULL);
+	addr_parse("10.9.0.2", &vo.snat[1], NULL);
+	vo.flags = 0;
+	msg_put_vip(nlh, &v.key, &vo);
 	endpoint_parse("10.0.1.1:8080", &b.ep, NULL);
 	msg_put_backend(nlh, &b.ep, 65535);
 
@@ -468,7 +519,13 @@ static void test_encode(void)
 	CHECK(memcmp(&out.key.ep, &v.key.ep, sizeof(v.key.ep)) == 0);
 	CHECK(out.key.proto == IPPROTO_TCP);
 	CHECK_STR(out.sched, "wrr");
-	CHECK(out.has_mode && out.mode == L4LB_FWD_DSR);
+	CHECK(out.has_mode && out.mode == L4LB_FWD_SNAT);
+	CHECK(out.has_snat_ports && out.snat_port_min == 2000 &&
+	      out.snat_port_max == 2999);
+	CHECK(out.n_snat == 2 && out.snat[1].addr[3] == 2 &&
+	      out.snat[1].family == AF_INET);
+	CHECK(out.has_flags && out.flags == 0);
+	CHECK(!out.has_encap && !out.has_encap_port);
 	CHECK(out.stats.present == 0);
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
@@ -872,6 +929,7 @@ static void fake_vip(struct fake *f, int i, uint8_t last, uint16_t flags)
 {
 	struct nlmsghdr *nlh = new_msg(fake_buf(f, i), 0x20);
 	struct vip_key key = { 0 };
+	struct vip_opts vo;
 
 	key.ep.family = AF_INET;
 	key.ep.addr[0] = 10;
@@ -880,7 +938,10 @@ static void fake_vip(struct fake *f, int i, uint8_t last, uint16_t flags)
 	key.proto = IPPROTO_TCP;
 	nlh->nlmsg_seq = f->seq;
 	nlh->nlmsg_flags = NLM_F_MULTI | flags;
-	msg_put_vip(nlh, &key, "rr", L4LB_FWD_DNAT);
+	vip_opts_init(&vo);
+	vo.sched = "rr";
+	vo.mode = L4LB_FWD_DNAT;
+	msg_put_vip(nlh, &key, &vo);
 	fake_put(f, i, nlh);
 }
 
@@ -1087,6 +1148,7 @@ int main(void)
 	test_keywords();
 	test_json_escape();
 	test_print_modes();
+	test_vip_keywords();
 	test_show_output();
 	test_encode();
 	test_decode();

@@ -34,7 +34,7 @@ static int fail(const char **why, const char *reason)
 }
 
 /* Decimal 1..65535, digits only: no sign, no blanks, no hex. */
-static int port_parse(const char *s, uint16_t *port, const char **why)
+int port_parse(const char *s, uint16_t *port, const char **why)
 {
 	unsigned long v = 0;
 
@@ -159,4 +159,23 @@ const char *endpoint_format(const struct endpoint *ep, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s:%u", a, ep->port);
 	return buf;
+}
+
+int addr_parse(const char *s, struct endpoint *ep, const char **why)
+{
+	struct in6_addr a6;
+
+	memset(ep, 0, sizeof(*ep));
+	if (inet_pton(AF_INET, s, ep->addr) == 1) {
+		ep->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &a6) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&a6))
+			return fail(why, "IPv4-mapped IPv6 address, use the IPv4 form");
+		memcpy(ep->addr, &a6, sizeof(a6));
+		ep->family = AF_INET6;
+		return 0;
+	}
+	return fail(why, "not an IPv4 or IPv6 address");
 }

@@ -28,6 +28,12 @@ size_t addr_len(uint16_t family);
  */
 int endpoint_parse(const char *s, struct endpoint *ep, const char **why);
 
+/* An address alone, IPv4 or IPv6, into @ep (port 0). As endpoint_parse(). */
+int addr_parse(const char *s, struct endpoint *ep, const char **why);
+
+/* A port 1..65535 in decimal. As endpoint_parse(). */
+int port_parse(const char *s, uint16_t *port, const char **why);
+
 /* Address alone ("10.0.0.1", "2001:db8::1"): JSON and text building block. */
 const char *addr_format(const struct endpoint *ep, char *buf, size_t len);
 

@@ -16,7 +16,39 @@ static const char *const mode_names[] = {
 	[L4LB_FWD_DNAT]	= "dnat",
 	[L4LB_FWD_SNAT]	= "snat",
 	[L4LB_FWD_DSR]	= "dsr",
+	[L4LB_FWD_TUNNEL] = "tunnel",
 };
+
+static const char *const encap_names[] = {
+	[L4LB_ENCAP_IPIP] = "ipip",
+	[L4LB_ENCAP_FOU] = "fou",
+	[L4LB_ENCAP_GUE] = "gue",
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static int name_index(const char *const *names, size_t n, const char *s,
+		      uint8_t *val)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (names[i] && strcmp(s, names[i]) == 0) {
+			*val = (uint8_t)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *index_name(const char *const *names, size_t n,
+			      uint8_t val, char *buf, size_t len)
+{
+	if (val < n && names[val])
+		return names[val];
+	snprintf(buf, len, "%u", val);
+	return buf;
+}
 
 int parse_weight(const char *s, uint32_t *weight)
 {
@@ -48,15 +80,31 @@ int parse_proto(const char *s, uint8_t *proto)
 
 int parse_mode(const char *s, uint8_t *mode)
 {
-	size_t i;
+	return name_index(mode_names, ARRAY_LEN(mode_names), s, mode);
+}
 
-	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*mode = (uint8_t)i;
-			return 0;
-		}
-	}
-	return -1;
+int parse_encap(const char *s, uint8_t *encap)
+{
+	return name_index(encap_names, ARRAY_LEN(encap_names), s, encap);
+}
+
+int parse_port_range(const char *s, uint16_t *min, uint16_t *max)
+{
+	const char *dash = strchr(s, '-');
+	char lo[8];
+	size_t n;
+
+	if (!dash)
+		return port_parse(s, min, NULL) ? -1 : (*max = *min, 0);
+	n = (size_t)(dash - s);
+	if (n == 0 || n >= sizeof(lo))
+		return -1;
+	memcpy(lo, s, n);
+	lo[n] = '\0';
+	if (port_parse(lo, min, NULL) || port_parse(dash + 1, max, NULL) ||
+	    *min > *max)
+		return -1;
+	return 0;
 }
 
 int check_sched(const char *s)
@@ -81,10 +129,12 @@ const char *proto_name(uint8_t proto, char *buf, size_t len)
 
 const char *mode_name(uint8_t mode, char *buf, size_t len)
 {
-	if (mode < sizeof(mode_names) / sizeof(mode_names[0]))
-		return mode_names[mode];
-	snprintf(buf, len, "%u", mode);
-	return buf;
+	return index_name(mode_names, ARRAY_LEN(mode_names), mode, buf, len);
+}
+
+const char *encap_name(uint8_t encap, char *buf, size_t len)
+{
+	return index_name(encap_names, ARRAY_LEN(encap_names), encap, buf, len);
 }
 
 static int bad_value(const char *kw, const char *val, const char *expect,
@@ -95,77 +145,134 @@ static int bad_value(const char *kw, const char *val, const char *expect,
 	return -1;
 }
 
+/* The value of keyword @bit; 0 or bad_value(). */
+static int parse_value(unsigned int bit, const char *kw, const char *val,
+		       struct kw_opts *o, const char *object)
+{
+	const char *why = NULL;
+	char expect[64];
+	struct endpoint ep;
+
+	switch (bit) {
+	case KW_PROTO:
+		if (parse_proto(val, &o->proto))
+			return bad_value(kw, val, "tcp or udp", object);
+		break;
+	case KW_SCHED:
+		if (check_sched(val)) {
+			snprintf(expect, sizeof(expect),
+				 "a name of 1 to %d characters",
+				 L4LB_SCHED_NAME_MAX - 1);
+			return bad_value(kw, val, expect, object);
+		}
+		o->sched = val;
+		break;
+	case KW_MODE:
+		if (parse_mode(val, &o->mode))
+			return bad_value(kw, val, "dnat, snat, dsr or tunnel",
+					 object);
+		break;
+	case KW_WEIGHT:
+		if (parse_weight(val, &o->weight)) {
+			snprintf(expect, sizeof(expect),
+				 "an integer from 0 to %d", L4LB_WEIGHT_MAX);
+			return bad_value(kw, val, expect, object);
+		}
+		break;
+	case KW_SNAT_ADDR:
+		if (strcmp(val, "auto") == 0) {
+			if (o->n_snat || (o->seen & KW_SNAT_ADDR)) {
+				pr_err("'snat-addr auto' cannot be combined with addresses");
+				return -1;
+			}
+			break;
+		}
+		if (addr_parse(val, &ep, &why))
+			return bad_value(kw, val, "an IPv4 or IPv6 address, or auto",
+					 object);
+		if ((o->seen & KW_SNAT_ADDR) && !o->n_snat) {
+			pr_err("'snat-addr auto' cannot be combined with addresses");
+			return -1;
+		}
+		if (o->n_snat == SNAT_ADDRS_MAX) {
+			pr_err("at most %d SNAT addresses", SNAT_ADDRS_MAX);
+			return -1;
+		}
+		o->snat[o->n_snat++] = ep;
+		break;
+	case KW_SNAT_PORTS:
+		if (parse_port_range(val, &o->snat_port_min, &o->snat_port_max))
+			return bad_value(kw, val, "a port range MIN-MAX within 1-65535",
+					 object);
+		break;
+	case KW_ENCAP:
+		if (parse_encap(val, &o->encap))
+			return bad_value(kw, val, "ipip, fou or gue", object);
+		break;
+	case KW_ENCAP_PORT:
+		if (port_parse(val, &o->encap_port, &why))
+			return bad_value(kw, val, "a port from 1 to 65535", object);
+		break;
+	}
+	return 0;
+}
+
 int parse_keywords(int argc, char **argv, unsigned int allowed,
 		   struct kw_opts *o, const char *object)
 {
 	static const struct {
 		const char *name;
 		unsigned int bit;
+		bool flag;		/* no value; sets ops */
+		bool repeat;		/* may be given more than once */
 	} kws[] = {
-		{ "proto", KW_PROTO },
-		{ "sched", KW_SCHED },
-		{ "mode", KW_MODE },
-		{ "weight", KW_WEIGHT },
+		{ "proto", KW_PROTO, false, false },
+		{ "sched", KW_SCHED, false, false },
+		{ "mode", KW_MODE, false, false },
+		{ "weight", KW_WEIGHT, false, false },
+		{ "snat-addr", KW_SNAT_ADDR, false, true },
+		{ "snat-ports", KW_SNAT_PORTS, false, false },
+		{ "encap", KW_ENCAP, false, false },
+		{ "encap-port", KW_ENCAP_PORT, false, false },
+		{ "ops", KW_OPS, true, false },
+		{ "no-ops", KW_OPS, true, false },
 	};
-	char expect[64];
-	int i;
+	int i = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->proto = IPPROTO_TCP;
 
-	for (i = 0; i < argc; i += 2) {
-		const char *kw = argv[i], *val;
-		unsigned int bit = 0;
-		size_t k;
+	while (i < argc) {
+		const char *kw = argv[i];
+		size_t k, found = ARRAY_LEN(kws);
 
-		for (k = 0; k < sizeof(kws) / sizeof(kws[0]); k++)
+		for (k = 0; k < ARRAY_LEN(kws); k++)
 			if (strcmp(kw, kws[k].name) == 0)
-				bit = kws[k].bit;
-		if (!(bit & allowed)) {
+				found = k;
+		if (found == ARRAY_LEN(kws) || !(kws[found].bit & allowed)) {
 			pr_err("unknown keyword '%s'", kw);
 			fprintf(stderr, "Try 'l4ctl %s help'.\n", object);
 			return -1;
 		}
-		if (o->seen & bit) {
+		if ((o->seen & kws[found].bit) && !kws[found].repeat) {
 			pr_err("keyword '%s' given twice", kw);
 			return -1;
+		}
+		if (kws[found].flag) {
+			o->ops = strcmp(kw, "ops") == 0;
+			o->seen |= kws[found].bit;
+			i++;
+			continue;
 		}
 		if (i + 1 >= argc) {
 			pr_err("keyword '%s' needs a value", kw);
 			fprintf(stderr, "Try 'l4ctl %s help'.\n", object);
 			return -1;
 		}
-		val = argv[i + 1];
-		o->seen |= bit;
-
-		switch (bit) {
-		case KW_PROTO:
-			if (parse_proto(val, &o->proto))
-				return bad_value(kw, val, "tcp or udp", object);
-			break;
-		case KW_SCHED:
-			if (check_sched(val)) {
-				snprintf(expect, sizeof(expect),
-					 "a name of 1 to %d characters",
-					 L4LB_SCHED_NAME_MAX - 1);
-				return bad_value(kw, val, expect, object);
-			}
-			o->sched = val;
-			break;
-		case KW_MODE:
-			if (parse_mode(val, &o->mode))
-				return bad_value(kw, val, "dnat, snat or dsr",
-						 object);
-			break;
-		case KW_WEIGHT:
-			if (parse_weight(val, &o->weight)) {
-				snprintf(expect, sizeof(expect),
-					 "an integer from 0 to %d",
-					 L4LB_WEIGHT_MAX);
-				return bad_value(kw, val, expect, object);
-			}
-			break;
-		}
+		if (parse_value(kws[found].bit, kw, argv[i + 1], o, object))
+			return -1;
+		o->seen |= kws[found].bit;
+		i += 2;
 	}
 	return 0;
 }

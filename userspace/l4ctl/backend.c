@@ -49,7 +49,7 @@ static int backend_add(int argc, char **argv)
 	struct kw_opts o;
 	struct request r = {
 		.cmd = L4LB_CMD_BACKEND_NEW,
-		.vip = &vip, .mode = -1, .backend = &be,
+		.vip = &vip, .backend = &be,
 	};
 
 	if (parse_pair(argc, argv, KW_PROTO | KW_WEIGHT, &vip, &be, &o))
@@ -65,7 +65,7 @@ static int backend_del(int argc, char **argv)
 	struct endpoint be;
 	struct kw_opts o;
 	struct request r = {
-		.cmd = L4LB_CMD_BACKEND_DEL, .vip = &vip, .mode = -1,
+		.cmd = L4LB_CMD_BACKEND_DEL, .vip = &vip,
 		.backend = &be, .weight = -1,
 	};
 
@@ -80,7 +80,7 @@ static int backend_set(int argc, char **argv)
 	struct endpoint be;
 	struct kw_opts o;
 	struct request r = {
-		.cmd = L4LB_CMD_BACKEND_SET, .vip = &vip, .mode = -1,
+		.cmd = L4LB_CMD_BACKEND_SET, .vip = &vip,
 		.backend = &be,
 	};
 

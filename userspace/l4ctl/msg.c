@@ -24,8 +24,51 @@ static void put_endpoint(struct nlmsghdr *nlh, const struct key_types *t,
 	mnl_attr_put_u16(nlh, t->port, htons(ep->port));
 }
 
+void vip_opts_init(struct vip_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = o->encap = o->encap_port = -1;
+	o->snat_port_min = o->snat_port_max = o->n_snat = -1;
+	o->flags = -1;
+}
+
+static void put_vip_opts(struct nlmsghdr *nlh, const struct vip_opts *o,
+			 uint16_t family)
+{
+	struct nlattr *nest;
+	int i;
+
+	if (o->sched)
+		mnl_attr_put_strz(nlh, L4LB_VIP_ATTR_SCHED, o->sched);
+	if (o->mode >= 0)
+		mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_MODE, (uint8_t)o->mode);
+	if (o->encap >= 0)
+		mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_ENCAP, (uint8_t)o->encap);
+	if (o->encap_port >= 0)
+		mnl_attr_put_u16(nlh, L4LB_VIP_ATTR_ENCAP_PORT,
+				 htons((uint16_t)o->encap_port));
+	if (o->snat_port_min >= 0)
+		mnl_attr_put_u16(nlh, L4LB_VIP_ATTR_SNAT_PORT_MIN,
+				 (uint16_t)o->snat_port_min);
+	if (o->snat_port_max >= 0)
+		mnl_attr_put_u16(nlh, L4LB_VIP_ATTR_SNAT_PORT_MAX,
+				 (uint16_t)o->snat_port_max);
+	if (o->n_snat >= 0) {
+		nest = mnl_attr_nest_start(nlh, L4LB_VIP_ATTR_SNAT_ADDRS);
+		/* The kernel refuses an address of another family. */
+		for (i = 0; i < o->n_snat; i++)
+			mnl_attr_put(nlh, L4LB_SNAT_ADDR,
+				     addr_len(o->snat[i].family),
+				     o->snat[i].addr);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	if (o->flags >= 0)
+		mnl_attr_put_u32(nlh, L4LB_VIP_ATTR_FLAGS, (uint32_t)o->flags);
+	(void)family;
+}
+
 void msg_put_vip(struct nlmsghdr *nlh, const struct vip_key *key,
-		 const char *sched, int mode)
+		 const struct vip_opts *o)
 {
 	static const struct key_types t = {
 		L4LB_VIP_ATTR_FAMILY, L4LB_VIP_ATTR_ADDR, L4LB_VIP_ATTR_PORT
@@ -34,10 +77,8 @@ void msg_put_vip(struct nlmsghdr *nlh, const struct vip_key *key,
 
 	put_endpoint(nlh, &t, &key->ep);
 	mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_PROTO, key->proto);
-	if (sched)
-		mnl_attr_put_strz(nlh, L4LB_VIP_ATTR_SCHED, sched);
-	if (mode >= 0)
-		mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_MODE, (uint8_t)mode);
+	if (o)
+		put_vip_opts(nlh, o, key->ep.family);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -142,6 +183,51 @@ static void get_stats(const struct nlattr *nest, struct stats *s)
 	get_uints(nest, L4LB_STATS_ATTR_MAX, s->val, &s->present);
 }
 
+/* The mode parameters of a VIP; malformed ones are left out. */
+static void get_vip_mode(const struct nlattr *const *tb, struct vip *v)
+{
+	const struct nlattr *a;
+	size_t len = addr_len(v->key.ep.family);
+
+	a = tb[L4LB_VIP_ATTR_ENCAP];
+	if (a && mnl_attr_validate(a, MNL_TYPE_U8) == 0) {
+		v->encap = mnl_attr_get_u8(a);
+		v->has_encap = true;
+	}
+	a = tb[L4LB_VIP_ATTR_ENCAP_PORT];
+	if (a && mnl_attr_validate(a, MNL_TYPE_U16) == 0) {
+		v->encap_port = ntohs(mnl_attr_get_u16(a));
+		v->has_encap_port = true;
+	}
+	if (tb[L4LB_VIP_ATTR_SNAT_PORT_MIN] && tb[L4LB_VIP_ATTR_SNAT_PORT_MAX] &&
+	    mnl_attr_validate(tb[L4LB_VIP_ATTR_SNAT_PORT_MIN], MNL_TYPE_U16) == 0 &&
+	    mnl_attr_validate(tb[L4LB_VIP_ATTR_SNAT_PORT_MAX], MNL_TYPE_U16) == 0) {
+		v->snat_port_min = mnl_attr_get_u16(tb[L4LB_VIP_ATTR_SNAT_PORT_MIN]);
+		v->snat_port_max = mnl_attr_get_u16(tb[L4LB_VIP_ATTR_SNAT_PORT_MAX]);
+		v->has_snat_ports = true;
+	}
+	a = tb[L4LB_VIP_ATTR_FLAGS];
+	if (a && mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+		v->flags = mnl_attr_get_u32(a);
+		v->has_flags = true;
+	}
+	a = tb[L4LB_VIP_ATTR_SNAT_ADDRS];
+	if (a && len) {
+		const struct nlattr *e;
+
+		mnl_attr_for_each_nested(e, a) {
+			if (mnl_attr_get_type(e) != L4LB_SNAT_ADDR ||
+			    mnl_attr_get_payload_len(e) != len ||
+			    v->n_snat == L4LB_SNAT_ADDRS_MAX)
+				continue;
+			v->snat[v->n_snat].family = v->key.ep.family;
+			memcpy(v->snat[v->n_snat].addr,
+			       mnl_attr_get_payload(e), len);
+			v->n_snat++;
+		}
+	}
+}
+
 int msg_parse_vip(const struct nlattr *nest, struct vip *v)
 {
 	static const struct key_types t = {
@@ -174,6 +260,7 @@ int msg_parse_vip(const struct nlattr *nest, struct vip *v)
 		v->mode = mnl_attr_get_u8(a);
 		v->has_mode = true;
 	}
+	get_vip_mode(tb, v);
 	get_stats(tb[L4LB_VIP_ATTR_STATS], &v->stats);
 	return 0;
 }
@@ -319,7 +406,7 @@ int dump_backends(struct nl_ctx *ctx, const struct vip_key *key,
 	struct nlmsghdr *nlh = nl_msg(ctx, L4LB_CMD_BACKEND_GET, 0);
 	int err;
 
-	msg_put_vip(nlh, key, NULL, -1);
+	msg_put_vip(nlh, key, NULL);
 	err = dump_all(ctx, nlh, backend_cb, &c);
 	if (err)
 		return err;
@@ -375,7 +462,7 @@ int send_request(const struct request *r)
 	if (!ctx)
 		return EXIT_KERNEL;
 	nlh = nl_msg(ctx, r->cmd, r->flags);
-	msg_put_vip(nlh, r->vip, r->sched, r->mode);
+	msg_put_vip(nlh, r->vip, r->vip_opts);
 	if (r->backend)
 		msg_put_backend(nlh, r->backend, r->weight);
 	err = nl_request(ctx, nlh);

@@ -40,6 +40,13 @@ struct vip {
 	char sched[L4LB_SCHED_NAME_MAX];	/* "" if not sent */
 	uint8_t mode;
 	bool has_mode;
+	bool has_encap, has_encap_port, has_snat_ports, has_flags;
+	uint8_t encap;			/* enum l4lb_encap */
+	uint16_t encap_port;		/* host order */
+	uint16_t snat_port_min, snat_port_max;
+	uint32_t flags;			/* L4LB_VIP_F_* */
+	size_t n_snat;			/* 0: the egress address */
+	struct endpoint snat[L4LB_SNAT_ADDRS_MAX];	/* port 0 */
 	struct stats stats;
 	struct backend *backends;	/* filled by 'l4ctl show' only */
 	size_t n_backends;
@@ -58,9 +65,26 @@ struct net_info {
 	uint32_t cnt_present;
 };
 
-/* Request side. @sched may be NULL, @mode and @weight negative to omit. */
+/*
+ * What vip add / vip set send beyond the key: NULL or negative fields are
+ * not sent; n_snat 0 sends an empty list (back to the egress address).
+ */
+struct vip_opts {
+	const char *sched;
+	int mode;
+	int encap;
+	int encap_port;			/* host order */
+	int snat_port_min, snat_port_max;
+	int n_snat;
+	struct endpoint snat[L4LB_SNAT_ADDRS_MAX];
+	int64_t flags;
+};
+
+void vip_opts_init(struct vip_opts *o);
+
+/* Request side. @o may be NULL (the key alone); @weight negative to omit. */
 void msg_put_vip(struct nlmsghdr *nlh, const struct vip_key *key,
-		 const char *sched, int mode);
+		 const struct vip_opts *o);
 void msg_put_backend(struct nlmsghdr *nlh, const struct endpoint *ep,
 		     int64_t weight);
 
@@ -89,8 +113,7 @@ struct request {
 	uint8_t cmd;			/* L4LB_CMD_* */
 	uint16_t flags;			/* besides NLM_F_REQUEST|NLM_F_ACK */
 	const struct vip_key *vip;
-	const char *sched;		/* NULL: kernel default */
-	int mode;			/* -1: kernel default */
+	const struct vip_opts *vip_opts;	/* NULL: the key alone */
 	const struct endpoint *backend;	/* NULL for VIP commands */
 	int64_t weight;			/* -1: not sent */
 };

@@ -208,6 +208,19 @@ void print_uint(enum output_type t, const char *key, const char *fmt,
 	}
 }
 
+void print_bool(enum output_type t, const char *key, const char *fmt,
+		bool val)
+{
+	if (P.json) {
+		if (t & PRINT_JSON) {
+			json_member(key);
+			fputs(val ? "true" : "false", out());
+		}
+	} else if ((t & PRINT_FP) && fmt && val) {
+		fputs(fmt, out());
+	}
+}
+
 void print_nl(void)
 {
 	if (!P.json)

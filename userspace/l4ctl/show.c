@@ -78,6 +78,38 @@ void print_backend(const struct backend *b, const char *indent)
 	print_close_object();
 }
 
+/* What the mode needs to be understood: tunnel encapsulation, SNAT. */
+static void print_vip_mode(const struct vip *v)
+{
+	char buf[ADDR_STRLEN];
+	size_t i;
+
+	if (v->has_encap)
+		print_string(PRINT_ANY, "encap", " encap %s",
+			     encap_name(v->encap, buf, sizeof(buf)));
+	if (v->has_encap_port)
+		print_uint(PRINT_ANY, "encap_port", " encap-port %u",
+			   v->encap_port);
+	if (v->has_snat_ports) {
+		snprintf(buf, sizeof(buf), "%u-%u", v->snat_port_min,
+			 v->snat_port_max);
+		print_string(PRINT_FP, NULL, " snat-ports %s", buf);
+		print_uint(PRINT_JSON, "snat_port_min", NULL, v->snat_port_min);
+		print_uint(PRINT_JSON, "snat_port_max", NULL, v->snat_port_max);
+	}
+	if (v->has_mode && v->mode == L4LB_FWD_SNAT) {
+		print_open_array("snat_addrs");
+		for (i = 0; i < v->n_snat; i++)
+			print_string(PRINT_ANY, NULL, " snat-addr %s",
+				     addr_format(&v->snat[i], buf, sizeof(buf)));
+		print_close_array();
+		if (!v->n_snat)
+			print_string(PRINT_FP, NULL, "%s", " snat-addr auto");
+	}
+	if (v->has_flags)
+		print_bool(PRINT_ANY, "ops", " ops", v->flags & L4LB_VIP_F_OPS);
+}
+
 void print_vip(const struct vip *v, bool with_backends)
 {
 	char buf[16];
@@ -91,6 +123,7 @@ void print_vip(const struct vip *v, bool with_backends)
 	if (v->has_mode)
 		print_string(PRINT_ANY, "mode", " mode %s",
 			     mode_name(v->mode, buf, sizeof(buf)));
+	print_vip_mode(v);
 	print_nl();
 	print_stats(&v->stats, "  ");
 	if (with_backends) {
@@ -137,6 +170,9 @@ static const struct {
 	{ L4LB_NET_STATS_ATTR_INVALID_DROPS,	"invalid_drops" },
 	{ L4LB_NET_STATS_ATTR_ICMP_XLATED,	"icmp_xlated" },
 	{ L4LB_NET_STATS_ATTR_STALE_REAPED,	"stale_reaped" },
+	{ L4LB_NET_STATS_ATTR_NAT_PORT_DROPS,	"nat_port_drops" },
+	{ L4LB_NET_STATS_ATTR_XMIT_DROPS,	"xmit_drops" },
+	{ L4LB_NET_STATS_ATTR_TOO_BIG,		"too_big" },
 };
 
 /* "key N" on a text line, a blank before all but the first item. */

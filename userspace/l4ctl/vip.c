@@ -14,14 +14,25 @@
 void vip_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: l4ctl vip add VIP [ proto PROTO ] [ sched NAME ] [ mode MODE ]\n"
+		"Usage: l4ctl vip add VIP [ proto PROTO ] [ OPTIONS ]\n"
+		"       l4ctl vip set VIP [ proto PROTO ] OPTIONS\n"
 		"       l4ctl vip del VIP [ proto PROTO ]\n"
 		"       l4ctl vip [ show | list ]\n"
 		"       l4ctl vip help\n"
-		"VIP   := { IPV4:PORT | [IPV6]:PORT }\n"
-		"PROTO := { tcp | udp }          (default: tcp)\n"
-		"MODE  := { dnat | snat | dsr }  (default: dnat; the module implements dnat only so far)\n"
-		"NAME  := scheduler, e.g. rr     (default: rr)\n");
+		"VIP     := { IPV4:PORT | [IPV6]:PORT }\n"
+		"PROTO   := { tcp | udp }                 (default: tcp)\n"
+		"OPTIONS := [ sched NAME ] [ mode MODE ] [ ops | no-ops ]\n"
+		"           [ snat-addr { ADDR | auto } ]... [ snat-ports MIN-MAX ]\n"
+		"           [ encap ENCAP ] [ encap-port PORT ]\n"
+		"NAME    := scheduler, e.g. rr            (default: rr)\n"
+		"MODE    := { dnat | snat | dsr | tunnel } (default: dnat)\n"
+		"ENCAP   := { ipip | fou | gue }           (tunnel mode; default: ipip,\n"
+		"           which is IP6IP6 for IPv6; fou and gue need encap-port)\n"
+		"snat-addr: source addresses of SNAT mode (up to 16; default auto: the\n"
+		"           address of the interface toward the backend)\n"
+		"snat-ports: their source port range (default 1024-65535)\n"
+		"ops:       UDP, one packet scheduling: a flow ends with its reply\n"
+		"vip set changes only what it names; a new mode applies to new flows.\n");
 }
 
 static int need_vip(int argc, char **argv, struct vip_key *key)
@@ -34,21 +45,62 @@ static int need_vip(int argc, char **argv, struct vip_key *key)
 	return parse_endpoint_arg(argv[0], &key->ep, "VIP address");
 }
 
-static int vip_add(int argc, char **argv)
+/* The options the user typed, and only those, into what is sent. */
+static void vip_opts_from(const struct kw_opts *o, struct vip_opts *v)
 {
+	unsigned int i;
+
+	vip_opts_init(v);
+	v->sched = o->sched;
+	if (o->seen & KW_MODE)
+		v->mode = o->mode;
+	if (o->seen & KW_ENCAP)
+		v->encap = o->encap;
+	if (o->seen & KW_ENCAP_PORT)
+		v->encap_port = o->encap_port;
+	if (o->seen & KW_SNAT_PORTS) {
+		v->snat_port_min = o->snat_port_min;
+		v->snat_port_max = o->snat_port_max;
+	}
+	if (o->seen & KW_SNAT_ADDR) {
+		v->n_snat = (int)o->n_snat;
+		for (i = 0; i < o->n_snat; i++)
+			v->snat[i] = o->snat[i];
+	}
+	if (o->seen & KW_OPS)
+		v->flags = o->ops ? L4LB_VIP_F_OPS : 0;
+}
+
+static int vip_add_set(int argc, char **argv, uint8_t cmd)
+{
+	struct vip_opts vo;
 	struct vip_key key;
 	struct kw_opts o;
-	struct request r = { .cmd = L4LB_CMD_VIP_NEW, .vip = &key };
+	struct request r = { .cmd = cmd, .vip = &key, .vip_opts = &vo };
 
 	if (need_vip(argc, argv, &key) ||
-	    parse_keywords(argc - 1, argv + 1, KW_PROTO | KW_SCHED | KW_MODE,
-			   &o, "vip"))
+	    parse_keywords(argc - 1, argv + 1, KW_PROTO | KW_VIP_CFG, &o,
+			   "vip"))
 		return EXIT_USAGE;
+	if (cmd == L4LB_CMD_VIP_SET && !(o.seen & KW_VIP_CFG)) {
+		pr_err("nothing to change: name at least one option");
+		fprintf(stderr, "Try 'l4ctl vip help'.\n");
+		return EXIT_USAGE;
+	}
 	key.proto = o.proto;
-	r.sched = o.sched;
-	r.mode = (o.seen & KW_MODE) ? o.mode : -1;
+	vip_opts_from(&o, &vo);
 	r.weight = -1;
 	return send_request(&r);
+}
+
+static int vip_add(int argc, char **argv)
+{
+	return vip_add_set(argc, argv, L4LB_CMD_VIP_NEW);
+}
+
+static int vip_set(int argc, char **argv)
+{
+	return vip_add_set(argc, argv, L4LB_CMD_VIP_SET);
 }
 
 static int vip_del(int argc, char **argv)
@@ -56,7 +108,7 @@ static int vip_del(int argc, char **argv)
 	struct vip_key key;
 	struct kw_opts o;
 	struct request r = {
-		.cmd = L4LB_CMD_VIP_DEL, .vip = &key, .mode = -1, .weight = -1,
+		.cmd = L4LB_CMD_VIP_DEL, .vip = &key, .weight = -1,
 	};
 
 	if (need_vip(argc, argv, &key) ||
@@ -103,6 +155,8 @@ static int vip_help(int argc, char **argv)
 
 static const struct cmd vip_cmds[] = {
 	{ "add",	vip_add },
+	{ "set",	vip_set },
+	{ "change",	vip_set },
 	{ "del",	vip_del },
 	{ "delete",	vip_del },
 	{ "show",	vip_show },
