@@ -124,6 +124,25 @@ static unsigned int l4lb_xmit(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 }
 
 /*
+ * One packet scheduling: the flow ends once its packet @dir went through,
+ * in a one-way mode (it sees nothing more) or when that was the answer to
+ * the last query (see proto_udp.c), so the next query is scheduled afresh.
+ * An ICMP error about the flow (port unreachable) does not end it: it
+ * expires as unanswered.
+ */
+static void l4lb_ops_end(struct l4lb_net *ln, struct l4lb_conn *c,
+			 enum l4lb_dir dir)
+{
+	u32 state = READ_ONCE(c->state);
+
+	if (likely(!(state & L4LB_CS_OPS)))
+		return;
+	if ((state & L4LB_CS_ONEWAY) ||
+	    (dir == L4LB_DIR_REPLY && l4lb_udp_ops_answered(state)))
+		l4lb_conn_kill(ln, c);
+}
+
+/*
  * A TCP or UDP packet: of a flow, or opening one to a VIP. The flow's
  * direction comes back in *@dir.
  */
@@ -203,7 +222,9 @@ static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 	c = l4lb_flow_of(ln, &pkt, &dir, &verdict);
 	if (!c)
 		return verdict;
-	return l4lb_xmit(skb, &pkt, c, dir, state);
+	verdict = l4lb_xmit(skb, &pkt, c, dir, state);
+	l4lb_ops_end(ln, c, dir);
+	return verdict;
 }
 
 /* After a rewrite of the destination, a local packet needs a new route. */
@@ -260,6 +281,7 @@ static unsigned int l4lb_hook_local(void *priv, struct sk_buff *skb,
 	if (!c)
 		return verdict;
 	verdict = l4lb_xmit(skb, &pkt, c, dir, state);
+	l4lb_ops_end(ln, c, dir);
 	/* A client's packet now goes to the backend: route it there. */
 	if (verdict == NF_ACCEPT && dir == L4LB_DIR_ORIG &&
 	    l4lb_reroute_local(skb, state))

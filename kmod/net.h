@@ -39,6 +39,8 @@ struct l4lb_net {
 	struct hlist_head vip_hash[1 << L4LB_VIP_HASH_BITS];	/* RCU */
 	struct rhashtable backends;	/* by (VIP, address, port), @lock */
 	struct l4lb_limits limits;
+	/* Under @lock: the timeouts of VIPs without their own. */
+	struct l4lb_timeouts timeouts;
 	/* Where flows allocated on the packet path are charged. */
 	struct mem_cgroup *memcg;
 

@@ -30,6 +30,39 @@ static struct netlink_range_validation l4lb_weight_range = {
 };
 
 /*
+ * Timeouts in seconds; 0 is a VIP's "follow the namespace default" (refused
+ * as a default). Not const, as the weight range.
+ */
+static struct netlink_range_validation l4lb_timeout_range = {
+	.max = L4LB_TIMEOUT_MAX,
+};
+
+static struct netlink_range_validation l4lb_timeout_established_range = {
+	.max = L4LB_TIMEOUT_ESTABLISHED_MAX,
+};
+
+static struct netlink_range_validation l4lb_timeout_close_range = {
+	.max = L4LB_TIMEOUT_CLOSE_MAX,
+};
+
+#define L4LB_TIMEOUT_POLICY(range) NLA_POLICY_FULL_RANGE(NLA_U32, range)
+
+static const struct nla_policy
+l4lb_timeouts_policy[L4LB_TIMEOUT_ATTR_MAX + 1] = {
+	[L4LB_TIMEOUT_ATTR_TCP_UNREPLIED] =
+		L4LB_TIMEOUT_POLICY(&l4lb_timeout_range),
+	[L4LB_TIMEOUT_ATTR_TCP_SYN] = L4LB_TIMEOUT_POLICY(&l4lb_timeout_range),
+	[L4LB_TIMEOUT_ATTR_TCP_ESTABLISHED] =
+		L4LB_TIMEOUT_POLICY(&l4lb_timeout_established_range),
+	[L4LB_TIMEOUT_ATTR_TCP_FIN] = L4LB_TIMEOUT_POLICY(&l4lb_timeout_range),
+	[L4LB_TIMEOUT_ATTR_TCP_CLOSE] =
+		L4LB_TIMEOUT_POLICY(&l4lb_timeout_close_range),
+	[L4LB_TIMEOUT_ATTR_UDP_UNREPLIED] =
+		L4LB_TIMEOUT_POLICY(&l4lb_timeout_range),
+	[L4LB_TIMEOUT_ATTR_UDP] = L4LB_TIMEOUT_POLICY(&l4lb_timeout_range),
+};
+
+/*
  * Per-command policies, strictly validated: an attribute a command does not
  * take is refused, not ignored. The key of a VIP or backend is the same
  * everywhere; only the commands that create or change one take more.
@@ -68,6 +101,11 @@ static const struct nla_policy l4lb_vip_new_policy[L4LB_VIP_ATTR_MAX + 1] = {
 	[L4LB_VIP_ATTR_ENCAP] = NLA_POLICY_MAX(NLA_U8, L4LB_ENCAP_MAX),
 	[L4LB_VIP_ATTR_ENCAP_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),
 	[L4LB_VIP_ATTR_FLAGS] = NLA_POLICY_MASK(NLA_U32, L4LB_VIP_F_ALL),
+	[L4LB_VIP_ATTR_TIMEOUTS] = NLA_POLICY_NESTED(l4lb_timeouts_policy),
+};
+
+static const struct nla_policy l4lb_net_set_policy[L4LB_NET_ATTR_MAX + 1] = {
+	[L4LB_NET_ATTR_TIMEOUTS] = NLA_POLICY_NESTED(l4lb_timeouts_policy),
 };
 
 static const struct nla_policy
@@ -92,6 +130,10 @@ static const struct nla_policy l4lb_vip_new_cmd_policy[L4LB_ATTR_MAX + 1] = {
 
 static const struct nla_policy l4lb_vip_key_cmd_policy[L4LB_ATTR_MAX + 1] = {
 	[L4LB_ATTR_VIP] = NLA_POLICY_NESTED(l4lb_vip_key_policy),
+};
+
+static const struct nla_policy l4lb_net_set_cmd_policy[L4LB_ATTR_MAX + 1] = {
+	[L4LB_ATTR_NET] = NLA_POLICY_NESTED(l4lb_net_set_policy),
 };
 
 static const struct nla_policy
@@ -320,6 +362,40 @@ err:
 }
 
 /*
+ * The timeouts a nest gives: seconds into @secs, and which ones (attribute
+ * present) into @given. Ranges: the policy's; 0 only where @zero_ok.
+ */
+static int l4lb_parse_timeouts(const struct nlattr *nest, bool zero_ok,
+			       u32 *secs, u32 *given,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[L4LB_TIMEOUT_ATTR_MAX + 1];
+	int err, i;
+
+	BUILD_BUG_ON(L4LB_TIMEOUT_ATTR_TCP_UNREPLIED + L4LB_TO_COUNT - 1 !=
+		     L4LB_TIMEOUT_ATTR_MAX);
+	err = nla_parse_nested(tb, L4LB_TIMEOUT_ATTR_MAX, nest,
+			       l4lb_timeouts_policy, extack);
+	if (err)
+		return err;
+	*given = 0;
+	for (i = 0; i < L4LB_TO_COUNT; i++) {
+		const struct nlattr *a = tb[L4LB_TIMEOUT_ATTR_TCP_UNREPLIED + i];
+
+		secs[i] = a ? nla_get_u32(a) : 0;
+		if (!a)
+			continue;
+		if (!secs[i] && !zero_ok) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "a default timeout cannot be 0");
+			return -ERANGE;
+		}
+		*given |= BIT(i);
+	}
+	return 0;
+}
+
+/*
  * The VIP configuration a request gives, into @cfg (whose defaults the
  * caller set). Checked against the mode the VIP will have: @mode, unless the
  * request changes it.
@@ -391,6 +467,15 @@ static int l4lb_parse_vip_cfg(struct nlattr **tb, const struct l4lb_vip_key *key
 		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_VIP_ATTR_FLAGS],
 				    "one packet scheduling (ops) is for UDP VIPs only");
 		return -EINVAL;
+	}
+	/* 0: no value of its own, the VIP follows the namespace default. */
+	if (tb[L4LB_VIP_ATTR_TIMEOUTS]) {
+		err = l4lb_parse_timeouts(tb[L4LB_VIP_ATTR_TIMEOUTS], true,
+					  cfg->timeouts, &cfg->timeouts_given,
+					  extack);
+		if (err)
+			return err;
+		cfg->given |= L4LB_VIP_CFG_TIMEOUTS;
 	}
 	if (ops->check) {
 		err = ops->check(key, cfg, extack);
@@ -674,6 +759,26 @@ static int l4lb_put_vip_mode(struct sk_buff *skb, const struct l4lb_vip *vip)
 	return 0;
 }
 
+/* Timeouts in seconds; those at 0 (a VIP's "none of its own") left out. */
+static int l4lb_put_timeouts(struct sk_buff *skb, int type, const u32 *secs)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < L4LB_TO_COUNT; i++)
+		if (secs[i] &&
+		    nla_put_u32(skb, L4LB_TIMEOUT_ATTR_TCP_UNREPLIED + i,
+				secs[i])) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* The VIP nest; @full adds what only a VIP dump shows. */
 static int l4lb_put_vip(struct sk_buff *skb, const struct l4lb_vip *vip,
 			bool full)
@@ -694,6 +799,8 @@ static int l4lb_put_vip(struct sk_buff *skb, const struct l4lb_vip *vip,
 	     nla_put_u8(skb, L4LB_VIP_ATTR_MODE, vip->mode) ||
 	     l4lb_put_vip_mode(skb, vip) ||
 	     nla_put_u32(skb, L4LB_VIP_ATTR_FLAGS, vip->flags) ||
+	     l4lb_put_timeouts(skb, L4LB_VIP_ATTR_TIMEOUTS,
+			       vip->timeouts_own) ||
 	     l4lb_put_stats(skb, L4LB_VIP_ATTR_STATS, vip->stats,
 			    &vip->conns)))
 		goto cancel;
@@ -823,11 +930,14 @@ static int l4lb_dump_backends(struct sk_buff *skb, struct netlink_callback *cb)
 
 static int l4lb_put_net(struct sk_buff *skb, struct l4lb_net *ln)
 {
+	u32 secs[L4LB_TO_COUNT];
 	u64 sum[L4LB_NET_COUNTERS];
 	struct nlattr *nest, *stats;
 	int i;
 
 	lockdep_assert_held(&ln->lock);
+	for (i = 0; i < L4LB_TO_COUNT; i++)
+		secs[i] = l4lb_timeout_get(&ln->timeouts, i);
 	nest = nla_nest_start(skb, L4LB_ATTR_NET);
 	if (!nest)
 		return -EMSGSIZE;
@@ -837,7 +947,8 @@ static int l4lb_put_net(struct sk_buff *skb, struct l4lb_net *ln)
 	    nla_put_u32(skb, L4LB_NET_ATTR_VIP_MAX, ln->limits.vips) ||
 	    nla_put_u32(skb, L4LB_NET_ATTR_BACKENDS, ln->backend_count) ||
 	    nla_put_u32(skb, L4LB_NET_ATTR_BACKEND_MAX, ln->limits.backends) ||
-	    nla_put_u32(skb, L4LB_NET_ATTR_BUCKETS, l4lb_conn_buckets(ln)))
+	    nla_put_u32(skb, L4LB_NET_ATTR_BUCKETS, l4lb_conn_buckets(ln)) ||
+	    l4lb_put_timeouts(skb, L4LB_NET_ATTR_TIMEOUTS, secs))
 		goto cancel;
 	stats = nla_nest_start(skb, L4LB_NET_ATTR_STATS);
 	if (!stats)
@@ -891,6 +1002,45 @@ err_free:
 	return err;
 }
 
+/*
+ * The namespace's default timeouts: VIPs follow each one they have no value
+ * of their own for, from now on (flows at their next packet).
+ */
+static int l4lb_cmd_net_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[L4LB_NET_ATTR_MAX + 1];
+	struct nlattr *nest = info->attrs[L4LB_ATTR_NET];
+	u32 secs[L4LB_TO_COUNT], given;
+	int err;
+
+	if (L4LB_REQUIRE(extack, NULL, info->attrs, L4LB_ATTR_NET,
+			 "missing network namespace settings"))
+		return -EINVAL;
+	err = nla_parse_nested(tb, L4LB_NET_ATTR_MAX, nest,
+			       l4lb_net_set_policy, extack);
+	if (err)
+		return err;
+	if (L4LB_REQUIRE(extack, nest, tb, L4LB_NET_ATTR_TIMEOUTS,
+			 "missing timeouts"))
+		return -EINVAL;
+	err = l4lb_parse_timeouts(tb[L4LB_NET_ATTR_TIMEOUTS], false, secs,
+				  &given, extack);
+	if (err)
+		return err;
+	if (!given) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_NET_ATTR_TIMEOUTS],
+				    "no timeout given");
+		return -EINVAL;
+	}
+
+	mutex_lock(&ln->lock);
+	l4lb_net_set_timeouts(ln, secs);
+	mutex_unlock(&ln->lock);
+	return 0;
+}
+
 /* GET commands are dumps; say so rather than the core's bare EOPNOTSUPP. */
 static int l4lb_cmd_dump_only(struct sk_buff *skb, struct genl_info *info)
 {
@@ -926,6 +1076,8 @@ static const struct genl_ops l4lb_genl_ops[] = {
 	L4LB_OP(L4LB_CMD_NET_GET, l4lb_cmd_net_get, NULL, l4lb_none_policy),
 	L4LB_OP(L4LB_CMD_VIP_SET, l4lb_cmd_vip_set, NULL,
 		l4lb_vip_new_cmd_policy),
+	L4LB_OP(L4LB_CMD_NET_SET, l4lb_cmd_net_set, NULL,
+		l4lb_net_set_cmd_policy),
 };
 
 static struct genl_family l4lb_genl_family __ro_after_init = {

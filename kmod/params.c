@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/compiler.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>
@@ -104,19 +105,24 @@ static const struct l4lb_param_bounds l4lb_param_bounds[] = {
 	{ "netns_vip_max", &netns_vip_max, 1, 1 << 20 },
 	{ "netns_backend_max", &netns_backend_max, 1, 1 << 24 },
 	{ "gc_interval_ms", &gc_interval_ms, 10, 60000 },
-	{ "tcp_timeout_unreplied", &tcp_timeout_unreplied, 1, 86400 },
-	{ "tcp_timeout_syn", &tcp_timeout_syn, 1, 86400 },
-	{ "tcp_timeout_established", &tcp_timeout_established, 1, 604800 },
-	{ "tcp_timeout_fin", &tcp_timeout_fin, 1, 86400 },
-	{ "tcp_timeout_close", &tcp_timeout_close, 1, 3600 },
-	{ "udp_timeout_unreplied", &udp_timeout_unreplied, 1, 86400 },
-	{ "udp_timeout", &udp_timeout, 1, 86400 },
+	{ "tcp_timeout_unreplied", &tcp_timeout_unreplied, L4LB_TIMEOUT_MIN,
+	  L4LB_TIMEOUT_MAX },
+	{ "tcp_timeout_syn", &tcp_timeout_syn, L4LB_TIMEOUT_MIN,
+	  L4LB_TIMEOUT_MAX },
+	{ "tcp_timeout_established", &tcp_timeout_established,
+	  L4LB_TIMEOUT_MIN, L4LB_TIMEOUT_ESTABLISHED_MAX },
+	{ "tcp_timeout_fin", &tcp_timeout_fin, L4LB_TIMEOUT_MIN,
+	  L4LB_TIMEOUT_MAX },
+	{ "tcp_timeout_close", &tcp_timeout_close, L4LB_TIMEOUT_MIN,
+	  L4LB_TIMEOUT_CLOSE_MAX },
+	{ "udp_timeout_unreplied", &udp_timeout_unreplied, L4LB_TIMEOUT_MIN,
+	  L4LB_TIMEOUT_MAX },
+	{ "udp_timeout", &udp_timeout, L4LB_TIMEOUT_MIN, L4LB_TIMEOUT_MAX },
 };
 
 int l4lb_params_init(void)
 {
 	struct l4lb_params *p = &l4lb_params;
-	u32 *tcp = p->timeouts.tcp;
 	int i, err = 0;
 
 	for (i = 0; i < ARRAY_SIZE(l4lb_param_bounds); i++) {
@@ -139,15 +145,75 @@ int l4lb_params_init(void)
 	p->other_net.backends = min(backend_max, netns_backend_max);
 
 	p->gc_interval = msecs_to_jiffies(gc_interval_ms);
-	p->timeouts.udp_unreplied = udp_timeout_unreplied * HZ;
-	p->timeouts.udp = udp_timeout * HZ;
-	tcp[L4LB_TCP_NONE] = tcp_timeout_unreplied * HZ;
-	tcp[L4LB_TCP_SYN_SENT] = tcp_timeout_unreplied * HZ;
-	tcp[L4LB_TCP_SYN_RECV] = tcp_timeout_syn * HZ;
-	tcp[L4LB_TCP_ESTABLISHED] = tcp_timeout_established * HZ;
-	tcp[L4LB_TCP_FIN_WAIT] = tcp_timeout_fin * HZ;
-	tcp[L4LB_TCP_CLOSE_WAIT] = tcp_timeout_fin * HZ;
-	tcp[L4LB_TCP_TIME_WAIT] = tcp_timeout_fin * HZ;
-	tcp[L4LB_TCP_CLOSE] = tcp_timeout_close * HZ;
+	l4lb_timeout_set(&p->timeouts, L4LB_TO_TCP_UNREPLIED,
+			 tcp_timeout_unreplied);
+	l4lb_timeout_set(&p->timeouts, L4LB_TO_TCP_SYN, tcp_timeout_syn);
+	l4lb_timeout_set(&p->timeouts, L4LB_TO_TCP_ESTABLISHED,
+			 tcp_timeout_established);
+	l4lb_timeout_set(&p->timeouts, L4LB_TO_TCP_FIN, tcp_timeout_fin);
+	l4lb_timeout_set(&p->timeouts, L4LB_TO_TCP_CLOSE, tcp_timeout_close);
+	l4lb_timeout_set(&p->timeouts, L4LB_TO_UDP_UNREPLIED,
+			 udp_timeout_unreplied);
+	l4lb_timeout_set(&p->timeouts, L4LB_TO_UDP, udp_timeout);
 	return 0;
+}
+
+u32 l4lb_timeout_get(const struct l4lb_timeouts *t, enum l4lb_timeout i)
+{
+	switch (i) {
+	case L4LB_TO_TCP_UNREPLIED:
+		return t->tcp[L4LB_TCP_SYN_SENT] / HZ;
+	case L4LB_TO_TCP_SYN:
+		return t->tcp[L4LB_TCP_SYN_RECV] / HZ;
+	case L4LB_TO_TCP_ESTABLISHED:
+		return t->tcp[L4LB_TCP_ESTABLISHED] / HZ;
+	case L4LB_TO_TCP_FIN:
+		return t->tcp[L4LB_TCP_FIN_WAIT] / HZ;
+	case L4LB_TO_TCP_CLOSE:
+		return t->tcp[L4LB_TCP_CLOSE] / HZ;
+	case L4LB_TO_UDP_UNREPLIED:
+		return t->udp_unreplied / HZ;
+	case L4LB_TO_UDP:
+		return t->udp / HZ;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A flow picks its timeout from its state at each packet: a change reaches
+ * the flows at their next packet, and their expiry until then stays.
+ */
+void l4lb_timeout_set(struct l4lb_timeouts *t, enum l4lb_timeout i, u32 secs)
+{
+	u32 j = secs * HZ;
+
+	switch (i) {
+	case L4LB_TO_TCP_UNREPLIED:
+		WRITE_ONCE(t->tcp[L4LB_TCP_NONE], j);
+		WRITE_ONCE(t->tcp[L4LB_TCP_SYN_SENT], j);
+		break;
+	case L4LB_TO_TCP_SYN:
+		WRITE_ONCE(t->tcp[L4LB_TCP_SYN_RECV], j);
+		break;
+	case L4LB_TO_TCP_ESTABLISHED:
+		WRITE_ONCE(t->tcp[L4LB_TCP_ESTABLISHED], j);
+		break;
+	case L4LB_TO_TCP_FIN:
+		WRITE_ONCE(t->tcp[L4LB_TCP_FIN_WAIT], j);
+		WRITE_ONCE(t->tcp[L4LB_TCP_CLOSE_WAIT], j);
+		WRITE_ONCE(t->tcp[L4LB_TCP_TIME_WAIT], j);
+		break;
+	case L4LB_TO_TCP_CLOSE:
+		WRITE_ONCE(t->tcp[L4LB_TCP_CLOSE], j);
+		break;
+	case L4LB_TO_UDP_UNREPLIED:
+		WRITE_ONCE(t->udp_unreplied, j);
+		break;
+	case L4LB_TO_UDP:
+		WRITE_ONCE(t->udp, j);
+		break;
+	default:
+		break;
+	}
 }

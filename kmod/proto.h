@@ -48,6 +48,9 @@ struct l4lb_proto_ops {
 extern const struct l4lb_proto_ops l4lb_proto_tcp;
 extern const struct l4lb_proto_ops l4lb_proto_udp;
 
+/* UDP, one packet scheduling: every datagram of the flow was answered. */
+bool l4lb_udp_ops_answered(u32 state);
+
 static inline const struct l4lb_proto_ops *l4lb_proto_find(u8 proto)
 {
 	switch (proto) {

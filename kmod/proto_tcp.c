@@ -108,7 +108,8 @@ static u32 l4lb_tcp_timeout(u32 state, const struct l4lb_timeouts *t)
 {
 	u8 s = state & L4LB_CS_PSTATE;
 
-	return t->tcp[s < L4LB_TCP_STATE_COUNT ? s : L4LB_TCP_CLOSE];
+	/* VIP set and the namespace default write it under traffic. */
+	return READ_ONCE(t->tcp[s < L4LB_TCP_STATE_COUNT ? s : L4LB_TCP_CLOSE]);
 }
 
 static bool l4lb_tcp_active(u32 state)

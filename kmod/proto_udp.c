@@ -7,6 +7,14 @@
  * table is full. A conversation can be faked blind (two datagrams, the
  * second after the answer): it is evicted only when nothing else may be,
  * the idlest first, so that conversations in use stay.
+ *
+ * One packet scheduling (L4LB_CS_OPS, a VIP flag): each query is scheduled
+ * on its own, as with IPVS --ops, so a flow lives only while a datagram of
+ * its client is unanswered. Its state counts the unanswered datagrams
+ * beyond the first, so that queries sent together from one port (a
+ * resolver's A and AAAA) all get their answers translated; the answer to
+ * the last one marks it answered, and the hook ends it then. One-way modes
+ * never see answers: the hook ends such a flow once its datagram is sent.
  */
 #include <linux/udp.h>
 
@@ -17,6 +25,29 @@ enum {
 	L4LB_UDP_ANSWERED,	/* the backend answered */
 	L4LB_UDP_CONVERSATION,	/* the client went on after an answer */
 };
+
+/* One packet scheduling: unanswered datagrams - 1, then "all answered". */
+#define L4LB_UDP_OPS_ANSWERED	L4LB_CS_PSTATE
+#define L4LB_UDP_OPS_MAX	(L4LB_UDP_OPS_ANSWERED - 1)
+
+bool l4lb_udp_ops_answered(u32 state)
+{
+	return (state & L4LB_CS_PSTATE) == L4LB_UDP_OPS_ANSWERED;
+}
+
+/*
+ * Past L4LB_UDP_OPS_MAX queries in flight, answers end the flow before the
+ * last query's: that one's answer then passes untranslated (dropped by the
+ * client), as any answer of an expired flow.
+ */
+static u32 l4lb_udp_ops_next(u32 s, enum l4lb_dir dir)
+{
+	if (s == L4LB_UDP_OPS_ANSWERED)
+		return s;
+	if (dir == L4LB_DIR_ORIG)
+		return s < L4LB_UDP_OPS_MAX ? s + 1 : s;
+	return s ? s - 1 : L4LB_UDP_OPS_ANSWERED;
+}
 
 static bool l4lb_udp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
 {
@@ -59,6 +90,10 @@ static bool l4lb_udp_next(const struct l4lb_conn *c, u32 state,
 {
 	u32 s = state & L4LB_CS_PSTATE;
 
+	if (state & L4LB_CS_OPS) {
+		*pstate = l4lb_udp_ops_next(s, dir);
+		return true;
+	}
 	if (dir == L4LB_DIR_REPLY && s == L4LB_UDP_NEW)
 		s = L4LB_UDP_ANSWERED;
 	else if (dir == L4LB_DIR_ORIG && s == L4LB_UDP_ANSWERED)
@@ -72,15 +107,18 @@ static void l4lb_udp_seen(struct l4lb_conn *c, enum l4lb_dir dir,
 {
 }
 
+/* A query after the last answer, before the hook ended the flow. */
 static bool l4lb_udp_reopens(u32 state, const struct l4lb_pkt *pkt)
 {
-	return false;
+	return (state & L4LB_CS_OPS) && l4lb_udp_ops_answered(state);
 }
 
 static u32 l4lb_udp_timeout(u32 state, const struct l4lb_timeouts *t)
 {
-	return (state & L4LB_CS_PSTATE) == L4LB_UDP_CONVERSATION ?
-	       t->udp : t->udp_unreplied;
+	/* An OPS flow is never a conversation, whatever its count. */
+	return !(state & L4LB_CS_OPS) &&
+	       (state & L4LB_CS_PSTATE) == L4LB_UDP_CONVERSATION ?
+	       READ_ONCE(t->udp) : READ_ONCE(t->udp_unreplied);
 }
 
 static bool l4lb_udp_active(u32 state)
@@ -90,6 +128,9 @@ static bool l4lb_udp_active(u32 state)
 
 static enum l4lb_evict l4lb_udp_evict(u32 state)
 {
+	if (state & L4LB_CS_OPS)
+		return l4lb_udp_ops_answered(state) ? L4LB_EVICT_ENDED :
+						      L4LB_EVICT_UNPROVEN;
 	return (state & L4LB_CS_PSTATE) == L4LB_UDP_CONVERSATION ?
 	       L4LB_EVICT_LAST : L4LB_EVICT_UNPROVEN;
 }

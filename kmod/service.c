@@ -253,11 +253,40 @@ void l4lb_vip_cfg_init(struct l4lb_vip_cfg *cfg)
 	cfg->snat_port_max = L4LB_SNAT_PORT_MAX;
 }
 
+/* The timeouts in force: the VIP's own, else the netns default. */
+static void l4lb_vip_timeouts_update(struct l4lb_net *ln, struct l4lb_vip *vip)
+{
+	int i;
+
+	for (i = 0; i < L4LB_TO_COUNT; i++)
+		l4lb_timeout_set(&vip->timeouts, i, vip->timeouts_own[i] ?:
+				 l4lb_timeout_get(&ln->timeouts, i));
+}
+
+/*
+ * Walks the VIPs, never the flows: each flow takes the new value at its
+ * next packet.
+ */
+void l4lb_net_set_timeouts(struct l4lb_net *ln, const u32 *secs)
+{
+	struct l4lb_vip *vip;
+	int i;
+
+	lockdep_assert_held(&ln->lock);
+	for (i = 0; i < L4LB_TO_COUNT; i++)
+		if (secs[i])
+			l4lb_timeout_set(&ln->timeouts, i, secs[i]);
+	list_for_each_entry(vip, &ln->vips, list)
+		l4lb_vip_timeouts_update(ln, vip);
+	l4lb_net_changed(ln);
+}
+
 /* The fields of @cfg a request gave; the packet path reads them unlocked. */
 static void l4lb_vip_apply(struct l4lb_net *ln, struct l4lb_vip *vip,
 			   struct l4lb_vip_cfg *cfg)
 {
 	struct l4lb_snat_addrs *old;
+	int i;
 
 	if (cfg->given & L4LB_VIP_CFG_MODE)
 		WRITE_ONCE(vip->mode, cfg->mode);
@@ -271,6 +300,12 @@ static void l4lb_vip_apply(struct l4lb_net *ln, struct l4lb_vip *vip,
 	}
 	if (cfg->given & L4LB_VIP_CFG_FLAGS)
 		WRITE_ONCE(vip->flags, cfg->flags);
+	if (cfg->given & L4LB_VIP_CFG_TIMEOUTS) {
+		for (i = 0; i < L4LB_TO_COUNT; i++)
+			if (cfg->timeouts_given & BIT(i))
+				vip->timeouts_own[i] = cfg->timeouts[i];
+		l4lb_vip_timeouts_update(ln, vip);
+	}
 	if (cfg->given & L4LB_VIP_CFG_SNAT_ADDRS) {
 		old = rcu_replace_pointer(vip->snat, cfg->snat,
 					  lockdep_is_held(&ln->lock));
@@ -308,10 +343,10 @@ int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 	}
 	vip->key = *key;
 	vip->sched = cfg->sched;
-	vip->timeouts = l4lb_params.timeouts;
 	cfg->given |= L4LB_VIP_CFG_MODE | L4LB_VIP_CFG_ENCAP |
 		      L4LB_VIP_CFG_ENCAP_PORT | L4LB_VIP_CFG_SNAT_PORTS |
-		      L4LB_VIP_CFG_FLAGS | L4LB_VIP_CFG_SNAT_ADDRS;
+		      L4LB_VIP_CFG_FLAGS | L4LB_VIP_CFG_SNAT_ADDRS |
+		      L4LB_VIP_CFG_TIMEOUTS;
 	l4lb_vip_apply(ln, vip, cfg);
 	INIT_LIST_HEAD(&vip->backends);
 	refcount_set(&vip->refcnt, 1);
@@ -500,6 +535,7 @@ int l4lb_backend_del(struct l4lb_net *ln, struct l4lb_backend *be,
 
 int l4lb_service_net_init(struct l4lb_net *ln)
 {
+	ln->timeouts = l4lb_params.timeouts;
 	return rhashtable_init(&ln->backends, &l4lb_backend_params);
 }
 

@@ -101,6 +101,7 @@ struct l4lb_snat_addrs {
 #define L4LB_VIP_CFG_ENCAP	BIT(4)
 #define L4LB_VIP_CFG_ENCAP_PORT	BIT(5)
 #define L4LB_VIP_CFG_FLAGS	BIT(6)
+#define L4LB_VIP_CFG_TIMEOUTS	BIT(7)
 
 struct l4lb_vip_cfg {
 	u32 given;
@@ -112,6 +113,9 @@ struct l4lb_vip_cfg {
 	u16 snat_port_max;
 	u32 flags;			/* L4LB_VIP_F_* */
 	struct l4lb_snat_addrs *snat;	/* NULL: the egress address */
+	/* Seconds, of those in timeouts_given; 0: follow the default. */
+	u32 timeouts_given;		/* BIT(enum l4lb_timeout) */
+	u32 timeouts[L4LB_TO_COUNT];
 };
 
 struct l4lb_vip {
@@ -128,9 +132,11 @@ struct l4lb_vip {
 	struct hlist_node hnode;	/* in the VIP hash, RCU */
 	struct l4lb_dest_set __rcu *dests;
 	struct l4lb_pcpu_stats __percpu *stats;
-	struct l4lb_timeouts timeouts;
+	struct l4lb_timeouts timeouts;	/* in force: own, else default */
 
 	const struct l4lb_sched_ops *sched;
+	/* Under the mutex: its own timeouts in seconds, 0 where none. */
+	u32 timeouts_own[L4LB_TO_COUNT];
 	struct list_head list;		/* in l4lb_net->vips, under the mutex */
 	struct list_head backends;	/* under the mutex */
 	unsigned int backend_count;	/* under the mutex */
@@ -156,6 +162,8 @@ int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 int l4lb_vip_set(struct l4lb_net *ln, struct l4lb_vip *vip,
 		 struct l4lb_vip_cfg *cfg, struct netlink_ext_ack *extack);
 void l4lb_vip_del(struct l4lb_net *ln, struct l4lb_vip *vip);
+/* New default timeouts (seconds, 0: unchanged) for the netns and its VIPs. */
+void l4lb_net_set_timeouts(struct l4lb_net *ln, const u32 *secs);
 void l4lb_vip_flush_all(struct l4lb_net *ln);
 
 struct l4lb_backend *l4lb_backend_find(struct l4lb_net *ln,
