@@ -26,6 +26,13 @@
  *   L4LB_CMD_NET_SET      L4LB_ATTR_NET (TIMEOUTS): the namespace's default
  *                         timeouts, which VIPs without their own follow
  *
+ * Timeouts (L4LB_VIP_ATTR_TIMEOUTS, L4LB_NET_ATTR_TIMEOUTS): only those
+ * given change. In a VIP's, 0 means "none of its own": the VIP follows the
+ * namespace default for it, also when that changes later (in VIP_SET, 0
+ * removes the VIP's own value). A default cannot be 0. The VIP dump carries
+ * the VIP's own values only, NET_GET every default: a VIP's timeout in force
+ * is its own, else the default. A flow takes a new value at its next packet.
+ *
  * Dumps are consistent: when the configuration changes between two parts of
  * a dump, the messages after the change carry NLM_F_DUMP_INTR and the caller
  * should start the dump again.
