@@ -94,6 +94,22 @@ run 1 backend s 10.0.0.10:80 && has "$err" "ambiguous"
 result $? "ambiguous abbreviation 'backend s': exit 1"
 
 # Only meaningful where the l4lb family is not registered (CI, dev hosts).
+
+run 0 timeouts help && has "$out" "l4ctl timeouts set" && run 0 help &&
+	has "$out" "timeouts" && run 0 vip help && has "$out" "timeout TIMEOUT"
+result $? "'l4ctl timeouts help' exits 0; help and vip help name the timeouts"
+
+run 1 timeouts set udp 0 && has "$err" "from 1 to 86400" &&
+	run 1 timeouts set udp default && run 1 timeouts set tcp-close 3601 &&
+	run 1 timeouts set udp && run 1 timeouts set && has "$err" "nothing to change" &&
+	run 1 timeouts set bogus 5 && has "$err" "unknown timeout 'bogus'"
+result $? "'l4ctl timeouts set' with bad values: exit 1, nothing sent"
+
+run 1 vip add 10.0.0.1:53 proto udp timeout udp 86401 && has "$err" "or default" &&
+	run 1 vip add 10.0.0.1:53 timeout bogus 5 && has "$err" "unknown timeout" &&
+	run 1 vip set 10.0.0.1:53 timeout && run 1 vip set 10.0.0.1:53 timeout udp 5 udp 6 &&
+	has "$err" "given twice"
+result $? "'timeout NAME SECONDS' of vip add / vip set checked before sending"
 if "$L4CTL" -j vip show >/dev/null 2>&1; then
 	n=$((n + 1))
 	echo "ok $n - # SKIP the l4lb module is loaded here"

@@ -25,6 +25,7 @@
 #include "msg.h"
 #include "nl.h"
 #include "print.h"
+#include "timeouts.h"
 
 static int tests, failed;
 static bool group_ok;
@@ -324,6 +325,83 @@ static void test_vip_keywords(void)
 	CHECK(parse_keywords(2, a9, KW_VIP_CFG, &o, "vip") < 0);
 	CHECK(parse_keywords(2, a3, KW_PROTO, &o, "vip") < 0);
 	end("vip keywords: snat-addr (repeatable, auto), snat-ports, encap, ops");
+}
+
+/* 'timeout NAME SECONDS [NAME SECONDS]...' taken out of vip add/set words,
+ * the wire form, and how a VIP shows them.
+ */
+static void test_timeouts(void)
+{
+	char *a1[] = { "proto", "udp", "timeout", "udp", "5", "tcp-fin", "7",
+		       "sched", "rr", "timeout", "udp_unreplied", "default" };
+	char *a2[] = { "timeout", "udp", "0" };
+	char *a3[] = { "timeout", "tcp-established", "604801" };
+	char *a4[] = { "timeout", "bogus", "5" };
+	char *a5[] = { "timeout", "udp", "5", "timeout", "udp", "6" };
+	char *a6[] = { "timeout", "tcp-close" };
+	char *a7[] = { "timeout", "udp", "-1" };
+	struct nlmsghdr *nlh;
+	struct timeouts t, back;
+	char buf[1024];
+	int n;
+
+	begin();
+	n = 12;
+	CHECK(timeouts_extract(&n, a1, &t) == 0);
+	CHECK(n == 4);
+	CHECK_STR(a1[0], "proto");
+	CHECK_STR(a1[2], "sched");
+	CHECK_STR(a1[3], "rr");
+	CHECK(t.given == (1u << 6 | 1u << 3 | 1u << 5));
+	CHECK(t.secs[6] == 5 && t.secs[3] == 7 && t.secs[5] == 0);
+	CHECK(timeout_of_proto(0, IPPROTO_TCP) && timeout_of_proto(6, IPPROTO_UDP) &&
+	      !timeout_of_proto(6, IPPROTO_TCP));
+	CHECK(timeout_index("tcp-established") == 2 &&
+	      timeout_index("tcp_established") == 2 && timeout_index("x") < 0);
+	memset(&back, 0, sizeof(back));
+	CHECK(timeout_parse_pair("tcp-established", "604800", false, &back) == 0);
+	CHECK(back.secs[2] == 604800);
+
+	/* On the wire and back, "default" (0) included. */
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	timeouts_put(nlh, L4LB_VIP_ATTR_TIMEOUTS, &t);
+	timeouts_parse(mnl_nlmsg_get_payload(nlh), &back);
+	CHECK(back.given == t.given && !memcmp(back.secs, t.secs, sizeof(t.secs)));
+	memset(&back, 0, sizeof(back));
+	nlh = mnl_nlmsg_put_header(buf);
+	timeouts_put(nlh, L4LB_VIP_ATTR_TIMEOUTS, &back);
+	CHECK(nlh->nlmsg_len == MNL_NLMSG_HDRLEN);	/* none given: no nest */
+
+	/* Text: its own, as typed; JSON: its protocol's in force, own listed. */
+	capture(false, false);
+	timeouts_print_vip(&t, IPPROTO_UDP);
+	CHECK_STR(captured(), " timeout tcp-fin 7 timeout udp 5");
+	capture_free();
+	capture(true, false);
+	print_open_object(NULL);
+	timeouts_print_vip(&t, IPPROTO_UDP);
+	print_close_object();
+	print_end();
+	CHECK_STR(captured(), "{\"timeouts\":{\"udp\":5},\"own_timeouts\":[\"tcp_fin\",\"udp\"]}\n");
+	capture_free();
+
+	fprintf(stderr, "# (the errors below are expected)\n");
+	n = 3;
+	CHECK(timeouts_extract(&n, a2, &t) < 0);
+	n = 3;
+	CHECK(timeouts_extract(&n, a3, &t) < 0);
+	n = 3;
+	CHECK(timeouts_extract(&n, a4, &t) < 0);
+	n = 6;
+	CHECK(timeouts_extract(&n, a5, &t) < 0);
+	n = 2;
+	CHECK(timeouts_extract(&n, a6, &t) < 0);
+	n = 3;
+	CHECK(timeouts_extract(&n, a7, &t) < 0);
+	memset(&t, 0, sizeof(t));
+	CHECK(timeout_parse_pair("udp", "default", false, &t) < 0);
+	end("timeouts: extracted from vip words, ranges, default, wire, output");
 }
 
 /* ---- print layer ---- */
@@ -1149,6 +1227,7 @@ int main(void)
 	test_json_escape();
 	test_print_modes();
 	test_vip_keywords();
+	test_timeouts();
 	test_show_output();
 	test_encode();
 	test_decode();

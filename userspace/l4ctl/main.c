@@ -13,6 +13,7 @@
 
 #include "l4ctl.h"
 #include "print.h"
+#include "timeouts.h"
 #include "utils.h"
 
 #ifndef L4CTL_VERSION
@@ -26,7 +27,7 @@ static void usage(FILE *f)
 		"       l4ctl [ OPTIONS ] show\n"
 		"       l4ctl [ OPTIONS ] stats\n"
 		"       l4ctl help\n"
-		"OBJECT  := { vip | backend | stats }\n"
+		"OBJECT  := { vip | backend | stats | timeouts }\n"
 		"OPTIONS := { -j|--json | -p|--pretty | -V|--version | -h|--help }\n"
 		"\n");
 	vip_usage(f);
@@ -34,6 +35,8 @@ static void usage(FILE *f)
 	backend_usage(f);
 	fputc('\n', f);
 	stats_usage(f);
+	fputc('\n', f);
+	timeouts_usage(f);
 	fprintf(f,
 		"\n'l4ctl show' lists every VIP followed by its backends.\n"
 		"Objects and commands may be abbreviated (l4ctl b a ...).\n");
@@ -52,6 +55,7 @@ static const struct cmd objects[] = {
 	{ "backend",	cmd_backend },
 	{ "show",	cmd_show },
 	{ "stats",	cmd_stats },
+	{ "timeouts",	cmd_timeouts },
 	{ "help",	cmd_help },
 	{ NULL,		NULL },
 };

@@ -64,6 +64,7 @@ static void put_vip_opts(struct nlmsghdr *nlh, const struct vip_opts *o,
 	}
 	if (o->flags >= 0)
 		mnl_attr_put_u32(nlh, L4LB_VIP_ATTR_FLAGS, (uint32_t)o->flags);
+	timeouts_put(nlh, L4LB_VIP_ATTR_TIMEOUTS, o->timeouts);
 	(void)family;
 }
 
@@ -262,6 +263,7 @@ int msg_parse_vip(const struct nlattr *nest, struct vip *v)
 	}
 	get_vip_mode(tb, v);
 	get_stats(tb[L4LB_VIP_ATTR_STATS], &v->stats);
+	timeouts_parse(tb[L4LB_VIP_ATTR_TIMEOUTS], &v->timeouts);
 	return 0;
 }
 
@@ -295,8 +297,10 @@ int msg_parse_net(const struct nlattr *nest, struct net_info *ni)
 	if (parse_table(nest, tb, L4LB_NET_ATTR_MAX) < 0)
 		return -1;
 	get_uints(nest, L4LB_NET_ATTR_MAX, ni->val, &ni->present);
-	/* a nest, not a value */
-	ni->present &= ~(1u << L4LB_NET_ATTR_STATS);
+	/* nests, not values */
+	ni->present &= ~(1u << L4LB_NET_ATTR_STATS |
+			 1u << L4LB_NET_ATTR_TIMEOUTS);
+	timeouts_parse(tb[L4LB_NET_ATTR_TIMEOUTS], &ni->timeouts);
 	get_uints(tb[L4LB_NET_ATTR_STATS], L4LB_NET_STATS_ATTR_MAX, ni->cnt,
 		  &ni->cnt_present);
 	return 0;

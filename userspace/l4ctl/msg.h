@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "nl.h"
+#include "timeouts.h"
 
 struct vip_key {
 	struct endpoint ep;
@@ -48,6 +49,7 @@ struct vip {
 	size_t n_snat;			/* 0: the egress address */
 	struct endpoint snat[L4LB_SNAT_ADDRS_MAX];	/* port 0 */
 	struct stats stats;
+	struct timeouts timeouts;	/* its own */
 	struct backend *backends;	/* filled by 'l4ctl show' only */
 	size_t n_backends;
 };
@@ -63,6 +65,7 @@ struct net_info {
 	uint32_t present;
 	uint64_t cnt[L4LB_NET_STATS_ATTR_MAX + 1];
 	uint32_t cnt_present;
+	struct timeouts timeouts;	/* the defaults */
 };
 
 /*
@@ -78,6 +81,7 @@ struct vip_opts {
 	int n_snat;
 	struct endpoint snat[L4LB_SNAT_ADDRS_MAX];
 	int64_t flags;
+	const struct timeouts *timeouts;	/* NULL: none sent */
 };
 
 void vip_opts_init(struct vip_opts *o);

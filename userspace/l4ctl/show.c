@@ -124,6 +124,7 @@ void print_vip(const struct vip *v, bool with_backends)
 		print_string(PRINT_ANY, "mode", " mode %s",
 			     mode_name(v->mode, buf, sizeof(buf)));
 	print_vip_mode(v);
+	timeouts_print_vip(&v->timeouts, v->key.proto);
 	print_nl();
 	print_stats(&v->stats, "  ");
 	if (with_backends) {
@@ -255,6 +256,7 @@ int cmd_show(int argc, char **argv)
 		nl_close(ctx);
 		return EXIT_KERNEL;
 	}
+	timeouts_load_defaults(ctx);
 	print_vips(vips, n, true);
 	free_vips(vips, n);
 	nl_close(ctx);

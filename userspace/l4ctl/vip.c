@@ -24,6 +24,7 @@ void vip_usage(FILE *f)
 		"OPTIONS := [ sched NAME ] [ mode MODE ] [ ops | no-ops ]\n"
 		"           [ snat-addr { ADDR | auto } ]... [ snat-ports MIN-MAX ]\n"
 		"           [ encap ENCAP ] [ encap-port PORT ]\n"
+		"           [ timeout TIMEOUT { SECONDS | default } ]...\n"
 		"NAME    := scheduler, e.g. rr            (default: rr)\n"
 		"MODE    := { dnat | snat | dsr | tunnel } (default: dnat)\n"
 		"ENCAP   := { ipip | fou | gue }           (tunnel mode; default: ipip,\n"
@@ -32,6 +33,9 @@ void vip_usage(FILE *f)
 		"           address of the interface toward the backend)\n"
 		"snat-ports: their source port range (default 1024-65535)\n"
 		"ops:       UDP, one packet scheduling: a flow ends with its reply\n"
+		"TIMEOUT := { tcp-unreplied | tcp-syn | tcp-established | tcp-fin |\n"
+		"             tcp-close | udp-unreplied | udp }: the VIP's own idle\n"
+		"           timeout (default: the namespace's, see l4ctl timeouts)\n"
 		"vip set changes only what it names; a new mode applies to new flows.\n");
 }
 
@@ -73,22 +77,24 @@ static void vip_opts_from(const struct kw_opts *o, struct vip_opts *v)
 
 static int vip_add_set(int argc, char **argv, uint8_t cmd)
 {
+	struct timeouts to;
 	struct vip_opts vo;
 	struct vip_key key;
 	struct kw_opts o;
 	struct request r = { .cmd = cmd, .vip = &key, .vip_opts = &vo };
+	int n = argc - 1;
 
-	if (need_vip(argc, argv, &key) ||
-	    parse_keywords(argc - 1, argv + 1, KW_PROTO | KW_VIP_CFG, &o,
-			   "vip"))
+	if (need_vip(argc, argv, &key) || timeouts_extract(&n, argv + 1, &to) ||
+	    parse_keywords(n, argv + 1, KW_PROTO | KW_VIP_CFG, &o, "vip"))
 		return EXIT_USAGE;
-	if (cmd == L4LB_CMD_VIP_SET && !(o.seen & KW_VIP_CFG)) {
+	if (cmd == L4LB_CMD_VIP_SET && !(o.seen & KW_VIP_CFG) && !to.given) {
 		pr_err("nothing to change: name at least one option");
 		fprintf(stderr, "Try 'l4ctl vip help'.\n");
 		return EXIT_USAGE;
 	}
 	key.proto = o.proto;
 	vip_opts_from(&o, &vo);
+	vo.timeouts = &to;
 	r.weight = -1;
 	return send_request(&r);
 }
@@ -139,6 +145,7 @@ static int vip_show(int argc, char **argv)
 		nl_close(ctx);
 		return EXIT_KERNEL;
 	}
+	timeouts_load_defaults(ctx);
 	print_vips(vips, n, false);
 	free_vips(vips, n);
 	nl_close(ctx);
