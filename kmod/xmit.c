@@ -8,6 +8,7 @@
 
 static const struct l4lb_xmit_ops *const l4lb_xmit_modes[] = {
 	[L4LB_FWD_DNAT] = &l4lb_xmit_dnat,
+	[L4LB_FWD_TUNNEL] = &l4lb_xmit_tunnel,
 };
 
 const struct l4lb_xmit_ops *l4lb_xmit_find(u8 mode)
