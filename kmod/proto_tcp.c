@@ -6,6 +6,14 @@
  * that does not acknowledge the backend's SYN-ACK. Such segments are still
  * passed on (the endpoint applies its own, exact checks); they only do not
  * change the flow here.
+ *
+ * One-way flows (DSR, tunnel: L4LB_CS_ONEWAY) show the LB the client's
+ * segments only. Their RSTs and FINs are always checked against the
+ * client's own window (known from its SYN on), since the backend's answer
+ * that would otherwise arm the check is never seen; an established one-way
+ * flow proves nothing (its ACK cannot be checked against a SYN-ACK), so a
+ * full table may evict it, last. Backend packets that happen to be routed
+ * through the LB do not change such a flow.
  */
 #include <linux/tcp.h>
 
@@ -53,11 +61,18 @@ static bool l4lb_tcp_next(const struct l4lb_conn *c, u32 state,
 			  u32 *pstate)
 {
 	u8 flags = pkt->tcp_flags, s = state & L4LB_CS_PSTATE;
+	bool oneway = state & L4LB_CS_ONEWAY;
 
+	if (oneway && dir == L4LB_DIR_REPLY)
+		return false;
 	if ((flags & (L4LB_TCPF_RST | L4LB_TCPF_FIN)) &&
-	    (state & L4LB_CS_REPLIED) &&
+	    (state & (L4LB_CS_REPLIED | L4LB_CS_ONEWAY)) &&
 	    !l4lb_tcp_in_window(READ_ONCE(c->seq[dir]), pkt->seq))
 		return false;
+	if (oneway) {
+		*pstate = l4lb_tcp_next_oneway(s, flags);
+		return true;
+	}
 	/*
 	 * The handshake completes with the ACK of the backend's SYN-ACK,
 	 * whose end seq[REPLY] holds: a spoofed ACK cannot know it.
@@ -84,9 +99,16 @@ static void l4lb_tcp_seen(struct l4lb_conn *c, enum l4lb_dir dir,
 		WRITE_ONCE(*nxt, pkt->end);
 		return;
 	}
-	/* A SYN retransmitted with another ISN (client restarted). */
+	/*
+	 * A SYN retransmitted with another ISN (client restarted); one-way,
+	 * also a new connection on a closing flow's tuple, but never a SYN
+	 * an established flow ignores: its ISN would move the window to
+	 * wherever a spoofer wants it.
+	 */
 	if (dir == L4LB_DIR_ORIG && !(new & L4LB_CS_REPLIED) &&
-	    (pkt->tcp_flags & L4LB_TCPF_SYN)) {
+	    (pkt->tcp_flags & L4LB_TCPF_SYN) &&
+	    (!(new & L4LB_CS_ONEWAY) ||
+	     (new & L4LB_CS_PSTATE) == L4LB_TCP_SYN_SENT)) {
 		if (READ_ONCE(*nxt) != pkt->end)
 			WRITE_ONCE(*nxt, pkt->end);
 		return;
@@ -119,6 +141,8 @@ static bool l4lb_tcp_active(u32 state)
 
 static enum l4lb_evict l4lb_tcp_evict_class(u32 state)
 {
+	if (state & L4LB_CS_ONEWAY)
+		return l4lb_tcp_evict_oneway(state & L4LB_CS_PSTATE);
 	return l4lb_tcp_evict(state & L4LB_CS_PSTATE);
 }
 

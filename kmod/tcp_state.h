@@ -48,6 +48,17 @@ enum l4lb_tcp_state {
  */
 u8 l4lb_tcp_next_state(u8 state, bool reply, u8 flags);
 
+/*
+ * The same for a one-way flow (DSR, tunnel), where only the client's
+ * segments pass the LB, as IPVS's input-only table: its ACK after the SYN
+ * establishes (no SYN-ACK is ever seen), its FIN closes (FIN_WAIT until the
+ * timeout: the backend's FIN is never seen), a RST ends. A SYN while the
+ * flow is closing is the client's next connection on the tuple, kept on the
+ * same backend, whose ACK establishes it again; an established flow is left
+ * as it is.
+ */
+u8 l4lb_tcp_next_oneway(u8 state, u8 flags);
+
 /* A segment that may open a new flow: SYN without ACK or RST. */
 static inline bool l4lb_tcp_is_opening(u8 flags)
 {
@@ -76,6 +87,18 @@ static inline enum l4lb_evict l4lb_tcp_evict(u8 state)
 	default:
 		return L4LB_EVICT_UNPROVEN;
 	}
+}
+
+/*
+ * One-way: an established flow is unproven (nobody saw the backend answer,
+ * so its ACK could be forged along with the SYN), so a full table may evict
+ * it, but last, the idlest first, like a UDP conversation.
+ */
+static inline enum l4lb_evict l4lb_tcp_evict_oneway(u8 state)
+{
+	enum l4lb_evict e = l4lb_tcp_evict(state);
+
+	return e == L4LB_EVICT_NEVER ? L4LB_EVICT_LAST : e;
 }
 
 /*

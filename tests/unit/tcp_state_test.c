@@ -22,13 +22,16 @@ struct seg {
 	unsigned char flags;
 };
 
-static void check_seq(const char *desc, const struct seg *segs, int n, u8 want)
+/* One-way flows (DSR, tunnel): every segment is the client's, reply is 0. */
+static void check_seq_mode(const char *desc, const struct seg *segs, int n,
+			   u8 want, int oneway)
 {
 	u8 s = L4LB_TCP_NONE;
 	int i;
 
 	for (i = 0; i < n; i++)
-		s = l4lb_tcp_next_state(s, segs[i].reply, segs[i].flags);
+		s = oneway ? l4lb_tcp_next_oneway(s, segs[i].flags) :
+			     l4lb_tcp_next_state(s, segs[i].reply, segs[i].flags);
 	checks++;
 	if (s == want) {
 		printf("ok %d - %s\n", checks, desc);
@@ -39,10 +42,13 @@ static void check_seq(const char *desc, const struct seg *segs, int n, u8 want)
 	}
 }
 
-#define SEQ(desc, want, ...) do {					\
+#define SEQ_MODE(oneway, desc, want, ...) do {				\
 	const struct seg s_[] = { __VA_ARGS__ };			\
-	check_seq(desc, s_, sizeof(s_) / sizeof(s_[0]), want);		\
+	check_seq_mode(desc, s_, sizeof(s_) / sizeof(s_[0]), want,	\
+		       oneway);						\
 } while (0)
+#define SEQ(desc, want, ...) SEQ_MODE(0, desc, want, __VA_ARGS__)
+#define SEQ1(desc, want, ...) SEQ_MODE(1, "one-way: " desc, want, __VA_ARGS__)
 
 int main(void)
 {
@@ -74,6 +80,64 @@ int main(void)
 	    { 0, SYN }, { 1, SYN | ACK }, { 0, ACK }, { 0, FIN }, { 0, FIN });
 	SEQ("a FIN during the handshake is not alive", L4LB_TCP_TIME_WAIT,
 	    { 0, SYN }, { 0, FIN });
+
+	SEQ1("client SYN opens", L4LB_TCP_SYN_SENT, { 0, SYN });
+	SEQ1("SYN retransmit stays in the handshake", L4LB_TCP_SYN_SENT,
+	     { 0, SYN }, { 0, SYN });
+	SEQ1("the client's ACK establishes (no SYN-ACK is ever seen)",
+	     L4LB_TCP_ESTABLISHED, { 0, SYN }, { 0, ACK });
+	SEQ1("data keeps it established", L4LB_TCP_ESTABLISHED,
+	     { 0, SYN }, { 0, ACK }, { 0, ACK }, { 0, ACK });
+	SEQ1("an ACK without a SYN before establishes nothing", L4LB_TCP_NONE,
+	     { 0, ACK });
+	SEQ1("client FIN closes", L4LB_TCP_FIN_WAIT,
+	     { 0, SYN }, { 0, ACK }, { 0, FIN | ACK });
+	SEQ1("ACKs after the FIN (half-close: the backend goes on) keep FIN_WAIT",
+	     L4LB_TCP_FIN_WAIT, { 0, SYN }, { 0, ACK }, { 0, FIN | ACK },
+	     { 0, ACK }, { 0, ACK });
+	SEQ1("ACK with FIN right after the SYN establishes, then closes",
+	     L4LB_TCP_FIN_WAIT, { 0, SYN }, { 0, FIN | ACK });
+	SEQ1("a FIN without ACK during the handshake is not alive",
+	     L4LB_TCP_TIME_WAIT, { 0, SYN }, { 0, FIN });
+	SEQ1("RST ends it", L4LB_TCP_CLOSE, { 0, SYN }, { 0, ACK }, { 0, RST });
+	SEQ1("RST in the handshake ends it", L4LB_TCP_CLOSE, { 0, SYN },
+	     { 0, RST });
+	SEQ1("a SYN does not disturb an established flow", L4LB_TCP_ESTABLISHED,
+	     { 0, SYN }, { 0, ACK }, { 0, SYN });
+	SEQ1("a SYN on a closing flow is the next connection", L4LB_TCP_SYN_SENT,
+	     { 0, SYN }, { 0, ACK }, { 0, FIN | ACK }, { 0, ACK }, { 0, SYN });
+	SEQ1("... whose ACK establishes it again", L4LB_TCP_ESTABLISHED,
+	     { 0, SYN }, { 0, ACK }, { 0, FIN | ACK }, { 0, SYN }, { 0, ACK });
+	SEQ1("a SYN after RST leaves the state (the hook reschedules)",
+	     L4LB_TCP_CLOSE, { 0, SYN }, { 0, ACK }, { 0, RST }, { 0, SYN });
+	SEQ1("a SYN-ACK from the client changes nothing", L4LB_TCP_SYN_SENT,
+	     { 0, SYN }, { 0, SYN | ACK });
+
+	checks++;
+	if (l4lb_tcp_next_oneway(200, ACK) == L4LB_TCP_NONE) {
+		printf("ok %d - one-way: an out-of-range state is treated as NONE\n",
+		       checks);
+	} else {
+		failures++;
+		printf("not ok %d - one-way: an out-of-range state is treated as NONE\n",
+		       checks);
+	}
+
+	checks++;
+	if (l4lb_tcp_evict_oneway(L4LB_TCP_ESTABLISHED) == L4LB_EVICT_LAST &&
+	    l4lb_tcp_evict_oneway(L4LB_TCP_FIN_WAIT) == L4LB_EVICT_LAST &&
+	    l4lb_tcp_evict_oneway(L4LB_TCP_SYN_SENT) == L4LB_EVICT_UNPROVEN &&
+	    l4lb_tcp_evict_oneway(L4LB_TCP_TIME_WAIT) == L4LB_EVICT_ENDED &&
+	    l4lb_tcp_evict_oneway(L4LB_TCP_CLOSE) == L4LB_EVICT_ENDED &&
+	    L4LB_EVICT_LAST > L4LB_EVICT_NEVER &&
+	    L4LB_EVICT_LAST < L4LB_EVICT_UNPROVEN) {
+		printf("ok %d - one-way: established flows are unproven, evicted last\n",
+		       checks);
+	} else {
+		failures++;
+		printf("not ok %d - one-way: established flows are unproven, evicted last\n",
+		       checks);
+	}
 
 	checks++;
 	if (l4lb_tcp_next_state(200, 0, ACK) == L4LB_TCP_NONE) {
