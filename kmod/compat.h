@@ -15,18 +15,34 @@
 #include <net/ip.h>
 #include <net/route.h>
 
-/* 6.13 passes the DSCP instead of the TOS and returns a drop reason. */
+/* 6.5 moved the GSO helpers (skb_gso_validate_network_len()) out of skbuff.h. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>
+#endif
+
+/*
+ * Route @skb as if it came in on @dev from @saddr to @daddr. 6.13 passes the
+ * DSCP instead of the TOS and returns a drop reason.
+ */
+static inline int l4lb_route_input4_to(struct sk_buff *skb, __be32 daddr,
+				       __be32 saddr, u8 tos,
+				       struct net_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	return ip_route_input_noref(skb, daddr, saddr,
+				    inet_dsfield_to_dscp(tos), dev) ?
+	       -EINVAL : 0;
+#else
+	return ip_route_input_noref(skb, daddr, saddr, tos, dev);
+#endif
+}
+
 static inline int l4lb_route_input4(struct sk_buff *skb,
 				    const struct iphdr *iph,
 				    struct net_device *dev)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-	return ip_route_input_noref(skb, iph->daddr, iph->saddr,
-				    ip4h_dscp(iph), dev) ? -EINVAL : 0;
-#else
-	return ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
+	return l4lb_route_input4_to(skb, iph->daddr, iph->saddr, iph->tos,
 				    dev);
-#endif
 }
 
 /* The parsed request attributes of a dump; 6.5 moved them into a genl_info. */

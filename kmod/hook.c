@@ -252,7 +252,8 @@ static unsigned int l4lb_icmp_local(struct l4lb_net *ln, struct sk_buff *skb,
 	l4lb_untrack(skb);
 	if (l4lb_nat(skb, pkt, c, dir, true))
 		return NF_DROP;
-	if (dir == L4LB_DIR_ORIG && l4lb_reroute_local(skb, state))
+	/* Its destination may have changed: SNAT's address to the client. */
+	if (l4lb_reroute_local(skb, state))
 		return NF_DROP;
 	l4lb_net_count(ln->stats, L4LB_NET_ICMP_XLATED);
 	return NF_ACCEPT;

@@ -8,6 +8,8 @@
 
 static const struct l4lb_xmit_ops *const l4lb_xmit_modes[] = {
 	[L4LB_FWD_DNAT] = &l4lb_xmit_dnat,
+	[L4LB_FWD_SNAT] = &l4lb_xmit_snat,
+	[L4LB_FWD_DSR] = &l4lb_xmit_dsr,
 	[L4LB_FWD_TUNNEL] = &l4lb_xmit_tunnel,
 };
 
