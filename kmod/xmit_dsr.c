@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DSR (direct server return) by MAC rewrite, as IPVS DR: a client's packet
+ * keeps its IP header (the destination stays the VIP, which the backend
+ * has on its loopback) and goes to the backend's MAC address on a segment
+ * the LB is directly attached to; the backend answers the client directly.
+ * The stack would route the packet to the VIP, so it is sent here, to the
+ * backend's neighbour entry (NF_STOLEN), with what a router hop does: the
+ * TTL or hop limit decremented, the path MTU enforced with ICMP errors the
+ * client understands, datagrams that defrag reassembled fragmented again.
+ * ICMP errors from the client about the backend's replies go the same way.
+ */
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/percpu.h>
+#include <net/dst.h>
+#include <net/icmp.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/neighbour.h>
+#include <net/route.h>
+
+#include "compat.h"
+#include "net.h"
+#include "packet.h"
+#include "service.h"
+#include "xmit.h"
+
+static struct l4lb_conn *l4lb_dsr_create(struct l4lb_net *ln,
+					 const struct l4lb_pkt *pkt,
+					 struct l4lb_backend *be, u32 cs)
+{
+	return l4lb_xmit_create(ln, pkt, NULL, be, cs);
+}
+
+/*
+ * The neighbour the fragments of the packet being sent on this CPU go to:
+ * ip_do_fragment() and ip6_fragment() hand each fragment to an output
+ * function that gets no context, and the route's next hop is the VIP. Set
+ * and restored around the call, BHs off (a nested send restores ours).
+ */
+static DEFINE_PER_CPU(struct neighbour *, l4lb_dsr_neigh);
+
+static int l4lb_dsr_frag_out(struct net *net, struct sock *sk,
+			     struct sk_buff *skb)
+{
+	return neigh_output(this_cpu_read(l4lb_dsr_neigh), skb, false);
+}
+
+/* ip6_fragment() is not exported; netfilter's IPv6 ops reach it. */
+static int l4lb_dsr_fragment6(struct net *net, struct sk_buff *skb)
+{
+	const struct nf_ipv6_ops *v6ops = nf_get_ipv6_ops();
+
+	if (unlikely(!v6ops)) {
+		kfree_skb(skb);
+		return -EHOSTUNREACH;
+	}
+	return v6ops->fragment(net, NULL, skb, l4lb_dsr_frag_out);
+}
+
+/*
+ * Send @skb, routed (dst and dev set, header ready), to the neighbour
+ * @addr on its device, in fragments when @frag. Consumes @skb.
+ */
+static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
+			 const union nf_inet_addr *addr, bool v6, bool frag)
+{
+	struct neighbour *n, *outer;
+	int err;
+
+	rcu_read_lock_bh();
+	n = v6 ? ip_neigh_gw6(skb->dev, &addr->in6) :
+		 ip_neigh_gw4(skb->dev, addr->ip);
+	if (IS_ERR(n)) {
+		rcu_read_unlock_bh();
+		kfree_skb(skb);
+		return PTR_ERR(n);
+	}
+	if (!frag) {
+		err = neigh_output(n, skb, false);
+	} else {
+		outer = this_cpu_read(l4lb_dsr_neigh);
+		this_cpu_write(l4lb_dsr_neigh, n);
+		if (v6)
+			err = l4lb_dsr_fragment6(net, skb);
+		else
+			err = ip_do_fragment(net, NULL, skb, l4lb_dsr_frag_out);
+		this_cpu_write(l4lb_dsr_neigh, outer);
+	}
+	rcu_read_unlock_bh();
+	return err;
+}
+
+/* As ip_forward(): DF set and too big for @mtu, even in its fragments. */
+static bool l4lb_dsr_too_big4(const struct sk_buff *skb, unsigned int mtu)
+{
+	if (skb->len <= mtu || !(ip_hdr(skb)->frag_off & htons(IP_DF)))
+		return false;
+	if (IPCB(skb)->frag_max_size > mtu)
+		return true;
+	if (skb->ignore_df)
+		return false;
+	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu);
+}
+
+/* As ip6_forward(): defrag keeps the largest fragment's size. */
+static bool l4lb_dsr_too_big6(const struct sk_buff *skb, unsigned int mtu)
+{
+	if (skb->len <= mtu)
+		return false;
+	if (IP6CB(skb)->frag_max_size > mtu)
+		return true;
+	if (skb->ignore_df)
+		return false;
+	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu);
+}
+
+/*
+ * An ICMP error to the client about @skb. icmp_send() needs the packet's
+ * input route, which PREROUTING has not looked up yet; with it, the error
+ * comes from the VIP when the VIP is a local address.
+ */
+static void l4lb_dsr_icmp4(struct sk_buff *skb,
+			   const struct nf_hook_state *state, int type,
+			   int code, u32 info)
+{
+	if (!skb_dst(skb) && l4lb_route_input4(skb, ip_hdr(skb), state->in))
+		return;
+	icmp_send(skb, type, code, htonl(info));
+}
+
+/* A GSO packet that is not to be fragmented must fit in segments. */
+static bool l4lb_dsr_gso_fits(const struct sk_buff *skb, unsigned int mtu)
+{
+	return !skb_is_gso(skb) || skb->len <= mtu ||
+	       skb_gso_validate_network_len(skb, mtu);
+}
+
+static unsigned int l4lb_dsr_xmit4(struct l4lb_net *ln, struct sk_buff *skb,
+				   const union nf_inet_addr *be,
+				   const struct nf_hook_state *state)
+{
+	struct flowi4 fl4 = {
+		.daddr = be->ip,
+		.flowi4_mark = skb->mark,
+	};
+	unsigned int mtu;
+	struct rtable *rt;
+	bool frag;
+
+	rt = ip_route_output_key(state->net, &fl4);
+	if (IS_ERR(rt))
+		goto drop;
+	/*
+	 * Only a neighbour on a directly attached segment gets the frame: a
+	 * gateway would route it back to the VIP. Not this host either.
+	 */
+	if (rt->rt_type != RTN_UNICAST || rt->rt_gw_family)
+		goto drop_rt;
+	if (ip_hdr(skb)->ttl <= 1) {
+		l4lb_dsr_icmp4(skb, state, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+		goto drop_rt;
+	}
+	mtu = ip_dst_mtu_maybe_forward(&rt->dst, true);
+	if (l4lb_dsr_too_big4(skb, mtu)) {
+		ip_rt_put(rt);
+		l4lb_net_count(ln->stats, L4LB_NET_TOO_BIG);
+		l4lb_dsr_icmp4(skb, state, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+			       mtu);
+		return NF_DROP;
+	}
+	if (!l4lb_dsr_gso_fits(skb, mtu) ||
+	    skb_cow(skb, LL_RESERVED_SPACE(rt->dst.dev)))
+		goto drop_rt;
+	ip_decrease_ttl(ip_hdr(skb));
+
+	frag = !skb_is_gso(skb) &&
+	       (skb->len > mtu || IPCB(skb)->frag_max_size);
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+	skb->dev = rt->dst.dev;
+	skb_forward_csum(skb);
+	skb_clear_tstamp(skb);
+	/* Sent, or dropped and counted by the stack: it is no longer ours. */
+	l4lb_dsr_send(state->net, skb, be, false, frag);
+	return NF_STOLEN;
+
+drop_rt:
+	ip_rt_put(rt);
+drop:
+	l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
+	return NF_DROP;
+}
+
+static unsigned int l4lb_dsr_xmit6(struct l4lb_net *ln, struct sk_buff *skb,
+				   const union nf_inet_addr *be,
+				   const struct nf_hook_state *state)
+{
+	struct flowi6 fl6 = {
+		.daddr = be->in6,
+		.flowi6_mark = skb->mark,
+	};
+	struct dst_entry *dst;
+	unsigned int mtu;
+	bool frag;
+
+	dst = ip6_route_output(state->net, NULL, &fl6);
+	if (dst->error)
+		goto drop_dst;
+	/* On-link, not local: see l4lb_dsr_xmit4(). */
+	if ((dst_rt6_info(dst)->rt6i_flags &
+	     (RTF_GATEWAY | RTF_LOCAL | RTF_ANYCAST | RTF_REJECT)) ||
+	    (dst->dev->flags & IFF_LOOPBACK))
+		goto drop_dst;
+	if (ipv6_hdr(skb)->hop_limit <= 1) {
+		icmpv6_send(skb, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, 0);
+		goto drop_dst;
+	}
+	mtu = ip6_dst_mtu_maybe_forward(dst, true);
+	if (l4lb_dsr_too_big6(skb, mtu)) {
+		dst_release(dst);
+		l4lb_net_count(ln->stats, L4LB_NET_TOO_BIG);
+		/* Its source: the VIP when local to the LB (ipv6_chk_addr) */
+		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+		return NF_DROP;
+	}
+	if (!l4lb_dsr_gso_fits(skb, mtu) ||
+	    skb_cow(skb, LL_RESERVED_SPACE(dst->dev)))
+		goto drop_dst;
+	ipv6_hdr(skb)->hop_limit--;
+
+	/* As ip6_finish_output(): fragments leave as they came in. */
+	frag = !skb_is_gso(skb) &&
+	       (skb->len > mtu || (IP6CB(skb)->frag_max_size &&
+				   skb->len > IP6CB(skb)->frag_max_size));
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	skb->dev = dst->dev;
+	skb_forward_csum(skb);
+	skb_clear_tstamp(skb);
+	l4lb_dsr_send(state->net, skb, be, true, frag);
+	return NF_STOLEN;
+
+drop_dst:
+	dst_release(dst);
+	l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
+	return NF_DROP;
+}
+
+static unsigned int l4lb_dsr_xmit(struct sk_buff *skb,
+				  const struct l4lb_pkt *pkt,
+				  struct l4lb_conn *c, enum l4lb_dir dir,
+				  const struct nf_hook_state *state)
+{
+	struct l4lb_net *ln = l4lb_pernet(state->net);
+	const union nf_inet_addr *be = &c->backend->hkey.key.addr;
+
+	/*
+	 * The backend's replies are not the LB's: when they are routed
+	 * through this host, they pass as any other packet.
+	 */
+	if (dir == L4LB_DIR_REPLY)
+		return NF_ACCEPT;
+	/*
+	 * A client on this host: the backend's answer from the VIP would be
+	 * a martian here (a local source address, or the VIP routed away).
+	 * Refused, with an error the sending socket sees at once.
+	 */
+	if (state->hook != NF_INET_PRE_ROUTING) {
+		l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
+		return NF_DROP_ERR(-ECONNREFUSED);
+	}
+	if (pkt->tuple.family == AF_INET6)
+		return l4lb_dsr_xmit6(ln, skb, be, state);
+	return l4lb_dsr_xmit4(ln, skb, be, state);
+}
+
+const struct l4lb_xmit_ops l4lb_xmit_dsr = {
+	.oneway = true,
+	.create = l4lb_dsr_create,
+	.xmit = l4lb_dsr_xmit,
+};
