@@ -16,6 +16,7 @@
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
+#include <linux/jhash.h>
 #include <linux/l4lb.h>
 #include <linux/udp.h>
 #include <net/dsfield.h>
@@ -53,6 +54,27 @@ static struct l4lb_conn *l4lb_tunnel_create(struct l4lb_net *ln,
 					    struct l4lb_backend *be, u32 cs)
 {
 	return l4lb_xmit_create(ln, pkt, NULL, be, cs);
+}
+
+static u32 l4lb_tunnel_seed __read_mostly;
+
+/*
+ * The flow's hash, from its tuple: the outer UDP source port and IPv6 flow
+ * label come from it. Not the skb's hash, which may be the client's socket's
+ * (veth passes it on) and change within a flow when TCP rethinks its path.
+ */
+static u32 l4lb_flow_hash(const struct l4lb_tuple *t)
+{
+	u32 ports = ((u32)ntohs(t->sport) << 16) | ntohs(t->dport);
+
+	net_get_random_once(&l4lb_tunnel_seed, sizeof(l4lb_tunnel_seed));
+	if (t->family == AF_INET)
+		return jhash_3words((__force u32)t->src.ip,
+				    (__force u32)t->dst.ip, ports ^ t->proto,
+				    l4lb_tunnel_seed);
+	return jhash2(t->src.all, 4,
+		      jhash2(t->dst.all, 4,
+			     jhash_2words(ports, t->proto, l4lb_tunnel_seed)));
 }
 
 /* Bytes between the outer IP header and the inner one. */
@@ -241,7 +263,7 @@ static void l4lb_push_ip6(struct net *net, struct sk_buff *skb,
 
 	ip6h = skb_push(skb, sizeof(*ip6h));
 	skb_reset_network_header(skb);
-	/* The inner flow's hash, taken before: a label for ECMP. */
+	/* From the inner flow's hash, set before: a label for ECMP. */
 	ip6_flow_hdr(ip6h, dsfield,
 		     ip6_make_flowlabel(net, skb, 0, true, &fl6));
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
@@ -316,14 +338,10 @@ static unsigned int l4lb_tunnel_xmit(struct sk_buff *skb,
 		dsfield = ipv6_get_dsfield(ipv6_hdr(skb));
 	}
 	dsfield = INET_ECN_encapsulate(dsfield, dsfield);
-	/*
-	 * The inner flow's hash, while the packet is still the client's: the
-	 * UDP source port, and the IPv6 flow label.
-	 */
+	/* For the UDP source port and the IPv6 flow label. */
+	skb_set_hash(skb, l4lb_flow_hash(&pkt->tuple), PKT_HASH_TYPE_L4);
 	if (elen)
 		sport = udp_flow_src_port(state->net, skb, 0, 0, false);
-	else if (!v4)
-		skb_get_hash(skb);
 
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + hlen))
 		goto drop_dst;
