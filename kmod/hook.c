@@ -203,8 +203,13 @@ static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 	case L4LB_PKT_PASS:
 		return NF_ACCEPT;
 	case L4LB_PKT_FRAG:
-		/* No ports: no flow can be found or opened (until fragment
-		 * support), so the same rule as for mid-stream TCP.
+		/*
+		 * Datagrams reach the hook whole: defrag, which runs first,
+		 * holds fragments until it has them all, and the stack
+		 * fragments the translated datagram again on output (DNAT,
+		 * SNAT: IPCB/IP6CB frag_max_size). What gets here it could not
+		 * reassemble; with no ports it belongs to no flow: the rule
+		 * of mid-stream TCP.
 		 */
 		if (l4lb_vip_addr_in_use(ln, &pkt.tuple.dst, pkt.tuple.family))
 			return l4lb_drop(ln, L4LB_NET_NOFLOW_DROPS);
