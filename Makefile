@@ -6,6 +6,9 @@
 #   make check           unit tests + VM integration tests (Debian kernels, and
 #                        a subset on the debug kernel); ends "N passed, N failed"
 #   make demo            boot a VM, load-balance traffic, show per-backend counts
+#   make bench           l4lb vs plain routing, IPVS, nftables in one VM run:
+#                        ratios table, build/bench/results.json and ratios.png
+#                        (~30 min under TCG; see README, Benchmark)
 #   make lint            checkpatch --strict, sparse, W=1, cppcheck, clang-tidy
 #   make check-debug     all the VM tests on a KASAN/kmemleak/lockdep kernel (the
 #                        first run builds it: ~20 min, cached in /var/cache/l4lb)
@@ -29,7 +32,7 @@ KERNELS ?= 6.1 6.12
 V ?= 0
 export V
 
-.PHONY: all module module-for userspace check check-debug unit demo lint clean help
+.PHONY: all module module-for userspace check check-debug unit demo bench lint clean help
 
 all: module userspace
 
@@ -78,6 +81,9 @@ unit:
 
 demo:
 	@tests/demo/run
+
+bench:
+	@tests/bench/run
 
 lint:
 	@tests/lint/run $(KERNELS)

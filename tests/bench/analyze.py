@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""make bench: turn the guest's measurements into the report.
+
+    analyze.py CONSOLE_LOG OUT_DIR [--check]
+
+Reads the "L4LB-BENCH {json}" lines tests/bench/guest.sh printed (the VM's
+console log), writes OUT_DIR/results.json, prints the table (every system's
+min / median / max per metric and its ratio to plain routing, paired round
+by round, warm-up round 0 discarded), the per-flow memory, the flat-cost and
+control-plane figures and the issue's goals (met or not, with the ratio),
+and plots OUT_DIR/ratios.png with gnuplot (ratio to plain routing, min-max
+bars). --check: exit 1 unless every measured system has every rate metric
+with positive values and every memory / flat-cost / control figure is
+positive (the smoke test).
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+RATE_METRICS = [  # name, label, unit, higher is better
+    ("udp_pps", "64-byte UDP pps, 1000 flows", "pkt/s", True),
+    ("tcp_conn_rate", "new TCP conn/s (connection: close)", "conn/s", True),
+    ("latency_p50_us", "request latency p50", "us", False),
+    ("latency_p99_us", "request latency p99", "us", False),
+    ("tcp_bulk_bps", "bulk TCP (iperf3, GSO on)", "bit/s", True),
+]
+MEM_SYSTEMS = ["l4lb-dnat", "ipvs-nat", "nft-dnat"]
+
+
+def load(path):
+    recs = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            i = line.find("L4LB-BENCH {")
+            if i < 0:
+                continue
+            try:
+                recs.append(json.loads(line[i + len("L4LB-BENCH "):]))
+            except ValueError:
+                print("analyze: unreadable line: %s" % line.strip(), file=sys.stderr)
+    return recs
+
+
+def stats(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None
+    return {"min": min(vals), "median": statistics.median(vals), "max": max(vals),
+            "n": len(vals), "samples": vals}
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 1e9:
+        return "%.2fG" % (v / 1e9)
+    if a >= 1e6:
+        return "%.2fM" % (v / 1e6)
+    if a >= 1e4:
+        return "%.1fk" % (v / 1e3)
+    if a >= 100:
+        return "%.0f" % v
+    return "%.3g" % v
+
+
+def analyze(recs):
+    info = next((r for r in recs if r["metric"] == "info"), {})
+    unavailable = sorted({r["system"] for r in recs if r["metric"] == "unavailable"})
+    systems = []
+    for r in recs:
+        if r["metric"] in dict((m[0], 1) for m in RATE_METRICS) and r["system"] not in systems:
+            systems.append(r["system"])
+    # by[system][metric][round] = value
+    by = {}
+    for r in recs:
+        if r["metric"] in ("info", "unavailable"):
+            continue
+        by.setdefault(r["system"], {}).setdefault(r["metric"], {})[r["round"]] = r
+    res = {"vm": {k: v for k, v in info.items() if k not in ("system", "metric", "round", "value")},
+           "systems": systems, "unavailable": unavailable, "rates": {}, "flat_cost": {},
+           "setup_rate": {}, "memory": {}, "control": {}, "goals": []}
+    for s in systems:
+        res["rates"][s] = {}
+        for m, _, _, _ in RATE_METRICS:
+            rounds = {k: v["value"] for k, v in by.get(s, {}).get(m, {}).items() if k > 0}
+            plain = {k: v["value"] for k, v in by.get("plain", {}).get(m, {}).items() if k > 0}
+            st = stats(list(rounds.values()))
+            ratios = [rounds[k] / plain[k] for k in rounds if plain.get(k)]
+            res["rates"][s][m] = {"value": st, "ratio_to_plain": stats(ratios)}
+    for s in MEM_SYSTEMS:
+        d = by.get(s, {})
+        base = stats([v["value"] for v in d.get("pps_1k_flows", {}).values()])
+        full = stats([v["value"] for v in d.get("pps_1k_flows_full", {}).values()])
+        if base or full:
+            res["flat_cost"][s] = {
+                "pps_1k_flows": base, "pps_1k_flows_full": full,
+                "ratio": full["median"] / base["median"] if base and full and base["median"] else None}
+        for fam in ("v4", "v6"):
+            pts = sorted(d.get("setup_rate_" + fam, {}).values(), key=lambda r: r["round"])
+            if pts:
+                res["setup_rate"].setdefault(s, {})[fam] = [
+                    {"step": p["round"], "rate": p["value"], "sent": p["sent"],
+                     "delivered": p["delivered"]} for p in pts]
+            pts = sorted((r for r in d.get("mem_" + fam, {}).values() if "cache" in r),
+                         key=lambda r: r["flows"])
+            if pts:
+                res["memory"].setdefault(s, {})[fam] = [
+                    {k: p[k] for k in p if k not in ("system", "metric", "round")} for p in pts]
+    for s, d in by.items():
+        for m in ("nl_add_vips", "nl_add_backends"):
+            if m in d:
+                r = list(d[m].values())[0]
+                res["control"].setdefault(s, {})[m] = {"seconds": r["value"], "count": r["count"]}
+    goals(res)
+    return res
+
+
+def med(res, s, m, key="value"):
+    try:
+        return res["rates"][s][m][key]["median"]
+    except (KeyError, TypeError):
+        return None
+
+
+def goal(res, text, ratio, target, why=""):
+    res["goals"].append({"goal": text, "target": target,
+                         "ratio": round(ratio, 3) if ratio is not None else None,
+                         "met": None if ratio is None else ratio >= target,
+                         "note": why})
+
+
+def goals(res):
+    a, b = med(res, "l4lb-dnat", "udp_pps"), med(res, "ipvs-nat", "udp_pps")
+    goal(res, "64-byte UDP pps, l4lb DNAT / IPVS-NAT", a / b if a and b else None, 1.3)
+    goal(res, "64-byte UDP pps, l4lb DNAT / plain routing",
+         med(res, "l4lb-dnat", "udp_pps", "ratio_to_plain"), 1.0)
+    goal(res, "64-byte UDP pps, l4lb DSR / plain routing",
+         med(res, "l4lb-dsr", "udp_pps", "ratio_to_plain"), 1.1,
+         "" if "l4lb-dsr" in res["systems"] else "not measured: the module has no DSR mode yet")
+    sr = res["setup_rate"]
+    try:
+        a = sr["l4lb-dnat"]["v4"][-1]["rate"]
+        b = sr["ipvs-nat"]["v4"][-1]["rate"]
+        r = a / b if b else None
+    except (KeyError, IndexError):
+        r = None
+    goal(res, "new-flow setup rate while the table fills (UDP, v4), l4lb / IPVS-NAT", r, 1.5)
+    goal(res, "real-client new TCP conn/s, l4lb DNAT / plain routing",
+         med(res, "l4lb-dnat", "tcp_conn_rate", "ratio_to_plain"), 0.95)
+    try:
+        m = res["memory"]["l4lb-dnat"]["v4"][-1]
+        bpf = m["value"]
+        goal(res, "bytes per IPv4 flow (slab + bucket share) at %d flows: %.1f B; 128 / that" %
+             (m["flows"], bpf), 128.0 / bpf if bpf > 0 else None, 1.0)
+    except (KeyError, IndexError):
+        goal(res, "bytes per IPv4 flow <= 128", None, 1.0, "not measured")
+    fc = res["flat_cost"].get("l4lb-dnat", {})
+    goal(res, "pps of 1000 flows with %s flows in the table / with 1000" %
+         res["vm"].get("flows", "?"), fc.get("ratio"), 0.9)
+
+
+def print_report(res):
+    out = []
+    p = out.append
+    vm = res["vm"]
+    p("make bench: kernel %s, %s vCPUs (TCG), %s rounds of %s s after a warm-up; ratios are to plain "
+      "routing, paired round by round (median [min-max])" % (vm.get("kernel"), vm.get("cpus"),
+                                                           vm.get("rounds"), vm.get("seconds")))
+    if res["unavailable"]:
+        p("not measured (l4lb mode missing in this module): " + ", ".join(res["unavailable"]))
+    for m, label, unit, hib in RATE_METRICS:
+        p("")
+        p("%s (%s, %s is better)" % (label, unit, "higher" if hib else "lower"))
+        p("  %-10s %9s %9s %9s   %s" % ("system", "min", "median", "max", "ratio to plain"))
+        for s in res["systems"]:
+            v, r = res["rates"][s][m]["value"], res["rates"][s][m]["ratio_to_plain"]
+            if not v:
+                p("  %-10s  no data" % s)
+                continue
+            p("  %-10s %9s %9s %9s   %s" % (s, fmt(v["min"]), fmt(v["median"]), fmt(v["max"]),
+                                           "%.2f [%.2f-%.2f]" % (r["median"], r["min"], r["max"]) if r else "-"))
+    p("")
+    p("memory per flow (bytes: slab growth per flow added + bucket array share; from /proc/slabinfo,"
+      " the table sizes, and /proc/meminfo Slab growth)")
+    p("  %-10s %-4s %9s %-13s %6s %8s %8s %8s %9s" % ("system", "fam", "flows", "cache", "obj",
+                                                    "slab/fl", "bkt/fl", "total", "meminfo"))
+    for s, fams in res["memory"].items():
+        for fam, pts in fams.items():
+            for q in pts:
+                p("  %-10s %-4s %9d %-13s %6d %8.1f %8.1f %8.1f %9.1f" % (
+                    s, fam, q["flows"], q["cache"], q["object_size"], q["slab_per_flow"],
+                    q["bucket_per_flow"], q["value"], q["meminfo_slab_per_flow"]))
+    p("")
+    p("flat cost: pps of 1000 active flows, alone / with the table filled (median of 3)")
+    for s, d in res["flat_cost"].items():
+        b, f = d["pps_1k_flows"], d["pps_1k_flows_full"]
+        p("  %-10s %9s -> %9s   ratio %s" % (s, fmt(b and b["median"]), fmt(f and f["median"]),
+                                            "%.2f" % d["ratio"] if d["ratio"] else "-"))
+    p("new-flow setup rate while the table fills (new flows/s delivered; first point, then the rest)")
+    for s, fams in res["setup_rate"].items():
+        p("  %-10s %s" % (s, "  ".join("%s: %s" % (fam, " / ".join(fmt(x["rate"]) for x in pts))
+                                      for fam, pts in fams.items())))
+    p("control plane (seconds; l4lb: raw netlink, one request at a time; IPVS: ipvsadm --restore, "
+      "its start-up subtracted)")
+    for s, d in res["control"].items():
+        p("  %-10s %s" % (s, "  ".join("%s %d in %.3f s" % (m[7:], v["count"], v["seconds"])
+                                      for m, v in d.items())))
+    p("  full dump of the conn table: not measured (l4lb has no conn dump command yet)")
+    p("")
+    p("goals (issue 12)")
+    for g in res["goals"]:
+        state = "not measured" if g["met"] is None else ("met" if g["met"] else "NOT met")
+        p("  %-78s %-12s ratio %s (goal >= %s)%s" % (
+            g["goal"], state, "-" if g["ratio"] is None else "%.2f" % g["ratio"], g["target"],
+            " - " + g["note"] if g["note"] else ""))
+    return "\n".join(out)
+
+
+def plot(res, out_dir):
+    systems = [s for s in res["systems"] if s != "plain"]
+    data = os.path.join(out_dir, "ratios.dat")
+    with open(data, "w") as f:
+        f.write("metric " + " ".join("%s %s_min %s_max" % (s, s, s) for s in systems) + "\n")
+        for m, label, _, _ in RATE_METRICS:
+            row = ['"%s"' % label.split(",")[0].replace("(", "").replace(")", "")]
+            for s in systems:
+                r = res["rates"][s][m]["ratio_to_plain"]
+                row += ["%.4f %.4f %.4f" % (r["median"], r["min"], r["max"]) if r else "NaN NaN NaN"]
+            f.write(" ".join(row) + "\n")
+    png = os.path.join(out_dir, "ratios.png")
+    cols = ", ".join("'%s' using %d:%d:%d:xtic(1) title '%s'" % (data, 2 + 3 * i, 3 + 3 * i, 4 + 3 * i, s)
+                     if i == 0 else "'' using %d:%d:%d title '%s'" % (2 + 3 * i, 3 + 3 * i, 4 + 3 * i, s)
+                     for i, s in enumerate(systems))
+    script = """
+set terminal pngcairo size 1200,600 font ',10'
+set output '%s'
+set title 'make bench: ratio to plain routing (median, min-max bars; %s rounds, kernel %s, TCG)'
+set style data histogram
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.6 border -1
+set key top right
+set ylabel 'ratio to plain routing (latency: lower is better)'
+set yrange [0:*]
+set grid ytics
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2
+set xtics rotate by -15
+plot %s
+""" % (png, res["vm"].get("rounds"), res["vm"].get("kernel"), cols)
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("analyze: gnuplot failed: %s" % e, file=sys.stderr)
+        return None
+    return png
+
+
+def check(res):
+    bad = []
+    need = {"plain", "ipvs-nat", "nft-dnat", "l4lb-dnat"}
+    for s in need - set(res["systems"]):
+        bad.append("system %s missing" % s)
+    for s in res["systems"]:
+        for m, _, _, _ in RATE_METRICS:
+            v = res["rates"][s][m]["value"]
+            if not v or v["min"] <= 0:
+                bad.append("%s %s: %s" % (s, m, v and v["samples"]))
+    for s in MEM_SYSTEMS:
+        for fam in ("v4", "v6"):
+            pts = res["memory"].get(s, {}).get(fam, [])
+            if len(pts) < 2 or any(not (q["value"] > 0 and q["flows_added"] > 0) for q in pts):
+                bad.append("memory %s %s: %s" % (s, fam, pts))
+            sr = res["setup_rate"].get(s, {}).get(fam, [])
+            if len(sr) < 2 or any(x["rate"] <= 0 for x in sr):
+                bad.append("setup rate %s %s: %s" % (s, fam, sr))
+        fc = res["flat_cost"].get(s)
+        if not fc or not fc["ratio"] or fc["ratio"] <= 0:
+            bad.append("flat cost %s: %s" % (s, fc))
+    for s in ("l4lb-dnat", "ipvs-nat"):
+        for m in ("nl_add_vips", "nl_add_backends"):
+            v = res["control"].get(s, {}).get(m)
+            if not v or v["seconds"] <= 0 or v["count"] <= 0:
+                bad.append("control %s %s: %s" % (s, m, v))
+    return bad
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) != 2:
+        sys.exit(__doc__)
+    recs = load(args[0])
+    if not recs:
+        sys.exit("analyze: no L4LB-BENCH lines in %s" % args[0])
+    os.makedirs(args[1], exist_ok=True)
+    res = analyze(recs)
+    with open(os.path.join(args[1], "results.json"), "w") as f:
+        json.dump(res, f, indent=1, sort_keys=True)
+    text = print_report(res)
+    print(text)
+    with open(os.path.join(args[1], "results.txt"), "w") as f:
+        f.write(text + "\n")
+    if "--no-plot" not in sys.argv:
+        png = plot(res, args[1])
+        print("\nresults: %s, plot: %s" % (os.path.join(args[1], "results.json"), png))
+    if "--check" in sys.argv:
+        bad = check(res)
+        for b in bad:
+            print("analyze: check failed: %s" % b)
+        return 1 if bad else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,559 @@
+#!/bin/bash
+# make bench, inside the VM (tests/bench/run boots it): l4lb against plain
+# routing, IPVS and nftables, measured side by side in this one VM run.
+#
+# Every measurement is printed as one line
+#     L4LB-BENCH {"system": ..., "metric": ..., "round": N, "value": V, ...}
+# (round 0 is the warm-up, discarded by tests/bench/analyze.py, which turns
+# the lines into build/bench/results.json, the table and the plot).
+#
+# Parameters (environment; tests/bench/run and t-bench-smoke.sh set them):
+#   L4LB_BENCH_ROUNDS     measured rounds after the warm-up (default 5)
+#   L4LB_BENCH_SECONDS    length of one rate measurement (default 3)
+#   L4LB_BENCH_FLOWS      flows in the table for memory / flat cost (default
+#                         1000000); L4LB_BENCH_FLOWS_SMALL the first point
+#                         (default 100000)
+#   L4LB_BENCH_NL_VIPS / L4LB_BENCH_NL_BACKENDS   control-plane sizes
+#                         (default 1000 / 10000)
+#   L4LB_BENCH_PHASES     any of "rates memory control" (default all)
+#   L4LB_BENCH_CRR_CONC   connections in flight for conn/s (default 32)
+#   L4LB_BENCH_FLAT_REPS  pps measurements before / after the fill (default 3)
+#   L4LB_BENCH_WARMUP     1: a warm-up round 0 first (default), 0: none
+#
+# Topology: tests/integration/lib/netns.sh (client -- lb -- be1..3 on a
+# bridge). The VIP (10.0.0.10, fd00::10) is an address of the LB (on lo),
+# as keepalived sets it up for IPVS. Services: UDP 9 (pktgen), UDP
+# 1000-1015 (table fill), TCP 80 (crr), TCP 5201 (iperf3, one backend:
+# its control and data connections must meet the same server).
+# Only one system is configured at a time; l4lb.ko is loaded only while
+# l4lb is measured (its hooks are registered in every netns once loaded).
+set -u
+BENCH_DIR=$(dirname "$(readlink -f "$0")")
+# shellcheck source=../integration/lib/l4lb.sh
+. "$BENCH_DIR/../integration/lib/l4lb.sh"
+
+ROUNDS=${L4LB_BENCH_ROUNDS:-5}
+DUR=${L4LB_BENCH_SECONDS:-3}
+FLOWS=${L4LB_BENCH_FLOWS:-1000000}
+FLOWS_SMALL=${L4LB_BENCH_FLOWS_SMALL:-100000}
+NL_VIPS=${L4LB_BENCH_NL_VIPS:-1000}
+NL_BACKENDS=${L4LB_BENCH_NL_BACKENDS:-10000}
+PHASES=${L4LB_BENCH_PHASES:-rates memory control}
+CRR_CONC=${L4LB_BENCH_CRR_CONC:-32}
+FLAT_REPS=${L4LB_BENCH_FLAT_REPS:-3}
+WARMUP=${L4LB_BENCH_WARMUP:-1}
+FILL_PORTS=16          # VIP ports 1000-1015 for the table fill
+W=$(mktemp -d)
+
+log() { echo "# bench: $*" >&2; }
+# emit SYSTEM METRIC ROUND VALUE [EXTRA-JSON-MEMBERS]
+emit() {
+	echo "L4LB-BENCH {\"system\": \"$1\", \"metric\": \"$2\", \"round\": $3, \"value\": $4${5:+, $5}}"
+}
+
+# ------------------------------------------------------------ the systems
+#
+# One row per system: NAME, what it is compared with (its counterpart), the
+# l4lb mode it needs (rows whose mode the module refuses are skipped and
+# reported as "unavailable"). A new mode is one row here plus, for a new
+# counterpart, its sys_up/sys_down case below.
+SYSTEM_TABLE="
+plain      -         -
+ipvs-nat   -         -
+nft-dnat   -         -
+l4lb-dnat  ipvs-nat  dnat
+nft-masq   -         -
+l4lb-snat  nft-masq  snat
+ipvs-dr    -         -
+l4lb-dsr   ipvs-dr   dsr
+"
+BE4=("$BE4_1" "$BE4_2" "$BE4_3")
+BE6=("$BE6_1" "$BE6_2" "$BE6_3")
+
+# The TCP/UDP services of the rate phase (VIP port = backend port).
+# l4lb_config MODE [FILL] : nlbulk.py input for the services.
+l4lb_config() {
+	local mode=$1 fill=${2:-0} b p
+	echo "vip $VIP4 9 udp $mode"
+	echo "vip $VIP4 80 tcp $mode"
+	echo "vip $VIP4 5201 tcp $mode"
+	echo "backend $VIP4 5201 tcp $BE4_1 5201"
+	for b in "${BE4[@]}"; do
+		echo "backend $VIP4 9 udp $b 9"
+		echo "backend $VIP4 80 tcp $b 80"
+	done
+	if ((fill)); then
+		for ((p = 1000; p < 1000 + FILL_PORTS; p++)); do
+			echo "vip $VIP4 $p udp $mode"
+			echo "vip $VIP6 $p udp $mode"
+			for b in 0 1 2; do
+				echo "backend $VIP4 $p udp ${BE4[b]} $p"
+				echo "backend $VIP6 $p udp ${BE6[b]} $p"
+			done
+		done
+	fi
+}
+
+ipvs_config() {
+	local flag=$1 fill=${2:-0} b p
+	echo "-A -u $VIP4:9 -s rr"
+	echo "-A -t $VIP4:80 -s rr"
+	echo "-A -t $VIP4:5201 -s rr"
+	echo "-a -t $VIP4:5201 -r $BE4_1:5201 $flag"
+	for b in "${BE4[@]}"; do
+		echo "-a -u $VIP4:9 -r $b:9 $flag"
+		echo "-a -t $VIP4:80 -r $b:80 $flag"
+	done
+	if ((fill)); then
+		for ((p = 1000; p < 1000 + FILL_PORTS; p++)); do
+			echo "-A -u $VIP4:$p -s rr"
+			echo "-A -u [$VIP6]:$p -s rr"
+			for b in 0 1 2; do
+				echo "-a -u $VIP4:$p -r ${BE4[b]}:$p $flag"
+				echo "-a -u [$VIP6]:$p -r [${BE6[b]}]:$p $flag"
+			done
+		done
+	fi
+}
+
+# nftables DNAT: round robin over the backends (numgen inc), ports kept.
+nft_config() {
+	local masq=$1 last=$((1000 + FILL_PORTS - 1))
+	cat <<-EOF
+		table inet bench {
+			chain pre {
+				type nat hook prerouting priority dstnat;
+				ip daddr $VIP4 tcp dport 5201 dnat ip to $BE4_1
+				ip daddr $VIP4 meta l4proto { tcp, udp } th dport { 9, 80, 1000-$last } dnat ip to numgen inc mod 3 map { 0 : $BE4_1, 1 : $BE4_2, 2 : $BE4_3 }
+				ip6 daddr $VIP6 udp dport 1000-$last dnat ip6 to numgen inc mod 3 map { 0 : $BE6_1, 1 : $BE6_2, 2 : $BE6_3 }
+			}
+			chain post {
+				type nat hook postrouting priority srcnat;
+				$( ((masq)) && echo "oifname \"$LB_IF_BE\" masquerade" )
+			}
+		}
+	EOF
+}
+
+L4LB_PARAMS=(udp_timeout_unreplied=3600 conn_max=1048576 netns_conn_max=1048576
+	netns_vip_max=4096 netns_backend_max=65536)
+
+# sys_up NAME [FILL] / sys_down NAME
+sys_up() {
+	local name=$1 fill=${2:-0} out
+	case $name in
+	plain) ;;
+	ipvs-nat | ipvs-dr)
+		local flag=-m
+		[[ $name == ipvs-dr ]] && flag=-g
+		ipvs_config $flag "$fill" | ns_run lb ipvsadm -R || return 1
+		ns_run lb ipvsadm --set 900 120 3600
+		;;
+	nft-dnat | nft-masq)
+		local masq=0
+		[[ $name == nft-masq ]] && masq=1
+		nft_config $masq | ns_run lb nft -f - || return 1
+		;;
+	l4lb-*)
+		l4lb_load "${L4LB_PARAMS[@]}" || return 1
+		out=$(l4lb_config "${name#l4lb-}" "$fill" | ns_run lb python3 "$BENCH_DIR/nlbulk.py") || {
+			log "$name: configuration refused: $out"
+			l4lb_unload
+			return 1
+		}
+		;;
+	*) return 1 ;;
+	esac
+}
+
+sys_down() {
+	case $1 in
+	ipvs-*) ns_run lb ipvsadm -C ;;
+	nft-*) ns_run lb nft delete table inet bench ;;
+	l4lb-*) l4lb_unload ;;
+	esac
+}
+
+# ------------------------------------------------------------ topology
+
+bench_topology() {
+	topo_setup || return 1
+	ip -n lb addr add $VIP4/32 dev lo
+	ip -n lb addr add $VIP6/128 dev lo
+	# Sources of the table fill (10.0.5.0/24, fd00:5::/64) are on the
+	# client's side; no reverse-path filter in the LB.
+	ip -n lb route add 10.0.5.0/24 via "$CLIENT4"
+	ip -n lb route add fd00:5::/64 via "$CLIENT6"
+	ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv4.conf.eth-c.rp_filter=0 net.ipv4.vs.conntrack=0 2>/dev/null ||
+		ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+			net.ipv4.conf.eth-c.rp_filter=0
+	LB_MAC=$(ip -n lb -br link show eth-c | awk '{print $3}')
+	local i
+	BE_PIDS=()
+	for i in 1 2 3; do
+		# The pktgen traffic ends at the backends' door: counted (the
+		# interface's rx counter) and dropped before IP.
+		ns_run be$i nft -f - <<-EOF || return 1
+			table netdev bench {
+				chain in {
+					type filter hook ingress device eth0 priority 0;
+					udp dport { 9, 1000-1015 } drop
+					ip6 nexthdr udp udp dport 1000-1015 drop
+				}
+			}
+		EOF
+		# IPVS-DR: the VIP on the backends' lo, never answered by ARP.
+		ns_sysctl be$i net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+		ip -n be$i addr add $VIP4/32 dev lo
+		nsenter --net=/run/netns/be$i -- "$CRR" server 80 1 &
+		BE_PIDS+=("$!")
+	done
+	nsenter --net=/run/netns/be1 -- iperf3 -s -p 5201 >/dev/null 2>&1 &
+	IPERF_PID=$!
+	# The LB accepts DR replies from the VIP (its own address) and the
+	# client's TIME_WAIT-free port ranges are set per system.
+	ns_sysctl lb net.ipv4.conf.all.accept_local=1 net.ipv4.conf.br0.accept_local=1
+	sleep 1
+}
+
+# rx packets of the backends' eth0, summed (read through their server
+# processes' /proc/PID/net: no process start per sample).
+be_rx() {
+	local s=0 p l f
+	for p in "${BE_PIDS[@]}"; do
+		while read -r l; do
+			if [[ $l == eth0:* ]]; then
+				read -r -a f <<<"${l#eth0:}"
+				s=$((s + f[1]))
+			fi
+		done <"/proc/$p/net/dev"
+	done
+	echo $s
+}
+
+now() { echo "${EPOCHREALTIME/./}"; }   # microseconds
+
+# pktgen on the client's eth0: pg_setup "CMD" ... (after rem_device_all).
+pg_setup() {
+	ns_run client bash -c '
+		pg=/proc/net/pktgen
+		echo rem_device_all >$pg/kpktgend_0 || exit 1
+		echo "add_device eth0" >$pg/kpktgend_0 || exit 1
+		for c; do echo "$c" >$pg/eth0 || { echo "pktgen: $c refused" >&2; exit 1; }; done
+	' pg_setup "clone_skb 0" "pkt_size 60" "delay 0" "burst 1" "flag UDPCSUM" "dst_mac $LB_MAC" "$@"
+}
+pg_start() { ns_run client bash -c 'echo start >/proc/net/pktgen/pgctrl'; }
+pg_stop() { ns_run client bash -c 'echo stop >/proc/net/pktgen/pgctrl'; }
+
+# pps_run SYSTEM: delivered pps of 1000 UDP flows (64-byte frames) to the
+# system's target; prints the rate.
+pps_run() {
+	local sys=$1 d1=$VIP4 d2=$VIP4 c0 c1 t0 t1 pid
+	if [[ $sys == plain ]]; then d1=$BE4_1 d2=$BE4_3; fi
+	pg_setup "count 0" "dst_min $d1" "dst_max $d2" "src_min $CLIENT4" "src_max $CLIENT4" \
+		"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 10000" "udp_src_max 11000" || return 1
+	pg_start &
+	pid=$!
+	sleep 0.5
+	c0=$(be_rx) t0=$(now)
+	sleep "$DUR"
+	c1=$(be_rx) t1=$(now)
+	pg_stop
+	wait $pid
+	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f\n", c * 1e6 / t }'
+}
+
+# Client port ranges, one per system: TIME_WAIT sockets of one system never
+# meet the next one's connections.
+port_range() {
+	local i=0 row
+	while read -r row _; do
+		[[ -n $row ]] || continue
+		[[ $row == "$1" ]] && break
+		i=$((i + 1))
+	done <<<"$SYSTEM_TABLE"
+	ns_sysctl client "net.ipv4.ip_local_port_range=$((10000 + i * 6000)) $((15999 + i * 6000))"
+}
+
+# plain routing: the client spreads its connections over the three backends
+# itself, as the load balancers do
+target_of() { if [[ $1 == plain ]]; then echo "$BE4_1,$BE4_2,$BE4_3"; else echo "$VIP4"; fi; }
+
+# measure SYSTEM ROUND: every rate metric of one system, in one round.
+measure() {
+	local sys=$1 r=$2 v out tgt
+	tgt=$(target_of "$sys")
+	v=$(pps_run "$sys") && emit "$sys" udp_pps "$r" "$v"
+	port_range "$sys"
+	out=$(ns_run client "$CRR" client "$tgt" 80 -c "$CRR_CONC" -d "$DUR")
+	v=$(_json_get rate <<<"$out")
+	emit "$sys" tcp_conn_rate "$r" "$v" "\"errors\": $(_json_get errors <<<"$out")"
+	out=$(ns_run client "$CRR" client "$tgt" 80 -c 1 -d "$DUR")
+	emit "$sys" latency_p50_us "$r" "$(_json_get p50_us <<<"$out")"
+	emit "$sys" latency_p99_us "$r" "$(_json_get p99_us <<<"$out")"
+	v=$(ns_run client iperf3 -c "${tgt%%,*}" -p 5201 -t "$(((${DUR%.*} + 0) > 0 ? ${DUR%.*} : 1))" -f k 2>/dev/null |
+		awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Kbits/sec") v = $i * 1000 } END { if (v) print v }')
+	[[ -n $v ]] && emit "$sys" tcp_bulk_bps "$r" "$v"
+}
+
+# _json_get KEY < ONE-LINE-JSON : a number member (no process start: each
+# costs ~0.3 s under emulation)
+_json_get() {
+	local l
+	read -r l
+	if [[ $l =~ \"$1\":\ *([-0-9.e+]+) ]]; then echo "${BASH_REMATCH[1]}"; else echo 0; fi
+}
+
+# ------------------------------------------------------------ phase: rates
+
+# works SYSTEM : set it up and see one TCP connection through it
+works() {
+	local out
+	sys_up "$1" 2>/dev/null || return 1
+	out=$(ns_run client "$CRR" client "$VIP4" 80 -c 1 -d 2)
+	sys_down "$1"
+	[[ $(_json_get conns <<<"$out") -gt 0 ]]
+}
+
+phase_rates() {
+	local systems=() row cmp mode r i n sys need
+	while read -r row cmp mode; do
+		[[ -n $row ]] || continue
+		# Rows of an l4lb mode other than DNAT, and their counterparts,
+		# are measured when that mode carries a connection in this module.
+		need=$mode
+		[[ $mode == - ]] && need=$(awk -v c="$row" '$2 == c { print $3 }' <<<"$SYSTEM_TABLE")
+		if [[ -n $need && $need != dnat ]]; then
+			if ! works "l4lb-$need" || { [[ $row != l4lb-* ]] && ! works "$row"; }; then
+				log "$row: not measured (l4lb mode $need, or $row, does not carry a connection here)"
+				emit "$row" unavailable 0 0
+				continue
+			fi
+		fi
+		systems+=("$row")
+	done <<<"$SYSTEM_TABLE"
+	log "systems: ${systems[*]}"
+	n=${#systems[@]}
+	for ((r = 1 - WARMUP; r <= ROUNDS; r++)); do
+		log "round $r of $ROUNDS (0 = warm-up)"
+		for ((i = 0; i < n; i++)); do
+			sys=${systems[(i + r + n) % n]}
+			if ! sys_up "$sys"; then
+				log "$sys: set-up failed"
+				continue
+			fi
+			measure "$sys" "$r"
+			sys_down "$sys"
+		done
+	done
+}
+
+# ------------------------------------------------------------ phase: memory
+
+slab_bytes() {    # CACHE : bytes of its slabs, objects, object size
+	awk -v c="$1" -v pg="$(getconf PAGESIZE)" '$1 == c {
+		printf "%d %d %d\n", $3 / $5 * $6 * pg, $2, $4; f = 1 }
+		END { if (!f) print "0 0 0" }' /proc/slabinfo
+}
+meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+# table_count SYSTEM : flows in its table
+table_count() {
+	case $1 in
+	l4lb-*) l4stats_conns ;;
+	ipvs-*) slab_bytes ip_vs_conn | awk '{print $2}' ;;
+	nft-*) ns_run lb cat /proc/sys/net/netfilter/nf_conntrack_count ;;
+	esac
+}
+l4stats_conns() { ns_run lb "$L4CTL" -j stats | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+def f(x, k):
+    if isinstance(x, dict):
+        if k in x: return x[k]
+        x = list(x.values())
+    if isinstance(x, list):
+        for v in x:
+            r = f(v, k)
+            if r is not None: return r
+print(f(d, sys.argv[1]))' "${1:-conns}"; }
+
+# buckets SYSTEM : hash buckets of its flow table (8 bytes each)
+buckets() {
+	case $1 in
+	l4lb-*) l4stats_conns buckets ;;
+	ipvs-*) ns_run lb cat /proc/net/ip_vs | sed -n 's/.*size=\([0-9]*\).*/\1/p' ;;
+	nft-*) cat /proc/sys/net/netfilter/nf_conntrack_buckets ;;
+	esac
+}
+cache_of() {
+	case $1 in
+	l4lb-*) if [[ $2 == 4 ]]; then echo l4lb_conn4; else echo l4lb_conn6; fi ;;
+	ipvs-*) echo ip_vs_conn ;;
+	nft-*) echo nf_conntrack ;;
+	esac
+}
+
+# fill SYSTEM FAMILY STEP N : N new UDP flows (pktgen: source ports x the
+# 16 VIP ports, an odd number of source ports so the pairs never repeat),
+# from source address 10.0.5.STEP / fd00:5::STEP. Emits the setup rate.
+fill() {
+	local sys=$1 fam=$2 step=$3 n=$4 p t0 t1 c0 c1 src dst
+	p=$(((n + FILL_PORTS - 1) / FILL_PORTS))
+	((p % 2)) || p=$((p + 1))
+	((p <= 64000)) || { log "fill: $n flows is more than 16 x 64000"; return 1; }
+	if [[ $fam == 4 ]]; then
+		src=("src_min 10.0.5.$step" "src_max 10.0.5.$step")
+		dst=("dst_min $VIP4" "dst_max $VIP4")
+	else
+		src=("src6 fd00:5::$step")
+		dst=("dst6 $VIP6")
+	fi
+	pg_setup "count $n" "${dst[@]}" "${src[@]}" "udp_dst_min 1000" \
+		"udp_dst_max $((1000 + FILL_PORTS))" "udp_src_min 1024" "udp_src_max $((1024 + p))" || return 1
+	c0=$(be_rx) t0=$(now)
+	pg_start
+	c1=$(be_rx) t1=$(now)
+	if (((c1 - c0) * 10 < n * 9)); then
+		log "$sys IPv$fam fill: only $((c1 - c0)) of $n packets reached the backends"
+		[[ $sys == l4lb-* ]] && ns_run lb "$L4CTL" stats >&2
+	fi
+	# delivered new flows per second while the table fills
+	emit "$sys" "setup_rate_v$fam" "$step" "$(awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f", c * 1e6 / t }')" \
+		"\"sent\": $n, \"delivered\": $((c1 - c0))"
+}
+
+# mem_point SYSTEM FAMILY BASE_SLAB_KB : per-flow memory now
+mem_point() {
+	local sys=$1 fam=$2 cnt cache bytes objs osize b slab
+	sleep 1
+	cnt=$(table_count "$sys")
+	cache=$(cache_of "$sys" "$fam")
+	read -r bytes objs osize <<<"$(slab_bytes "$cache")"
+	b=$(buckets "$sys")
+	slab=$(meminfo_kb Slab)
+	if ((cnt - BASE_CNT <= 0)); then
+		log "$sys IPv$fam: no flow was added to the table"
+		emit "$sys" "mem_v$fam" 0 0 "\"flows\": $cnt, \"flows_added\": 0"
+		return
+	fi
+	# per flow: the cache's (and all slab's) growth over the flows added
+	# since mem_base, plus the bucket array's share of every flow in it
+	emit "$sys" "mem_v$fam" "$((cnt - BASE_CNT))" "$(awk -v s="$((bytes - BASE_BYTES))" -v n="$((cnt - BASE_CNT))" -v b="$b" -v t="$cnt" 'BEGIN { printf "%.1f", s / n + b * 8 / t }')" \
+		"\"flows\": $cnt, \"flows_added\": $((cnt - BASE_CNT)), \"cache\": \"$cache\", \"object_size\": $osize, \"objects\": $objs, \"slab_per_flow\": $(awk -v s="$((bytes - BASE_BYTES))" -v n="$((cnt - BASE_CNT))" 'BEGIN { printf "%.1f", s / n }'), \"buckets\": $b, \"bucket_per_flow\": $(awk -v b="$b" -v n="$cnt" 'BEGIN { printf "%.1f", b * 8 / n }'), \"meminfo_slab_per_flow\": $(awk -v a="$slab" -v z="$BASE_SLAB" -v n="$((cnt - BASE_CNT))" 'BEGIN { printf "%.1f", (a - z) * 1024 / n }')"
+}
+# mem_base SYSTEM FAMILY : what mem_point measures from
+mem_base() {
+	BASE_CNT=$(table_count "$1")
+	read -r BASE_BYTES _ <<<"$(slab_bytes "$(cache_of "$1" "$2")")"
+	BASE_SLAB=$(meminfo_kb Slab)
+}
+
+phase_memory() {
+	local sys fam r v ok
+	for sys in l4lb-dnat ipvs-nat nft-dnat; do
+		for fam in 4 6; do
+			log "memory: $sys IPv$fam: $FLOWS_SMALL then $FLOWS flows"
+			# A fresh table for each family: IPVS and conntrack flush theirs
+			# by module reload, l4lb by its own.
+			case $sys in
+			ipvs-*) modprobe -r ip_vs_rr ip_vs 2>/dev/null; modprobe ip_vs conn_tab_bits=20 ;;
+			nft-*) modprobe -r nft_chain_nat nf_nat nf_conntrack 2>/dev/null
+				modprobe nf_conntrack hashsize=262144
+				echo $((FLOWS * 2 + 100000)) >/proc/sys/net/netfilter/nf_conntrack_max
+				echo 3600 >/proc/sys/net/netfilter/nf_conntrack_udp_timeout ;;
+			esac
+			sys_up "$sys" 1 || { log "$sys: set-up failed"; continue; }
+			[[ $sys == nft-* ]] && ns_sysctl lb net.netfilter.nf_conntrack_udp_timeout=3600
+			if [[ $fam == 4 ]]; then
+				# flat cost: 1000 active flows, the table otherwise empty
+				for ((r = 1; r <= FLAT_REPS; r++)); do
+					v=$(pps_run "$sys") && emit "$sys" pps_1k_flows "$r" "$v"
+				done
+			fi
+			sleep 1
+			mem_base "$sys" "$fam"
+			fill "$sys" "$fam" 1 "$FLOWS_SMALL"
+			mem_point "$sys" "$fam"
+			fill "$sys" "$fam" 2 $((FLOWS - FLOWS_SMALL))
+			mem_point "$sys" "$fam"
+			if [[ $fam == 4 ]]; then
+				for ((r = 1; r <= FLAT_REPS; r++)); do
+					v=$(pps_run "$sys") && emit "$sys" pps_1k_flows_full "$r" "$v"
+				done
+			fi
+			sys_down "$sys"
+		done
+	done
+	modprobe -r ip_vs_rr ip_vs 2>/dev/null
+}
+
+# ------------------------------------------------------------ phase: control
+
+phase_control() {
+	local i v b out t0 t1 n_per=$(((NL_BACKENDS + NL_VIPS - 1) / NL_VIPS))
+	log "control: $NL_VIPS VIPs, $NL_BACKENDS backends"
+	l4lb_load "${L4LB_PARAMS[@]}" || return 1
+	# VIPs 10.20.x.y:80, backends 10.21.x.y:80 (never contacted)
+	out=$(python3 - "$NL_VIPS" "$NL_BACKENDS" "$n_per" <<-'EOF' | ns_run lb python3 "$BENCH_DIR/nlbulk.py"
+		import sys
+		nv, nb, per = map(int, sys.argv[1:])
+		for i in range(nv):
+		    print("vip 10.20.%d.%d 80 tcp" % (i // 250, i % 250 + 1))
+		for j in range(nb):
+		    i = j % nv
+		    print("backend 10.20.%d.%d 80 tcp 10.21.%d.%d 80" % (i // 250, i % 250 + 1, j // 250, j % 250 + 1))
+	EOF
+	)
+	log "l4lb: $out"
+	emit l4lb-dnat nl_add_vips 1 "$(_json_get vip_seconds <<<"$out")" "\"count\": $(_json_get vips <<<"$out")"
+	emit l4lb-dnat nl_add_backends 1 "$(_json_get backend_seconds <<<"$out")" "\"count\": $(_json_get backends <<<"$out")"
+	l4lb_unload
+	# IPVS, the same objects with one ipvsadm --restore
+	python3 - "$NL_VIPS" "$NL_BACKENDS" >"$W/ipvs.rules" <<-'EOF'
+		import sys
+		nv, nb = map(int, sys.argv[1:])
+		for i in range(nv):
+		    print("-A -t 10.20.%d.%d:80 -s rr" % (i // 250, i % 250 + 1))
+		for j in range(nb):
+		    i = j % nv
+		    print("-a -t 10.20.%d.%d:80 -r 10.21.%d.%d:80 -m" % (i // 250, i % 250 + 1, j // 250, j % 250 + 1))
+	EOF
+	modprobe -a ip_vs ip_vs_rr
+	# ipvsadm's own start-up, subtracted below (nlbulk.py times requests only)
+	t0=$(now)
+	ns_run lb ipvsadm -R </dev/null
+	t1=$(now)
+	IPVSADM0=$((t1 - t0))
+	head -n "$NL_VIPS" "$W/ipvs.rules" >"$W/ipvs.vips"
+	tail -n +"$((NL_VIPS + 1))" "$W/ipvs.rules" >"$W/ipvs.bes"
+	t0=$(now)
+	ns_run lb ipvsadm -R <"$W/ipvs.vips"
+	t1=$(now)
+	ns_run lb ipvsadm -R <"$W/ipvs.bes"
+	v=$(now)
+	emit ipvs-nat nl_add_vips 1 "$(awk -v a="$t0" -v b="$t1" -v z="$IPVSADM0" 'BEGIN { printf "%.4f", (b - a - z) / 1e6 }')" "\"count\": $(ns_run lb ipvsadm -Ln | grep -c '^TCP')"
+	emit ipvs-nat nl_add_backends 1 "$(awk -v a="$t1" -v b="$v" -v z="$IPVSADM0" 'BEGIN { printf "%.4f", (b - a - z) / 1e6 }')" "\"count\": $(ns_run lb ipvsadm -Ln | grep -c -- '->.*Masq')"
+	ns_run lb ipvsadm -C
+}
+
+# ------------------------------------------------------------ main
+
+CRR=$W/crr
+gcc -O2 -o "$CRR" "$BENCH_DIR/crr.c" || { log "cannot build crr"; exit 1; }
+modprobe pktgen || { log "no pktgen module"; exit 1; }
+modprobe -a ip_vs ip_vs_rr nft_chain_nat || exit 1
+bench_topology || { log "topology set-up failed"; exit 1; }
+emit vm info 0 0 "\"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"rounds\": $ROUNDS, \"seconds\": $DUR, \"flows\": $FLOWS, \"flows_small\": $FLOWS_SMALL"
+start=$SECONDS
+for ph in $PHASES; do
+	t=$SECONDS
+	"phase_$ph"
+	log "phase $ph took $((SECONDS - t)) s"
+done
+log "all phases took $((SECONDS - start)) s"
+kill "${BE_PIDS[@]}" "$IPERF_PID" 2>/dev/null
+topo_teardown
+grep -q '^l4lb ' /proc/modules && l4lb_unload
+rm -rf "$W"
+exit 0
