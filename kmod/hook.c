@@ -110,15 +110,15 @@ static unsigned int l4lb_xmit(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 			      const struct nf_hook_state *state)
 {
 	struct l4lb_backend *be = c->backend;
-	unsigned int verdict;
+	/* As it arrived; and a stolen skb may be gone once sent. */
+	unsigned int verdict, len = skb->len;
 
 	l4lb_untrack(skb);
 	verdict = l4lb_xmit_find(l4lb_conn_mode(c))->xmit(skb, pkt, c, dir,
 							   state);
 	if (verdict != NF_DROP) {
-		l4lb_stats_packet(be->stats, dir == L4LB_DIR_REPLY, skb->len);
-		l4lb_stats_packet(be->vip->stats, dir == L4LB_DIR_REPLY,
-				  skb->len);
+		l4lb_stats_packet(be->stats, dir == L4LB_DIR_REPLY, len);
+		l4lb_stats_packet(be->vip->stats, dir == L4LB_DIR_REPLY, len);
 	}
 	return verdict;
 }
