@@ -93,6 +93,38 @@ for v in json.load(sys.stdin):
 		num_ge "$(l4json vip "$vip" $VIP_PORT tcp pkts_out)" 20
 done
 
+# --- iperf3 through SNAT: TCP both ways, UDP --------------------------------
+for fam in 4 6; do
+	if [ $fam = 4 ]; then vip=$VIP4 be=$BE4_3; else vip=$VIP6 be="[$BE6_3]"; fi
+	if [ $fam = 4 ]; then vipp=$VIP4:5201; else vipp="[$VIP6]:5201"; fi
+	lbctl vip add "$vipp" proto tcp mode snat
+	lbctl vip add "$vipp" proto udp mode snat
+	lbctl backend add "$vipp" "$be:5201" proto tcp
+	lbctl backend add "$vipp" "$be:5201" proto udp
+done
+ns_run be3 iperf3 -s -D -p 5201 --pidfile /tmp/iperf3-be3.pid
+sleep 1
+for fam in 4 6; do
+	if [ $fam = 4 ]; then vip=$VIP4; else vip=$VIP6; fi
+	for mode in "" -R "-u -b 5M"; do
+		# shellcheck disable=SC2086 # mode is split on purpose
+		got=$(ns_run client iperf3 -c "$vip" -p 5201 -t 2 -J $mode 2>&1 | python3 -c '
+import json, sys
+try:
+    r = json.load(sys.stdin)
+except ValueError:
+    print("no JSON"); sys.exit()
+if "error" in r:
+    print(r["error"]); sys.exit()
+e = r["end"]
+s = e.get("sum_received") or e.get("sum")
+lost = e.get("sum", {}).get("lost_percent", 0)
+print("ok" if s["bytes"] > 0 and lost < 50 else "bytes %d lost %s%%" % (s["bytes"], lost))')
+		tap_is "iperf3 IPv$fam ${mode:-TCP} through SNAT" "$got" ok
+	done
+done
+kill "$(cat /tmp/iperf3-be3.pid)" 2>/dev/null
+
 # --- Port ranges: 4 ports, one backend, one address --------------------------
 V2=$VIP4:81
 lbctl vip add $V2 mode snat snat-addr 10.0.1.250 snat-ports 20000-20003
