@@ -27,6 +27,9 @@ RATE_METRICS = [  # name, label, unit, higher is better
     ("tcp_bulk_bps", "bulk TCP (iperf3, GSO on)", "bit/s", True),
 ]
 MEM_SYSTEMS = ["l4lb-dnat", "ipvs-nat", "nft-dnat"]
+# each l4lb mode and what it is compared with (tests/bench/guest.sh SYSTEM_TABLE)
+COUNTERPARTS = [("l4lb-dnat", "ipvs-nat"), ("l4lb-dnat", "nft-dnat"),
+                ("l4lb-snat", "nft-masq"), ("l4lb-dsr", "ipvs-dr")]
 
 
 def load(path):
@@ -90,6 +93,15 @@ def analyze(recs):
             st = stats(list(rounds.values()))
             ratios = [rounds[k] / plain[k] for k in rounds if plain.get(k)]
             res["rates"][s][m] = {"value": st, "ratio_to_plain": stats(ratios)}
+    res["vs_counterpart"] = {}
+    for a, b in COUNTERPARTS:
+        if a not in systems or b not in systems:
+            continue
+        for m, _, _, _ in RATE_METRICS:
+            ra = {k: v["value"] for k, v in by[a].get(m, {}).items() if k > 0}
+            rb = {k: v["value"] for k, v in by[b].get(m, {}).items() if k > 0}
+            st = stats([ra[k] / rb[k] for k in ra if rb.get(k)])
+            res["vs_counterpart"].setdefault("%s/%s" % (a, b), {})[m] = st
     for s in MEM_SYSTEMS:
         d = by.get(s, {})
         base = stats([v["value"] for v in d.get("pps_1k_flows", {}).values()])
@@ -182,6 +194,14 @@ def print_report(res):
                 continue
             p("  %-10s %9s %9s %9s   %s" % (s, fmt(v["min"]), fmt(v["median"]), fmt(v["max"]),
                                            "%.2f [%.2f-%.2f]" % (r["median"], r["min"], r["max"]) if r else "-"))
+    if res["vs_counterpart"]:
+        p("")
+        p("l4lb against its counterpart, paired round by round: median [min-max]")
+        p("  %-22s %s" % ("", " ".join("%-20s" % m for m, _, _, _ in RATE_METRICS)))
+        for pair, d in res["vs_counterpart"].items():
+            p("  %-22s %s" % (pair, " ".join(
+                "%-20s" % ("%.2f [%.2f-%.2f]" % (d[m]["median"], d[m]["min"], d[m]["max"]) if d.get(m) else "-")
+                for m, _, _, _ in RATE_METRICS)))
     p("")
     p("memory per flow (bytes: slab growth per flow added + bucket array share; from /proc/slabinfo,"
       " the table sizes, and /proc/meminfo Slab growth)")
