@@ -46,6 +46,7 @@ static DEFINE_PER_CPU(struct neighbour *, l4lb_dsr_neigh);
 static int l4lb_dsr_frag_out(struct net *net, struct sock *sk,
 			     struct sk_buff *skb)
 {
+	skb_dst_drop(skb);	/* see l4lb_dsr_send() */
 	return neigh_output(this_cpu_read(l4lb_dsr_neigh), skb, false);
 }
 
@@ -62,26 +63,36 @@ static int l4lb_dsr_fragment6(struct net *net, struct sk_buff *skb)
 }
 
 /*
- * Send @skb, routed (dst and dev set, header ready), to the neighbour
- * @addr on its device, in fragments when @frag. Consumes @skb.
+ * Send @skb (header ready) on @dst, the route to the backend, whose
+ * reference it takes, to the neighbour @addr, in fragments when @frag.
+ * Consumes @skb. What leaves has no dst: a packet queued while the
+ * neighbour resolves is sent on through the neighbour its dst gives for
+ * its destination, the VIP's.
  */
 static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
-			 const union nf_inet_addr *addr, bool v6, bool frag)
+			 struct dst_entry *dst, const union nf_inet_addr *addr,
+			 bool v6, bool frag)
 {
 	struct neighbour *n, *outer;
 	int err;
 
+	skb_dst_drop(skb);
+	skb->dev = dst->dev;
 	rcu_read_lock_bh();
 	n = v6 ? ip_neigh_gw6(skb->dev, &addr->in6) :
 		 ip_neigh_gw4(skb->dev, addr->ip);
 	if (IS_ERR(n)) {
 		rcu_read_unlock_bh();
+		dst_release(dst);
 		kfree_skb(skb);
 		return PTR_ERR(n);
 	}
 	if (!frag) {
+		dst_release(dst);
 		err = neigh_output(n, skb, false);
 	} else {
+		/* The fragmenting code reads the MTU and counts on it. */
+		skb_dst_set(skb, dst);
 		outer = this_cpu_read(l4lb_dsr_neigh);
 		this_cpu_write(l4lb_dsr_neigh, n);
 		if (v6)
@@ -179,13 +190,10 @@ static unsigned int l4lb_dsr_xmit4(struct l4lb_net *ln, struct sk_buff *skb,
 
 	frag = !skb_is_gso(skb) &&
 	       (skb->len > mtu || IPCB(skb)->frag_max_size);
-	skb_dst_drop(skb);
-	skb_dst_set(skb, &rt->dst);
-	skb->dev = rt->dst.dev;
 	skb_forward_csum(skb);
 	skb_clear_tstamp(skb);
 	/* Sent, or dropped and counted by the stack: it is no longer ours. */
-	l4lb_dsr_send(state->net, skb, be, false, frag);
+	l4lb_dsr_send(state->net, skb, &rt->dst, be, false, frag);
 	return NF_STOLEN;
 
 drop_rt:
@@ -236,12 +244,9 @@ static unsigned int l4lb_dsr_xmit6(struct l4lb_net *ln, struct sk_buff *skb,
 	frag = !skb_is_gso(skb) &&
 	       (skb->len > mtu || (IP6CB(skb)->frag_max_size &&
 				   skb->len > IP6CB(skb)->frag_max_size));
-	skb_dst_drop(skb);
-	skb_dst_set(skb, dst);
-	skb->dev = dst->dev;
 	skb_forward_csum(skb);
 	skb_clear_tstamp(skb);
-	l4lb_dsr_send(state->net, skb, be, true, frag);
+	l4lb_dsr_send(state->net, skb, dst, be, true, frag);
 	return NF_STOLEN;
 
 drop_dst:
