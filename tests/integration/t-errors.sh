@@ -41,7 +41,13 @@ expect_err "delete a backend that does not exist" 2 "backend not found" backend 
 expect_err "set a backend of a missing VIP" 2 "VIP not found" backend set 10.0.0.99:80 10.0.1.1:80 weight 2
 expect_err "IPv6 backend for an IPv4 VIP" 2 "address families differ" backend add "$V" "[fd00:1::9]:80"
 expect_err "unknown scheduler" 2 "unknown scheduler" vip add 10.0.0.11:80 sched nope
-expect_err "a forwarding mode not implemented yet" 2 "only the dnat forwarding mode" vip add 10.0.0.11:80 mode dsr
+expect_err "GUE without the backends' port" 2 "need an encap port" vip add 10.0.0.11:80 mode tunnel encap gue
+expect_err "one packet scheduling on TCP" 2 "for UDP VIPs only" vip add 10.0.0.11:80 ops
+expect_err "an empty SNAT port range" 1 "3000-2000" vip add 10.0.0.11:80 mode snat snat-ports 3000-2000
+expect_err "an SNAT address of the other family" 2 "does not match the VIP's family" vip add 10.0.0.11:80 mode snat snat-addr fd00::1
+expect_err "vip set of a VIP that does not exist" 2 "VIP not found" vip set 10.0.0.99:80 mode snat
+expect_err "vip set without a change" 1 "nothing to change" vip set "$V"
+expect_err "unknown mode" 1 "dnat, snat, dsr or tunnel" vip add 10.0.0.11:80 mode nat
 
 # raw CASE ERRNO MESSAGE: what the kernel answers a hand-made request.
 raw() {
@@ -66,7 +72,13 @@ raw vip-new-unknown-nested-attr EINVAL "Unknown attribute type"
 raw vip-new-stats EINVAL "Unsupported attribute"
 raw vip-new-sched ENOENT "unknown scheduler"
 raw vip-new-sched-long EINVAL "Attribute failed policy validation"
-raw vip-new-mode EOPNOTSUPP "only the dnat forwarding mode"
+raw vip-new-snat-family EINVAL "SNAT address length does not match"
+raw vip-new-snat-dup EINVAL "duplicate SNAT address"
+raw vip-new-snat-ports EINVAL "SNAT port range is empty"
+raw vip-new-gue-no-port EINVAL "need an encap port"
+raw vip-new-ops-tcp EINVAL "for UDP VIPs only"
+raw vip-new-flags-unknown EINVAL "reserved bit set"
+raw vip-set-missing ENOENT "VIP not found"
 raw vip-new-mode-range ERANGE "integer out of range"
 raw vip-new-not-nested EINVAL "NLA_F_NESTED is missing"
 raw vip-get-no-dump EOPNOTSUPP "send it as a dump"

@@ -29,9 +29,13 @@ NLA_F_NESTED = 0x8000
 
 # uapi/linux/l4lb.h
 CMD = dict(VIP_NEW=1, VIP_DEL=2, VIP_GET=3, BACKEND_NEW=4, BACKEND_DEL=5,
-           BACKEND_SET=6, BACKEND_GET=7, NET_GET=8)
+           BACKEND_SET=6, BACKEND_GET=7, NET_GET=8, VIP_SET=9, NET_SET=10)
 ATTR_VIP, ATTR_BACKEND = 1, 2
 VIP_FAMILY, VIP_ADDR, VIP_PORT, VIP_PROTO, VIP_SCHED, VIP_MODE, VIP_STATS = range(2, 9)
+(VIP_SNAT_ADDRS, VIP_SNAT_PORT_MIN, VIP_SNAT_PORT_MAX, VIP_ENCAP, VIP_ENCAP_PORT,
+ VIP_TIMEOUTS, VIP_FLAGS) = range(9, 16)
+SNAT_ADDR = 1
+FWD_SNAT, FWD_TUNNEL, ENCAP_GUE = 1, 3, 2
 BE_FAMILY, BE_ADDR, BE_PORT, BE_WEIGHT, BE_STATS = range(2, 7)
 AF_INET, AF_INET6 = 2, 10
 TCP, UDP, ICMP = 6, 17, 1
@@ -90,7 +94,18 @@ CASES = {
     "vip-new-stats": ("VIP_NEW", 0, vip(nest(VIP_STATS))),
     "vip-new-sched": ("VIP_NEW", 0, vip(nla(VIP_SCHED, b"nope\0"))),
     "vip-new-sched-long": ("VIP_NEW", 0, vip(nla(VIP_SCHED, b"x" * 40 + b"\0"))),
-    "vip-new-mode": ("VIP_NEW", 0, vip(u8(VIP_MODE, 2))),
+    "vip-new-snat-family": ("VIP_NEW", 0, vip(u8(VIP_MODE, FWD_SNAT), nest(
+        VIP_SNAT_ADDRS, nla(SNAT_ADDR, b"\xfd" + b"\0" * 15)))),
+    "vip-new-snat-dup": ("VIP_NEW", 0, vip(u8(VIP_MODE, FWD_SNAT), nest(
+        VIP_SNAT_ADDRS, nla(SNAT_ADDR, b"\x0a\0\1\xfa"), nla(SNAT_ADDR, b"\x0a\0\1\xfa")))),
+    "vip-new-snat-ports": ("VIP_NEW", 0, vip(u8(VIP_MODE, FWD_SNAT),
+                                            u16(VIP_SNAT_PORT_MIN, 3000),
+                                            u16(VIP_SNAT_PORT_MAX, 2000))),
+    "vip-new-gue-no-port": ("VIP_NEW", 0, vip(u8(VIP_MODE, FWD_TUNNEL),
+                                             u8(VIP_ENCAP, ENCAP_GUE))),
+    "vip-new-ops-tcp": ("VIP_NEW", 0, vip(u32(VIP_FLAGS, 1))),
+    "vip-new-flags-unknown": ("VIP_NEW", 0, vip(u32(VIP_FLAGS, 2), proto=UDP)),
+    "vip-set-missing": ("VIP_SET", 0, vip(u8(VIP_MODE, FWD_SNAT), addr=b"\x0a\0\0\x63")),
     "vip-new-mode-range": ("VIP_NEW", 0, vip(u8(VIP_MODE, 9))),
     "vip-new-not-nested": ("VIP_NEW", 0, u32(ATTR_VIP, 1)),
     "vip-get-no-dump": ("VIP_GET", 0, b""),
