@@ -85,7 +85,7 @@ NET6 = ipaddress.ip_network("2001:2::/48")
 ADDRS4 = [(NET4[0] + i).packed for i in range(1, 5)]
 ADDRS6 = [(NET6[0] + i).packed for i in range(1, 5)]
 PORTS = (1, 80)
-KNOWN_CMDS = (1, 2, 3, 4, 5, 6, 7, 8)
+KNOWN_CMDS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
 
 
 def in_ranges(addr):
@@ -179,13 +179,13 @@ class Gen:
         return out
 
     def vip_nest(self, cmd, family, depth):
-        """The VIP nest; clean, it has SCHED and MODE only for VIP_NEW."""
+        """The VIP nest; clean, it has SCHED and MODE only for VIP_NEW/SET."""
         ri = self.ri
         out = self.key_attrs(family)
         if not self.p(0.08):
             out.append(self.num(5, "=B", ri(0, 255) if self.p(0.1)
                                 else self.rng.choice((6, 17))))
-        extras = self.bad or cmd == 1
+        extras = self.bad or cmd in (1, 9)
         if extras and self.r() < 0.2:   # SCHED
             s = b"rr\0"
             if self.p(0.7):
@@ -261,7 +261,7 @@ class Gen:
         r = self.r
         family = AF_INET if r() < 0.5 else AF_INET6
         out = []
-        if cmd in (1, 2, 4, 5, 6, 7) and not self.p(0.2) or self.p(0.4):
+        if cmd in (1, 2, 4, 5, 6, 7, 9) and not self.p(0.2) or self.p(0.4):
             out.append(self.vip_nest(cmd, family, 1))
         if cmd in (4, 5, 6) and not self.p(0.2) or self.p(0.2):
             if self.p(0.05):
@@ -303,7 +303,7 @@ class Gen:
         elif c < 0.72:
             cmd = 0
         else:
-            cmd = ri(9, 255)
+            cmd = ri(10, 255)
         version = ri(0, 255) if self.p(0.1) else 1
         reserved = ri(0, 0xffff) if self.p(0.05) else 0
         attrs = b"" if self.p(0.07) else self.top_attrs(cmd)
