@@ -194,12 +194,17 @@ static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	struct l4lb_net *ln = l4lb_pernet(state->net);
+	enum l4lb_parse what;
 	unsigned int verdict;
 	struct l4lb_conn *c;
 	struct l4lb_pkt pkt;
 	enum l4lb_dir dir;
 
-	switch (l4lb_parse(skb, state->pf, &pkt)) {
+	what = l4lb_parse(skb, state->pf, &pkt);
+	/* About the LB's own packet, not a client's: see xmit_tunnel.c. */
+	if (unlikely(pkt.too_big) && l4lb_tunnel_icmp(ln, skb, &pkt, state))
+		return NF_STOLEN;
+	switch (what) {
 	case L4LB_PKT_PASS:
 		return NF_ACCEPT;
 	case L4LB_PKT_FRAG:

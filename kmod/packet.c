@@ -65,6 +65,11 @@ static enum l4lb_parse l4lb_parse_icmp4(struct sk_buff *skb,
 	default:
 		return L4LB_PKT_PASS;	/* echo and the like: not about a flow */
 	}
+	if (icmph->type == ICMP_DEST_UNREACH &&
+	    icmph->code == ICMP_FRAG_NEEDED) {
+		pkt->too_big = true;
+		pkt->mtu = ntohs(icmph->un.frag.mtu);
+	}
 
 	pkt->inner_l3off = pkt->l4off + sizeof(*icmph);
 	iph = skb_header_pointer(skb, pkt->inner_l3off, sizeof(_iph), &_iph);
@@ -103,6 +108,10 @@ static enum l4lb_parse l4lb_parse_icmp6(struct sk_buff *skb,
 		break;
 	default:
 		return L4LB_PKT_PASS;
+	}
+	if (icmp6h->icmp6_type == ICMPV6_PKT_TOOBIG) {
+		pkt->too_big = true;
+		pkt->mtu = ntohl(icmp6h->icmp6_mtu);
 	}
 
 	pkt->inner_l3off = pkt->l4off + sizeof(*icmp6h);
@@ -187,6 +196,7 @@ enum l4lb_parse l4lb_parse(struct sk_buff *skb, u8 pf, struct l4lb_pkt *pkt)
 	memset(&pkt->tuple, 0, sizeof(pkt->tuple));
 	pkt->proto = NULL;
 	pkt->icmp = false;
+	pkt->too_big = false;
 	pkt->tcp_flags = 0;
 	pkt->seq = 0;
 	pkt->ack = 0;

@@ -33,6 +33,12 @@ struct l4lb_pkt {
 	u32 end;		/* TCP: seq + payload + SYN + FIN */
 	u8 tcp_flags;		/* L4LB_TCPF_* */
 	bool icmp;		/* an ICMP error about the flow @tuple */
+	/*
+	 * An ICMP "fragmentation needed" / "packet too big", whatever it
+	 * quotes (see l4lb_tunnel_icmp()); @mtu is the one it gives.
+	 */
+	bool too_big;
+	u32 mtu;
 	/* ICMP errors: where the quoted packet's headers are */
 	unsigned int inner_l3off;
 	unsigned int inner_l4off;

@@ -54,6 +54,15 @@ extern const struct l4lb_xmit_ops l4lb_xmit_snat;
 extern const struct l4lb_xmit_ops l4lb_xmit_dsr;
 extern const struct l4lb_xmit_ops l4lb_xmit_tunnel;
 
+/*
+ * Tunnel mode: a router's "fragmentation needed" / "packet too big" about
+ * one of the LB's own encapsulated packets sets the path MTU to its backend
+ * and is consumed (true: return NF_STOLEN). False: not about a tunnel.
+ */
+bool l4lb_tunnel_icmp(struct l4lb_net *ln, struct sk_buff *skb,
+		      const struct l4lb_pkt *pkt,
+		      const struct nf_hook_state *state);
+
 /* The ops of mode @mode, or NULL for a mode not implemented. */
 const struct l4lb_xmit_ops *l4lb_xmit_find(u8 mode);
 

@@ -19,6 +19,7 @@
 #include <linux/jhash.h>
 #include <linux/l4lb.h>
 #include <linux/udp.h>
+#include <net/addrconf.h>
 #include <net/dsfield.h>
 #include <net/gue.h>
 #include <net/icmp.h>
@@ -32,6 +33,7 @@
 #include <net/udp.h>
 
 #include "compat.h"
+#include "nat.h"
 #include "net.h"
 #include "packet.h"
 #include "service.h"
@@ -394,6 +396,205 @@ drop_dst:
 drop:
 	l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
 	return NF_DROP;
+}
+
+/*
+ * Path MTU beyond the LB's own link. A router's "fragmentation needed" /
+ * "packet too big" about an encapsulated packet comes to the LB and quotes
+ * the outer header, which the stack hands only to a tunnel device of its
+ * own. The LB takes it itself, as IPVS does (ip_vs_in_icmp()): the route to
+ * the backend learns the MTU, and the client's next packet that no longer
+ * fits is answered with the MTU left inside the tunnel (l4lb_tunnel_fit()).
+ *
+ * An error is believed only when it quotes what the LB sends: its outer
+ * header from the local address the error is addressed to, encapsulated as
+ * the VIP says, around a packet of a live tunnel flow (client address and
+ * port, VIP and port) going to that very backend. Whoever forges one must
+ * know all that; then it can lower the path MTU to that backend, for every
+ * flow, down to the kernel's floor (min_pmtu, 552 by default; 1280 for
+ * IPv6) for as long as the route keeps it (mtu_expires): the risk IPVS and
+ * the stack's own sockets accept. Routers that quote less than the inner
+ * headers (RFC 792's minimum, 8 bytes past the outer header) are not
+ * believed: RFC 1812 and RFC 4443 ask for as much as fits.
+ */
+
+/*
+ * The quoted outer header at @off, its inner packet's addresses and ports
+ * into @t; @outer gets the outer addresses, protocol and UDP destination
+ * port, *@encap what the LB would have sent. Returns false on anything the
+ * LB does not send.
+ */
+static bool l4lb_tunnel_quote(const struct sk_buff *skb, unsigned int off,
+			      u8 pf, struct l4lb_tuple *outer,
+			      struct l4lb_tuple *t, u8 *encap)
+{
+	u8 inner_proto = pf == NFPROTO_IPV4 ? IPPROTO_IPIP : IPPROTO_IPV6;
+	const struct ipv6hdr *ip6h;
+	const struct iphdr *iph;
+	const struct udphdr *uh;
+	const struct guehdr *gueh;
+	const __be16 *ports;
+	union {
+		struct iphdr iph;
+		struct ipv6hdr ip6h;
+		struct udphdr uh;
+		struct guehdr gueh;
+		__be16 ports[2];
+	} buf;
+	__be16 frag_off;
+	u8 nexthdr;
+	int l4off;
+
+	/* Outer: no options, no extension headers, never a later fragment. */
+	if (pf == NFPROTO_IPV4) {
+		iph = skb_header_pointer(skb, off, sizeof(*iph), &buf.iph);
+		if (!iph || iph->version != 4 || iph->ihl != 5 ||
+		    (iph->frag_off & htons(IP_OFFSET)))
+			return false;
+		outer->src.ip = iph->saddr;
+		outer->dst.ip = iph->daddr;
+		outer->proto = iph->protocol;
+		off += sizeof(*iph);
+	} else {
+		ip6h = skb_header_pointer(skb, off, sizeof(*ip6h), &buf.ip6h);
+		if (!ip6h || ip6h->version != 6)
+			return false;
+		outer->src.in6 = ip6h->saddr;
+		outer->dst.in6 = ip6h->daddr;
+		outer->proto = ip6h->nexthdr;
+		off += sizeof(*ip6h);
+	}
+
+	if (outer->proto == inner_proto) {
+		*encap = L4LB_ENCAP_IPIP;
+	} else if (outer->proto == IPPROTO_UDP) {
+		uh = skb_header_pointer(skb, off, sizeof(*uh), &buf.uh);
+		if (!uh)
+			return false;
+		outer->dport = uh->dest;
+		off += sizeof(*uh);
+		/*
+		 * FOU: the inner IP header, version 4 or 6 in the first four
+		 * bits; GUE: a variant 0 header, 0 in the first two, as the
+		 * LB writes it (no flags, no options).
+		 */
+		gueh = skb_header_pointer(skb, off, sizeof(*gueh), &buf.gueh);
+		if (!gueh)
+			return false;
+		if (((const u8 *)gueh)[0] >> 4 == (pf == NFPROTO_IPV4 ? 4 : 6)) {
+			*encap = L4LB_ENCAP_FOU;
+		} else if (!gueh->control && !gueh->version && !gueh->hlen &&
+			   !gueh->flags && gueh->proto_ctype == inner_proto) {
+			*encap = L4LB_ENCAP_GUE;
+			off += sizeof(*gueh);
+		} else {
+			return false;
+		}
+	} else {
+		return false;
+	}
+
+	/* Inner: the client's packet as it came, of the same family. */
+	if (pf == NFPROTO_IPV4) {
+		iph = skb_header_pointer(skb, off, sizeof(*iph), &buf.iph);
+		if (!iph || iph->version != 4 || iph->ihl < 5 ||
+		    (iph->frag_off & htons(IP_OFFSET)))
+			return false;
+		t->src.ip = iph->saddr;
+		t->dst.ip = iph->daddr;
+		t->proto = iph->protocol;
+		l4off = off + iph->ihl * 4;
+	} else {
+		ip6h = skb_header_pointer(skb, off, sizeof(*ip6h), &buf.ip6h);
+		if (!ip6h || ip6h->version != 6)
+			return false;
+		t->src.in6 = ip6h->saddr;
+		t->dst.in6 = ip6h->daddr;
+		nexthdr = ip6h->nexthdr;
+		l4off = ipv6_skip_exthdr(skb, off + sizeof(*ip6h), &nexthdr,
+					 &frag_off);
+		if (l4off < 0 || (frag_off & htons(IP6_OFFSET)))
+			return false;
+		t->proto = nexthdr;
+	}
+	ports = skb_header_pointer(skb, l4off, sizeof(buf.ports), buf.ports);
+	if (!ports)
+		return false;
+	t->sport = ports[0];
+	t->dport = ports[1];
+	return true;
+}
+
+/* Is @addr one of this namespace's own addresses? */
+static bool l4lb_addr_local(struct net *net, const union nf_inet_addr *addr,
+			    u8 pf)
+{
+	if (pf == NFPROTO_IPV4)
+		return inet_addr_type(net, addr->ip) == RTN_LOCAL;
+	return ipv6_chk_addr(net, &addr->in6, NULL, 0);
+}
+
+/*
+ * @pkt, a "fragmentation needed" / "packet too big" arriving at the LB:
+ * when it is about one of the LB's own encapsulated packets, the route to
+ * the backend learns the MTU and the error is consumed (true: the caller
+ * returns NF_STOLEN). False: not about a tunnel, left as it is.
+ */
+bool l4lb_tunnel_icmp(struct l4lb_net *ln, struct sk_buff *skb,
+		      const struct l4lb_pkt *pkt,
+		      const struct nf_hook_state *state)
+{
+	struct l4lb_tuple outer = {}, t = {};
+	unsigned int off = pkt->inner_l3off;
+	const struct l4lb_backend *be;
+	union nf_inet_addr to = {};
+	struct l4lb_conn *c;
+	struct l4lb_vip *vip;
+	enum l4lb_dir dir;
+	u8 pf = state->pf;
+	u8 encap;
+
+	if (!l4lb_tunnel_quote(skb, off, pf, &outer, &t, &encap))
+		return false;
+	/* Routers send the error to the outer source: the LB itself. */
+	if (pf == NFPROTO_IPV4)
+		to.ip = ip_hdr(skb)->daddr;
+	else
+		to.in6 = ipv6_hdr(skb)->daddr;
+	if (!nf_inet_addr_cmp(&to, &outer.src))
+		return false;
+
+	t.family = pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	c = l4lb_conn_lookup(ln, &t, &dir);
+	if (!c || dir != L4LB_DIR_ORIG ||
+	    l4lb_conn_mode(c) != L4LB_FWD_TUNNEL)
+		return false;
+	be = c->backend;
+	vip = be->vip;
+	if (!nf_inet_addr_cmp(&be->hkey.key.addr, &outer.dst) ||
+	    READ_ONCE(vip->encap) != encap ||
+	    (encap != L4LB_ENCAP_IPIP &&
+	     READ_ONCE(vip->encap_port) != outer.dport))
+		return false;
+	/* Last, the costly checks: a lookup, a checksum. */
+	if (!l4lb_addr_local(state->net, &outer.src, pf) ||
+	    !l4lb_nat_icmp_csum_ok(skb, pkt, state->hook))
+		return false;
+
+	/* Both update functions read the quoted header at skb->data. */
+	if (!pskb_may_pull(skb, off + (pf == NFPROTO_IPV4 ?
+				       sizeof(struct iphdr) :
+				       sizeof(struct ipv6hdr))))
+		return false;
+	__skb_pull(skb, off);
+	if (pf == NFPROTO_IPV4)
+		ipv4_update_pmtu(skb, state->net, pkt->mtu, 0, outer.proto);
+	else
+		ip6_update_pmtu(skb, state->net, htonl(pkt->mtu), 0, 0,
+				sock_net_uid(state->net, NULL));
+	consume_skb(skb);
+	l4lb_net_count(ln->stats, L4LB_NET_TUNNEL_PMTU);
+	return true;
 }
 
 const struct l4lb_xmit_ops l4lb_xmit_tunnel = {

@@ -265,6 +265,11 @@ enum l4lb_net_stats_attr {
 	 * ICMP "fragmentation needed" / "packet too big" to the client
 	 */
 	L4LB_NET_STATS_ATTR_TOO_BIG,
+	/* tunnel mode: routers' ICMP "fragmentation needed" / "packet too
+	 * big" about the LB's own encapsulated packets, taken for the path
+	 * MTU to the backend (not passed on)
+	 */
+	L4LB_NET_STATS_ATTR_TUNNEL_PMTU,
 
 	__L4LB_NET_STATS_ATTR_MAX
 };

@@ -174,6 +174,7 @@ static const struct {
 	{ L4LB_NET_STATS_ATTR_NAT_PORT_DROPS,	"nat_port_drops" },
 	{ L4LB_NET_STATS_ATTR_XMIT_DROPS,	"xmit_drops" },
 	{ L4LB_NET_STATS_ATTR_TOO_BIG,		"too_big" },
+	{ L4LB_NET_STATS_ATTR_TUNNEL_PMTU,	"tunnel_pmtu" },
 };
 
 /* "key N" on a text line, a blank before all but the first item. */
