@@ -22,8 +22,9 @@
 # never pass the LB (its out counters stay 0); path MTU discovery with a
 # smaller MTU toward the backends (the LB answers with ICMP; too_big
 # counted); a client on the LB host is refused at once; an established
-# DNAT flow survives `vip set ... mode dsr` while new flows go DSR; the
-# flow table empties once the flows' (short) timeouts pass.
+# DNAT flow survives `vip set ... mode dsr` while new flows go DSR; blind
+# RSTs do not end a DSR flow, the client's own does; the flow table
+# empties once the flows' (short) timeouts pass.
 . "$(dirname "$0")/lib/hard.sh"
 
 D_NS="client rtr lb be1 be2"
@@ -447,6 +448,39 @@ for fam in 4 6; do
 done
 
 tap_diag "local client, mode change: $((SECONDS - t0)) s"
+t0=$SECONDS
+
+# --- one-way TCP state: a blind RST does not end a flow, the client's does
+# (the LB checks RSTs against the client's window, known from its SYN on)
+RTR_MAC=$(ip -n rtr -br link show eth-c | awk '{print $3}')
+for fam in 4 6; do
+	vip=$(vip_of $fam)
+	coproc TC { ns_run client python3 "$L4LB_LIB/tcpctl.py" "$vip" $PORT \
+		--iface eth0 --dst-mac "$RTR_MAC" 2>&1; }
+	tcx() {
+		local line
+		echo "$*" >&"${TC[1]}"
+		read -r -t 20 line <&"${TC[0]}" || line="no answer"
+		echo "$line"
+	}
+	tap_like "IPv$fam: a DSR connection" "$(tcx connect)" "be? $(cli_of $fam) $vip"
+	tcx echo >/dev/null
+	a0=$(l4json vip "$vip" $PORT tcp active_conns)
+	tcx rst 2147483648 >/dev/null
+	tcx rst 3000000000 ack >/dev/null
+	sleep 0.3
+	tap_is "IPv$fam: blind RSTs (seq + 2^31, + 3e9): the DSR flow stays established" \
+		"$(l4json vip "$vip" $PORT tcp active_conns)" "$a0"
+	sleep 2.5 # > tcp_timeout_close: a flow wrongly closed would be gone now
+	tap_is "IPv$fam: ... and still works after tcp_timeout_close" "$(tcx echo)" intact
+	tcx rst 0 >/dev/null
+	sleep 0.3
+	tap_is "IPv$fam: the client's own RST ends the DSR flow (one active flow fewer)" \
+		"$(l4json vip "$vip" $PORT tcp active_conns)" "$((a0 - 1))"
+	echo quit >&"${TC[1]}"
+	wait "$TC_PID" 2>/dev/null
+done
+tap_diag "one-way TCP state: $((SECONDS - t0)) s"
 t0=$SECONDS
 
 # --- the table empties once the flows' timeouts pass
