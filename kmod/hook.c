@@ -115,8 +115,9 @@ static unsigned int l4lb_xmit(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 
 	l4lb_untrack(skb);
 	verdict = l4lb_xmit_find(l4lb_conn_mode(c))->xmit(skb, pkt, c, dir,
-							   state);
-	if (verdict != NF_DROP) {
+							  state);
+	/* NF_DROP_ERR() carries an errno above the verdict. */
+	if ((verdict & NF_VERDICT_MASK) != NF_DROP) {
 		l4lb_stats_packet(be->stats, dir == L4LB_DIR_REPLY, len);
 		l4lb_stats_packet(be->vip->stats, dir == L4LB_DIR_REPLY, len);
 	}
@@ -163,6 +164,13 @@ static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
 		*dir = L4LB_DIR_ORIG;
 		return l4lb_new_flow(ln, pkt, verdict);
 	}
+	/* The backend's answer to a one-way flow is not the LB's business
+	 * even when routed through this host.
+	 */
+	if (*dir == L4LB_DIR_REPLY && (READ_ONCE(c->state) & L4LB_CS_ONEWAY)) {
+		*verdict = NF_ACCEPT;
+		return NULL;
+	}
 	/* An out-of-window RST still goes on: its receiver checks it
 	 * exactly. It only must not change the flow.
 	 */
@@ -179,7 +187,8 @@ static unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 	enum l4lb_dir dir;
 
 	c = l4lb_conn_lookup(ln, &pkt->tuple, &dir);
-	if (!c)
+	if (!c ||
+	    (dir == L4LB_DIR_REPLY && (READ_ONCE(c->state) & L4LB_CS_ONEWAY)))
 		return NF_ACCEPT;
 	/* Rewriting recomputes its checksum: a corrupt one must not
 	 * come out looking valid.

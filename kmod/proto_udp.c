@@ -6,7 +6,9 @@
  * flood from spoofed sources), time out soon and are evicted first when the
  * table is full. A conversation can be faked blind (two datagrams, the
  * second after the answer): it is evicted only when nothing else may be,
- * the idlest first, so that conversations in use stay.
+ * the idlest first, so that conversations in use stay. In the one-way
+ * modes (DSR, tunnel) answers are never seen: the client's second datagram
+ * makes the conversation, as IPVS DR keeps such flows for its UDP timeout.
  *
  * One packet scheduling (L4LB_CS_OPS, a VIP flag): each query is scheduled
  * on its own, as with IPVS --ops, so a flow lives only while a datagram of
@@ -97,6 +99,10 @@ static bool l4lb_udp_next(const struct l4lb_conn *c, u32 state,
 	if (dir == L4LB_DIR_REPLY && s == L4LB_UDP_NEW)
 		s = L4LB_UDP_ANSWERED;
 	else if (dir == L4LB_DIR_ORIG && s == L4LB_UDP_ANSWERED)
+		s = L4LB_UDP_CONVERSATION;
+	/* One-way: the client's second datagram is all there is to see. */
+	else if (dir == L4LB_DIR_ORIG && s == L4LB_UDP_NEW &&
+		 (state & L4LB_CS_ONEWAY))
 		s = L4LB_UDP_CONVERSATION;
 	*pstate = s;
 	return true;

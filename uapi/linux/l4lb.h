@@ -106,9 +106,9 @@ enum l4lb_encap {
 #define L4LB_ENCAP_MAX (__L4LB_ENCAP_MAX - 1)
 
 /* L4LB_VIP_ATTR_FLAGS */
-#define L4LB_VIP_F_OPS		(1U << 0)	/* UDP: one packet scheduling:
-						 * a flow ends with its reply
-						 */
+#define L4LB_VIP_F_OPS		0x1U	/* UDP: one packet scheduling:
+					 * a flow ends with its reply
+					 */
 #define L4LB_VIP_F_ALL		L4LB_VIP_F_OPS
 
 /* SNAT: addresses per VIP, and the source port range (default 1024-65535). */

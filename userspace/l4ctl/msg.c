@@ -32,12 +32,8 @@ void vip_opts_init(struct vip_opts *o)
 	o->flags = -1;
 }
 
-static void put_vip_opts(struct nlmsghdr *nlh, const struct vip_opts *o,
-			 uint16_t family)
+static void put_vip_opts(struct nlmsghdr *nlh, const struct vip_opts *o)
 {
-	struct nlattr *nest;
-	int i;
-
 	if (o->sched)
 		mnl_attr_put_strz(nlh, L4LB_VIP_ATTR_SCHED, o->sched);
 	if (o->mode >= 0)
@@ -54,6 +50,9 @@ static void put_vip_opts(struct nlmsghdr *nlh, const struct vip_opts *o,
 		mnl_attr_put_u16(nlh, L4LB_VIP_ATTR_SNAT_PORT_MAX,
 				 (uint16_t)o->snat_port_max);
 	if (o->n_snat >= 0) {
+		struct nlattr *nest;
+		int i;
+
 		nest = mnl_attr_nest_start(nlh, L4LB_VIP_ATTR_SNAT_ADDRS);
 		/* The kernel refuses an address of another family. */
 		for (i = 0; i < o->n_snat; i++)
@@ -65,7 +64,6 @@ static void put_vip_opts(struct nlmsghdr *nlh, const struct vip_opts *o,
 	if (o->flags >= 0)
 		mnl_attr_put_u32(nlh, L4LB_VIP_ATTR_FLAGS, (uint32_t)o->flags);
 	timeouts_put(nlh, L4LB_VIP_ATTR_TIMEOUTS, o->timeouts);
-	(void)family;
 }
 
 void msg_put_vip(struct nlmsghdr *nlh, const struct vip_key *key,
@@ -79,7 +77,7 @@ void msg_put_vip(struct nlmsghdr *nlh, const struct vip_key *key,
 	put_endpoint(nlh, &t, &key->ep);
 	mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_PROTO, key->proto);
 	if (o)
-		put_vip_opts(nlh, o, key->ep.family);
+		put_vip_opts(nlh, o);
 	mnl_attr_nest_end(nlh, nest);
 }
 

@@ -82,7 +82,6 @@ void print_backend(const struct backend *b, const char *indent)
 static void print_vip_mode(const struct vip *v)
 {
 	char buf[ADDR_STRLEN];
-	size_t i;
 
 	if (v->has_encap)
 		print_string(PRINT_ANY, "encap", " encap %s",
@@ -98,6 +97,8 @@ static void print_vip_mode(const struct vip *v)
 		print_uint(PRINT_JSON, "snat_port_max", NULL, v->snat_port_max);
 	}
 	if (v->has_mode && v->mode == L4LB_FWD_SNAT) {
+		size_t i;
+
 		print_open_array("snat_addrs");
 		for (i = 0; i < v->n_snat; i++)
 			print_string(PRINT_ANY, NULL, " snat-addr %s",

@@ -52,8 +52,6 @@ static int need_vip(int argc, char **argv, struct vip_key *key)
 /* The options the user typed, and only those, into what is sent. */
 static void vip_opts_from(const struct kw_opts *o, struct vip_opts *v)
 {
-	unsigned int i;
-
 	vip_opts_init(v);
 	v->sched = o->sched;
 	if (o->seen & KW_MODE)
@@ -67,6 +65,8 @@ static void vip_opts_from(const struct kw_opts *o, struct vip_opts *v)
 		v->snat_port_max = o->snat_port_max;
 	}
 	if (o->seen & KW_SNAT_ADDR) {
+		unsigned int i;
+
 		v->n_snat = (int)o->n_snat;
 		for (i = 0; i < o->n_snat; i++)
 			v->snat[i] = o->snat[i];
