@@ -404,9 +404,10 @@ static int l4lb_conn_hash(struct l4lb_net *ln, struct l4lb_conn *c,
 /*
  * Create and hash a flow from @orig, whose replies are @reply, to @be, with
  * state word bits @cs (protocol state, mode, flags); @seq is the client's
- * next sequence number (TCP). The entry takes its own reference on @be. Errors: -ENOSPC (table full of
- * flows that may not be evicted), -EEXIST (another CPU hashed the same flow
- * first: look it up again), -EADDRINUSE (the reply tuple is another flow's).
+ * next sequence number (TCP). The entry takes its own reference on @be.
+ * Errors: -ENOSPC (table full of flows that may not be evicted), -EEXIST
+ * (another CPU hashed the same flow first: look it up again), -EADDRINUSE
+ * (the reply tuple is another flow's).
  */
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *orig,
