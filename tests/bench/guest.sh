@@ -311,7 +311,7 @@ _json_get() {
 works() {
 	local out
 	sys_up "$1" 2>/dev/null || return 1
-	out=$(ns_run client "$CRR" client "$VIP4" 80 -c 1 -d 2)
+	out=$(ns_run client "$CRR" client "$VIP4" 80 -c 1 -d 1)
 	sys_down "$1"
 	[[ $(_json_get conns <<<"$out") -gt 0 ]]
 }
@@ -426,7 +426,7 @@ fill() {
 # mem_point SYSTEM FAMILY BASE_SLAB_KB : per-flow memory now
 mem_point() {
 	local sys=$1 fam=$2 cnt cache bytes objs osize b slab
-	sleep 1
+	sleep 0.3
 	cnt=$(table_count "$sys")
 	cache=$(cache_of "$sys" "$fam")
 	read -r bytes objs osize <<<"$(slab_bytes "$cache")"
@@ -471,7 +471,7 @@ phase_memory() {
 					v=$(pps_run "$sys") && emit "$sys" pps_1k_flows "$r" "$v"
 				done
 			fi
-			sleep 1
+			sleep 0.3
 			mem_base "$sys" "$fam"
 			fill "$sys" "$fam" 1 "$FLOWS_SMALL"
 			mem_point "$sys" "$fam"
