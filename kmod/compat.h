@@ -9,10 +9,12 @@
 
 #include <linux/ip.h>
 #include <linux/memcontrol.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/sched/mm.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
 #include <net/route.h>
 
 /* 6.5 moved the GSO helpers (skb_gso_validate_network_len()) out of skbuff.h. */
@@ -43,6 +45,27 @@ static inline int l4lb_route_input4(struct sk_buff *skb,
 {
 	return l4lb_route_input4_to(skb, iph->daddr, iph->saddr, iph->tos,
 				    dev);
+}
+
+/*
+ * Fragment an IPv6 packet with @output: before ip6_fragment() was exported,
+ * netfilter's IPv6 ops reached it (see Kbuild).
+ */
+static inline int l4lb_ip6_fragment(struct net *net, struct sk_buff *skb,
+				    int (*output)(struct net *, struct sock *,
+						  struct sk_buff *))
+{
+#ifdef L4LB_HAVE_NF_IPV6_OPS
+	const struct nf_ipv6_ops *v6ops = nf_get_ipv6_ops();
+
+	if (unlikely(!v6ops)) {
+		kfree_skb(skb);
+		return -EHOSTUNREACH;
+	}
+	return v6ops->fragment(net, NULL, skb, output);
+#else
+	return ip6_fragment(net, NULL, skb, output);
+#endif
 }
 
 /* The parsed request attributes of a dump; 6.5 moved them into a genl_info. */

@@ -12,7 +12,6 @@
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
-#include <linux/netfilter_ipv6.h>
 #include <linux/percpu.h>
 #include <net/dst.h>
 #include <net/icmp.h>
@@ -50,18 +49,6 @@ static int l4lb_dsr_frag_out(struct net *net, struct sock *sk,
 	return neigh_output(this_cpu_read(l4lb_dsr_neigh), skb, false);
 }
 
-/* ip6_fragment() is not exported; netfilter's IPv6 ops reach it. */
-static int l4lb_dsr_fragment6(struct net *net, struct sk_buff *skb)
-{
-	const struct nf_ipv6_ops *v6ops = nf_get_ipv6_ops();
-
-	if (unlikely(!v6ops)) {
-		kfree_skb(skb);
-		return -EHOSTUNREACH;
-	}
-	return v6ops->fragment(net, NULL, skb, l4lb_dsr_frag_out);
-}
-
 /*
  * Send @skb (header ready) on @dst, the route to the backend, whose
  * reference it takes, to the neighbour @addr, in fragments when @frag.
@@ -96,7 +83,7 @@ static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
 		outer = this_cpu_read(l4lb_dsr_neigh);
 		this_cpu_write(l4lb_dsr_neigh, n);
 		if (v6)
-			err = l4lb_dsr_fragment6(net, skb);
+			err = l4lb_ip6_fragment(net, skb, l4lb_dsr_frag_out);
 		else
 			err = ip_do_fragment(net, NULL, skb, l4lb_dsr_frag_out);
 		this_cpu_write(l4lb_dsr_neigh, outer);
