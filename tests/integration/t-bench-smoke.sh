@@ -26,8 +26,8 @@ if ((rc == 0)); then
 	tap_ok "analyze.py --check: every system and metric present, values positive"
 else
 	tap_fail "analyze.py --check: every system and metric present, values positive" \
-		"$(grep -E 'check failed|Traceback|Error' <<<"$report" | head -n 20)" \
-		"$(tail -n 20 "$out/stderr.log")"
+		"$(tail -n 30 <<<"$report")" "console:" "$(grep -v '^L4LB-BENCH' "$out/console.log" | tail -n 20)" \
+		"$(grep '^L4LB-BENCH' "$out/console.log" | grep -E '"value": (0|0\.0|-?nan|-?inf)[,}]')"
 fi
 tap_check "results.json names the four systems" python3 -c '
 import json, sys
