@@ -143,8 +143,12 @@ ns_sysctl() {
 # linkwatch marks the link up, its queue discards packets.
 _ns_wait_up() {
 	local ns=$1 i
+	# Only the links set up: a new namespace also gets the fallback
+	# devices of tunnel modules an earlier test loaded (tunl0, ip6tnl0),
+	# which stay down.
 	for ((i = 0; i < 100; i++)); do
-		ip -n "$ns" -o link show | grep -v ': lo:' | grep -qv 'state UP' || return 0
+		ip -n "$ns" -o link show | grep -v ': lo:' | grep -E '[<,]UP[,>]' |
+			grep -qv 'state UP' || return 0
 		sleep 0.05
 	done
 	echo "links of $ns did not come up:" >&2
