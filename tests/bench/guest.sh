@@ -19,6 +19,15 @@
 #   L4LB_BENCH_CRR_CONC   connections in flight for conn/s (default 32)
 #   L4LB_BENCH_FLAT_REPS  pps measurements before / after the fill (default 3)
 #   L4LB_BENCH_WARMUP     1: a warm-up round 0 first (default), 0: none
+#   L4LB_BENCH_SMOKE      1: the smoke run (t-bench-smoke.sh), which proves
+#                         every piece works and measures nothing: latency
+#                         and iperf3 only through plain routing and l4lb
+#                         DNAT (the other systems: pps and conn/s), iperf3
+#                         for 1 MB, the memory phase on IPv4 only (IPv6 is
+#                         the same code with other pktgen addresses and
+#                         l4lb's conn6 cache), a mode the module refuses
+#                         found by its set-up instead of a probe
+#                         connection, no settling waits
 #
 # Topology: tests/integration/lib/netns.sh (client -- lb -- be1..3 on a
 # bridge). The VIP (10.0.0.10, fd00::10) is an address of the LB (on lo),
@@ -42,6 +51,15 @@ PHASES=${L4LB_BENCH_PHASES:-rates memory control}
 CRR_CONC=${L4LB_BENCH_CRR_CONC:-32}
 FLAT_REPS=${L4LB_BENCH_FLAT_REPS:-3}
 WARMUP=${L4LB_BENCH_WARMUP:-1}
+SMOKE=${L4LB_BENCH_SMOKE:-0}
+FULL_SYSTEMS=       # every metric through these; empty: every system
+FAMILIES="4 6"      # of the memory phase
+SETTLE=0.5          # pktgen running before a pps window opens
+PPS_MIN=100         # fewer packets in a pps window: measured once more
+FLAT_SYSTEMS="l4lb-dnat ipvs-nat nft-dnat"   # the flat-cost measurement
+if ((SMOKE)); then
+	FULL_SYSTEMS="plain l4lb-dnat" FAMILIES=4 SETTLE=0 FLAT_SYSTEMS="l4lb-dnat ipvs-nat"
+fi
 FILL_PORTS=16          # VIP ports 1000-1015 for the table fill
 W=$(mktemp -d)
 
@@ -159,7 +177,7 @@ sys_up() {
 		out=$(l4lb_config "${name#l4lb-}" "$fill" | ns_run lb python3 "$BENCH_DIR/nlbulk.py") || {
 			log "$name: configuration refused: $out"
 			l4lb_unload
-			return 1
+			return 2
 		}
 		;;
 	*) return 1 ;;
@@ -214,7 +232,21 @@ bench_topology() {
 	# The LB accepts DR replies from the VIP (its own address) and the
 	# client's TIME_WAIT-free port ranges are set per system.
 	ns_sysctl lb net.ipv4.conf.all.accept_local=1 net.ipv4.conf.br0.accept_local=1
-	sleep 1
+	# every server listening: crr on port 80 (0x50) in each backend, iperf3
+	# on 5201 (0x1451) in be1 (both on IPv6 sockets, dual stack)
+	local n=0 l p
+	for ((i = 0; i < 200; i++)); do
+		n=0
+		for p in "${BE_PIDS[@]}"; do
+			while read -r l; do
+				[[ $l =~ ^[0-9]+:\ [0-9A-F]+:(0050|1451)\ [0-9A-F:]+\ 0A ]] && n=$((n + 1))
+			done <"/proc/$p/net/tcp6"
+		done
+		((n >= 4)) && return 0
+		sleep 0.05
+	done
+	log "servers not listening: $n of 4 sockets"
+	return 1
 }
 
 # rx packets of the backends' eth0, summed (read through their server
@@ -234,34 +266,77 @@ be_rx() {
 
 now() { echo "${EPOCHREALTIME/./}"; }   # microseconds
 
-# pktgen on the client's eth0: pg_setup "CMD" ... (after rem_device_all).
+# pktgen on the client's eth0: pg_setup "CMD" ... (after rem_device_all);
+# pg_run "CMD" ...: the same, then started in the same process (one process
+# start less: until stopped, or count packets sent).
 pg_setup() {
 	ns_run client bash -c '
 		pg=/proc/net/pktgen
 		echo rem_device_all >$pg/kpktgend_0 || exit 1
 		echo "add_device eth0" >$pg/kpktgend_0 || exit 1
 		for c; do echo "$c" >$pg/eth0 || { echo "pktgen: $c refused" >&2; exit 1; }; done
+		[[ $PG_START == 1 ]] && echo start >$pg/pgctrl
+		exit 0
 	' pg_setup "clone_skb 0" "pkt_size 60" "delay 0" "burst 1" "flag UDPCSUM" "dst_mac $LB_MAC" "$@"
 }
+pg_run() { PG_START=1 pg_setup "$@"; }
 pg_start() { ns_run client bash -c 'echo start >/proc/net/pktgen/pgctrl'; }
 pg_stop() { ns_run client bash -c 'echo stop >/proc/net/pktgen/pgctrl'; }
 
 # pps_run SYSTEM: delivered pps of 1000 UDP flows (64-byte frames) to the
-# system's target; prints the rate.
+# system's target; prints the rate and the packets counted.
 pps_run() {
-	local sys=$1 d1=$VIP4 d2=$VIP4 c0 c1 t0 t1 pid
+	local sys=$1 d1=$VIP4 d2=$VIP4 c0 c1 t0 t1 pid i
 	if [[ $sys == plain ]]; then d1=$BE4_1 d2=$BE4_3; fi
-	pg_setup "count 0" "dst_min $d1" "dst_max $d2" "src_min $CLIENT4" "src_max $CLIENT4" \
-		"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 10000" "udp_src_max 11000" || return 1
-	pg_start &
+	c0=$(be_rx)
+	pg_run "count 0" "dst_min $d1" "dst_max $d2" "src_min $CLIENT4" "src_max $CLIENT4" \
+		"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 10000" "udp_src_max 11000" &
 	pid=$!
-	sleep 0.5
+	# pktgen's start (a process, slow on a loaded machine) seen at the
+	# backends (more than the odd ARP request), then the window opens
+	# after SETTLE
+	for ((i = 0; i < 200; i++)); do
+		(($(be_rx) > c0 + 50)) && break
+		kill -0 $pid 2>/dev/null || { wait $pid; return 1; }
+		sleep 0.05
+	done
+	sleep "$SETTLE"
 	c0=$(be_rx) t0=$(now)
 	sleep "$DUR"
 	c1=$(be_rx) t1=$(now)
 	pg_stop
 	wait $pid
-	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f\n", c * 1e6 / t }'
+	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f %d\n", c * 1e6 / t, c }'
+}
+
+# pps SYSTEM METRIC ROUND : pps_run, emitted with the packets counted. A
+# window in which nothing arrived is measured once more (a starved machine
+# can miss one), marked "retried".
+pps() {
+	local out v n retried=0
+	out=$(pps_run "$1") || return 1
+	read -r v n <<<"$out"
+	# A broken system still lets the odd ARP request through to the
+	# backends' counters, a working one thousands of packets.
+	if ((n < PPS_MIN)); then
+		log "$1 $2: $n packets in the window; once more"
+		out=$(pps_run "$1") || return 1
+		read -r v n <<<"$out"
+		retried=1
+	fi
+	emit "$1" "$2" "$3" "$v" "\"delivered\": $n, \"retried\": $retried"
+}
+
+# crr_run TARGET ARGS... : crr client's JSON line; a run that completed no
+# connection (crr waits 5 s more for one) is run once more.
+crr_run() {
+	local out
+	out=$(ns_run client "$CRR" client "$1" 80 "${@:2}")
+	if [[ $(_json_get conns <<<"$out") == 0 ]]; then
+		log "crr $*: no connection completed; once more"
+		out=$(ns_run client "$CRR" client "$1" 80 "${@:2}")
+	fi
+	echo "$out"
 }
 
 # Client port ranges, one per system: TIME_WAIT sockets of one system never
@@ -280,20 +355,28 @@ port_range() {
 # itself, as the load balancers do
 target_of() { if [[ $1 == plain ]]; then echo "$BE4_1,$BE4_2,$BE4_3"; else echo "$VIP4"; fi; }
 
-# measure SYSTEM ROUND: every rate metric of one system, in one round.
+# measure SYSTEM ROUND: every rate metric of one system, in one round
+# (the smoke run: pps and conn/s only, but for FULL_SYSTEMS).
 measure() {
-	local sys=$1 r=$2 v out tgt
+	local sys=$1 r=$2 v out tgt len i
 	tgt=$(target_of "$sys")
-	v=$(pps_run "$sys") && emit "$sys" udp_pps "$r" "$v"
+	pps "$sys" udp_pps "$r"
 	port_range "$sys"
-	out=$(ns_run client "$CRR" client "$tgt" 80 -c "$CRR_CONC" -d "$DUR")
+	out=$(crr_run "$tgt" -c "$CRR_CONC" -d "$DUR")
 	v=$(_json_get rate <<<"$out")
-	emit "$sys" tcp_conn_rate "$r" "$v" "\"errors\": $(_json_get errors <<<"$out")"
-	out=$(ns_run client "$CRR" client "$tgt" 80 -c 1 -d "$DUR")
-	emit "$sys" latency_p50_us "$r" "$(_json_get p50_us <<<"$out")"
-	emit "$sys" latency_p99_us "$r" "$(_json_get p99_us <<<"$out")"
-	v=$(ns_run client iperf3 -c "${tgt%%,*}" -p 5201 -t "$(((${DUR%.*} + 0) > 0 ? ${DUR%.*} : 1))" -f k 2>/dev/null |
-		awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Kbits/sec") v = $i * 1000 } END { if (v) print v }')
+	emit "$sys" tcp_conn_rate "$r" "$v" "\"errors\": $(_json_get errors <<<"$out"), \"conns\": $(_json_get conns <<<"$out")"
+	[[ -z $FULL_SYSTEMS || " $FULL_SYSTEMS " == *" $sys "* ]] || return 0
+	out=$(crr_run "$tgt" -c 1 -d "$DUR")
+	emit "$sys" latency_p50_us "$r" "$(_json_get p50_us <<<"$out")" "\"conns\": $(_json_get conns <<<"$out")"
+	emit "$sys" latency_p99_us "$r" "$(_json_get p99_us <<<"$out")" "\"conns\": $(_json_get conns <<<"$out")"
+	len=(-t "$(((${DUR%.*} + 0) > 0 ? ${DUR%.*} : 1))")
+	((SMOKE)) && len=(-n 1M)
+	for i in 1 2; do
+		v=$(ns_run client iperf3 -c "${tgt%%,*}" -p 5201 "${len[@]}" -f k 2>/dev/null |
+			awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Kbits/sec") v = $i * 1000 } END { if (v) print v }')
+		[[ -n $v ]] && break
+		log "$sys: iperf3 gave no figure (try $i of 2)"
+	done
 	[[ -n $v ]] && emit "$sys" tcp_bulk_bps "$r" "$v"
 }
 
@@ -307,13 +390,31 @@ _json_get() {
 
 # ------------------------------------------------------------ phase: rates
 
-# works SYSTEM : set it up and see one TCP connection through it
+# works SYSTEM : set it up and see one TCP connection through it (once
+# per system); WHY says why not: "mode refused" when the module refused
+# the configuration.
+declare -A WORKS=()
 works() {
-	local out
-	sys_up "$1" 2>/dev/null || return 1
-	out=$(ns_run client "$CRR" client "$VIP4" 80 -c 1 -d 1)
-	sys_down "$1"
-	[[ $(_json_get conns <<<"$out") -gt 0 ]]
+	local out rc
+	if [[ -z ${WORKS[$1]:-} ]]; then
+		sys_up "$1" 2>/dev/null
+		rc=$?
+		if ((rc == 0)); then
+			out=$(ns_run client "$CRR" client "$VIP4" 80 -c 1 -d 0.1)
+			sys_down "$1"
+			if [[ $(_json_get conns <<<"$out") -gt 0 ]]; then
+				WORKS[$1]=ok
+			else
+				WORKS[$1]="no connection through $1"
+			fi
+		elif ((rc == 2)); then
+			WORKS[$1]="mode refused"
+		else
+			WORKS[$1]="$1 set-up failed"
+		fi
+	fi
+	WHY=${WORKS[$1]}
+	[[ $WHY == ok ]]
 }
 
 phase_rates() {
@@ -324,10 +425,11 @@ phase_rates() {
 		# are measured when that mode carries a connection in this module.
 		need=$mode
 		[[ $mode == - ]] && need=$(awk -v c="$row" '$2 == c { print $3 }' <<<"$SYSTEM_TABLE")
-		if [[ -n $need && $need != dnat ]]; then
+		# The smoke run sees a refused mode at its set-up (below).
+		if [[ -n $need && $need != dnat ]] && ((!SMOKE)); then
 			if ! works "l4lb-$need" || { [[ $row != l4lb-* ]] && ! works "$row"; }; then
-				log "$row: not measured (l4lb mode $need, or $row, does not carry a connection here)"
-				emit "$row" unavailable 0 0
+				log "$row: not measured (l4lb mode $need, or $row, does not carry a connection here: $WHY)"
+				emit "$row" unavailable 0 0 "\"why\": \"$WHY\""
 				continue
 			fi
 		fi
@@ -339,10 +441,15 @@ phase_rates() {
 		log "round $r of $ROUNDS (0 = warm-up)"
 		for ((i = 0; i < n; i++)); do
 			sys=${systems[(i + r + n) % n]}
-			if ! sys_up "$sys"; then
-				log "$sys: set-up failed"
-				continue
-			fi
+			sys_up "$sys"
+			case $? in
+			0) ;;
+			2) log "$sys: not measured: the module refused the mode"
+				emit "$sys" unavailable 0 0 '"why": "mode refused"'
+				continue ;;
+			*) log "$sys: set-up failed"
+				continue ;;
+			esac
 			measure "$sys" "$r"
 			sys_down "$sys"
 		done
@@ -376,7 +483,7 @@ def f(x, k):
         for v in x:
             r = f(v, k)
             if r is not None: return r
-print(f(d, sys.argv[1]))' "${1:-conns}"; }
+print(*(f(d, k) for k in sys.argv[1:]))' "${@:-conns}"; }
 
 # buckets SYSTEM : hash buckets of its flow table (8 bytes each)
 buckets() {
@@ -427,10 +534,14 @@ fill() {
 mem_point() {
 	local sys=$1 fam=$2 cnt cache bytes objs osize b slab
 	sleep 0.3
-	cnt=$(table_count "$sys")
+	if [[ $sys == l4lb-* ]]; then   # one l4ctl and one python for both
+		read -r cnt b <<<"$(l4stats_conns conns buckets)"
+	else
+		cnt=$(table_count "$sys")
+		b=$(buckets "$sys")
+	fi
 	cache=$(cache_of "$sys" "$fam")
 	read -r bytes objs osize <<<"$(slab_bytes "$cache")"
-	b=$(buckets "$sys")
 	slab=$(meminfo_kb Slab)
 	if ((cnt - BASE_CNT <= 0)); then
 		log "$sys IPv$fam: no flow was added to the table"
@@ -452,11 +563,12 @@ mem_base() {
 phase_memory() {
 	local sys fam r v ok
 	for sys in l4lb-dnat ipvs-nat nft-dnat; do
-		for fam in 4 6; do
+		for fam in $FAMILIES; do
 			log "memory: $sys IPv$fam: $FLOWS_SMALL then $FLOWS flows"
 			# A fresh table for each family: IPVS and conntrack flush theirs
 			# by module reload, l4lb by its own.
-			case $sys in
+			# (the smoke run: the tables as they are, no reload)
+			((SMOKE)) || case $sys in
 			ipvs-*) modprobe -r ip_vs_rr ip_vs 2>/dev/null; modprobe ip_vs conn_tab_bits=20 ;;
 			nft-*) modprobe -r nft_chain_nat nf_nat nf_conntrack 2>/dev/null
 				modprobe nf_conntrack hashsize=262144
@@ -465,10 +577,10 @@ phase_memory() {
 			esac
 			sys_up "$sys" 1 || { log "$sys: set-up failed"; continue; }
 			[[ $sys == nft-* ]] && ns_sysctl lb net.netfilter.nf_conntrack_udp_timeout=3600
-			if [[ $fam == 4 ]]; then
+			if [[ $fam == 4 && " $FLAT_SYSTEMS " == *" $sys "* ]]; then
 				# flat cost: 1000 active flows, the table otherwise empty
 				for ((r = 1; r <= FLAT_REPS; r++)); do
-					v=$(pps_run "$sys") && emit "$sys" pps_1k_flows "$r" "$v"
+					pps "$sys" pps_1k_flows "$r"
 				done
 			fi
 			sleep 0.3
@@ -477,9 +589,9 @@ phase_memory() {
 			mem_point "$sys" "$fam"
 			fill "$sys" "$fam" 2 $((FLOWS - FLOWS_SMALL))
 			mem_point "$sys" "$fam"
-			if [[ $fam == 4 ]]; then
+			if [[ $fam == 4 && " $FLAT_SYSTEMS " == *" $sys "* ]]; then
 				for ((r = 1; r <= FLAT_REPS; r++)); do
-					v=$(pps_run "$sys") && emit "$sys" pps_1k_flows_full "$r" "$v"
+					pps "$sys" pps_1k_flows_full "$r"
 				done
 			fi
 			sys_down "$sys"
@@ -540,11 +652,15 @@ phase_control() {
 # ------------------------------------------------------------ main
 
 CRR=$W/crr
-gcc -O2 -o "$CRR" "$BENCH_DIR/crr.c" || { log "cannot build crr"; exit 1; }
+# (-O0 in the smoke run: half gcc's time under emulation)
+gcc "$( ((SMOKE)) && echo -O0 || echo -O2)" -o "$CRR" "$BENCH_DIR/crr.c" || { log "cannot build crr"; exit 1; }
 modprobe pktgen || { log "no pktgen module"; exit 1; }
 modprobe -a ip_vs ip_vs_rr nft_chain_nat || exit 1
 bench_topology || { log "topology set-up failed"; exit 1; }
-emit vm info 0 0 "\"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"rounds\": $ROUNDS, \"seconds\": $DUR, \"flows\": $FLOWS, \"flows_small\": $FLOWS_SMALL"
+# json_list WORD... : a JSON list of strings
+json_list() { local a; printf '['; for a; do printf '%s"%s"' "${sep-}" "$a"; local sep=', '; done; printf ']'; }
+# shellcheck disable=SC2046,SC2086 # lists of words
+emit vm info 0 0 "\"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"rounds\": $ROUNDS, \"seconds\": $DUR, \"flows\": $FLOWS, \"flows_small\": $FLOWS_SMALL, \"smoke\": $SMOKE, \"systems\": $(json_list $(awk '{print $1}' <<<"$SYSTEM_TABLE")), \"full_systems\": $(json_list $FULL_SYSTEMS), \"families\": [${FAMILIES// /, }], \"flat_systems\": $(json_list $FLAT_SYSTEMS), \"pps_min\": $PPS_MIN, \"nl_vips\": $NL_VIPS, \"nl_backends\": $NL_BACKENDS, \"phases\": $(json_list $PHASES)"
 start=$SECONDS
 for ph in $PHASES; do
 	t=$SECONDS
