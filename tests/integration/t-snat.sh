@@ -106,9 +106,12 @@ ns_run be3 iperf3 -s -D -p 5201 --pidfile /tmp/iperf3-be3.pid
 sleep 1
 for fam in 4 6; do
 	if [ $fam = 4 ]; then vip=$VIP4; else vip=$VIP6; fi
-	for mode in "" -R "-u -b 5M"; do
+	# TCP both ways over IPv4; TCP and UDP over IPv6 (CI time).
+	modes=("" -R)
+	[ $fam = 6 ] && modes=("" "-u -b 5M")
+	for mode in "${modes[@]}"; do
 		# shellcheck disable=SC2086 # mode is split on purpose
-		got=$(ns_run client iperf3 -c "$vip" -p 5201 -t 2 -J $mode 2>&1 | python3 -c '
+		got=$(ns_run client iperf3 -c "$vip" -p 5201 -t 1 -J $mode 2>&1 | python3 -c '
 import json, sys
 try:
     r = json.load(sys.stdin)
@@ -183,10 +186,10 @@ ip -n be2 route del default
 # --- Path MTU: the LB's backend side is narrower than the client's -------------
 ip -n lb link set br0 mtu 1400
 xl0=$(l4stats icmp_xlated)
-out=$(client_traffic echo $VIP4 $VIP_PORT --bytes 1048576 --timeout 20)
-tap_like "PMTU IPv4: 1 MB through a 1400-byte link intact ($out)" "$out" "be? *"
-out=$(client_traffic echo $VIP6 $VIP_PORT --bytes 1048576 --timeout 20)
-tap_like "PMTU IPv6: 1 MB through a 1400-byte link intact ($out)" "$out" "be? *"
+out=$(client_traffic echo $VIP4 $VIP_PORT --bytes 524288 --timeout 20)
+tap_like "PMTU IPv4: 512 KiB through a 1400-byte link intact ($out)" "$out" "be? *"
+out=$(client_traffic echo $VIP6 $VIP_PORT --bytes 524288 --timeout 20)
+tap_like "PMTU IPv6: 512 KiB through a 1400-byte link intact ($out)" "$out" "be? *"
 tap_check "PMTU: the LB's 'fragmentation needed' reached the client translated ($xl0 -> $(l4stats icmp_xlated))" \
 	num_ge "$(l4stats icmp_xlated)" $((xl0 + 2))
 ip -n lb link set br0 mtu 1500
