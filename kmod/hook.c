@@ -278,8 +278,8 @@ static unsigned int l4lb_icmp_local(struct l4lb_net *ln, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-static unsigned int l4lb_hook_local(void *priv, struct sk_buff *skb,
-				    const struct nf_hook_state *state)
+static unsigned int l4lb_local_out(struct sk_buff *skb,
+				   const struct nf_hook_state *state)
 {
 	struct l4lb_net *ln = l4lb_pernet(state->net);
 	unsigned int verdict;
@@ -306,6 +306,22 @@ static unsigned int l4lb_hook_local(void *priv, struct sk_buff *skb,
 	if (verdict == NF_ACCEPT && dir == L4LB_DIR_ORIG &&
 	    l4lb_reroute_local(skb, state))
 		return NF_DROP;
+	return verdict;
+}
+
+/*
+ * A local sender may be in process context, preemptible: the packet path's
+ * per-CPU state (counters, the DSR neighbour) wants BHs off, as it has them
+ * in PREROUTING.
+ */
+static unsigned int l4lb_hook_local(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	unsigned int verdict;
+
+	local_bh_disable();
+	verdict = l4lb_local_out(skb, state);
+	local_bh_enable();
 	return verdict;
 }
 
