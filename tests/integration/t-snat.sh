@@ -195,8 +195,11 @@ tap_check "PMTU: the LB's 'fragmentation needed' reached the client translated (
 ip -n lb link set br0 mtu 1500
 
 # --- The table empties once the flows are over -------------------------------
-lbctl vip del $VIP4:$VIP_PORT proto udp
-lbctl vip del "[$VIP6]:$VIP_PORT" proto udp
+# UDP flows are over only by their timeouts (minutes): their VIPs go, which
+# ends them; the TCP flows end by their FINs and tcp_timeout_fin.
+for v in $VIP4:$VIP_PORT "[$VIP6]:$VIP_PORT" $VIP4:5201 "[$VIP6]:5201"; do
+	lbctl vip del "$v" proto udp
+done
 for ((i = 0; i < 60; i++)); do
 	[ "$(l4stats conns)" = 0 ] && break
 	sleep 1
