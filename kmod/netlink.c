@@ -45,6 +45,15 @@ static struct netlink_range_validation l4lb_timeout_close_range = {
 	.max = L4LB_TIMEOUT_CLOSE_MAX,
 };
 
+/* Persistence, as long as the longest idle timeout. */
+static struct netlink_range_validation l4lb_persist_range = {
+	.max = L4LB_TIMEOUT_ESTABLISHED_MAX,
+};
+
+static struct netlink_range_validation l4lb_maglev_size_range = {
+	.max = L4LB_MAGLEV_SIZE_MAX,
+};
+
 #define L4LB_TIMEOUT_POLICY(range) NLA_POLICY_FULL_RANGE(NLA_U32, range)
 
 static const struct nla_policy
@@ -102,6 +111,13 @@ static const struct nla_policy l4lb_vip_new_policy[L4LB_VIP_ATTR_MAX + 1] = {
 	[L4LB_VIP_ATTR_ENCAP_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),
 	[L4LB_VIP_ATTR_FLAGS] = NLA_POLICY_MASK(NLA_U32, L4LB_VIP_F_ALL),
 	[L4LB_VIP_ATTR_TIMEOUTS] = NLA_POLICY_NESTED(l4lb_timeouts_policy),
+	[L4LB_VIP_ATTR_MAGLEV_SIZE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &l4lb_maglev_size_range),
+	[L4LB_VIP_ATTR_MAXCONN] = { .type = NLA_U32 },
+	[L4LB_VIP_ATTR_RATE] = { .type = NLA_U32 },
+	[L4LB_VIP_ATTR_BURST] = { .type = NLA_U32 },
+	[L4LB_VIP_ATTR_PERSIST] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &l4lb_persist_range),
 };
 
 static const struct nla_policy l4lb_net_set_policy[L4LB_NET_ATTR_MAX + 1] = {
@@ -118,6 +134,11 @@ l4lb_backend_new_policy[L4LB_BACKEND_ATTR_MAX + 1] = {
 	L4LB_BACKEND_KEY_POLICY,
 	[L4LB_BACKEND_ATTR_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							   &l4lb_weight_range),
+	[L4LB_BACKEND_ATTR_STATE] = NLA_POLICY_MAX(NLA_U8,
+						   L4LB_BACKEND_STATE_MAX),
+	[L4LB_BACKEND_ATTR_MAXCONN] = { .type = NLA_U32 },
+	[L4LB_BACKEND_ATTR_FLAGS] = NLA_POLICY_MASK(NLA_U32,
+						    L4LB_BACKEND_F_ALL),
 };
 
 /* Top level, per command. */
@@ -395,6 +416,69 @@ static int l4lb_parse_timeouts(const struct nlattr *nest, bool zero_ok,
 	return 0;
 }
 
+/* Trial division: sizes are at most L4LB_MAGLEV_SIZE_MAX. */
+static bool l4lb_is_prime(u32 n)
+{
+	u32 d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; d * d <= n; d++)
+		if (!(n % d))
+			return false;
+	return true;
+}
+
+/* What scheduling takes from a VIP add or set: size, limits, persistence. */
+static int l4lb_parse_vip_sched(struct nlattr **tb, const struct l4lb_vip *vip,
+				struct l4lb_vip_cfg *cfg,
+				struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+
+	a = tb[L4LB_VIP_ATTR_MAGLEV_SIZE];
+	if (a) {
+		cfg->maglev_size = nla_get_u32(a);
+		if (cfg->maglev_size &&
+		    (cfg->maglev_size < L4LB_MAGLEV_SIZE_MIN ||
+		     !l4lb_is_prime(cfg->maglev_size))) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "Maglev table size must be a prime from 251 to 1048573, or 0 for the default");
+			return -EINVAL;
+		}
+		cfg->given |= L4LB_VIP_CFG_MAGLEV_SIZE;
+	}
+	if (tb[L4LB_VIP_ATTR_MAXCONN]) {
+		cfg->maxconn = nla_get_u32(tb[L4LB_VIP_ATTR_MAXCONN]);
+		cfg->given |= L4LB_VIP_CFG_MAXCONN;
+	}
+	if (vip) {
+		cfg->rate = vip->rate.rate;
+		cfg->burst = vip->rate.burst;
+	}
+	if (tb[L4LB_VIP_ATTR_RATE]) {
+		cfg->rate = nla_get_u32(tb[L4LB_VIP_ATTR_RATE]);
+		cfg->given |= L4LB_VIP_CFG_RATE;
+		/* A new rate without a burst: the burst follows it. */
+		if (!tb[L4LB_VIP_ATTR_BURST])
+			cfg->burst = 0;
+	}
+	if (tb[L4LB_VIP_ATTR_BURST]) {
+		cfg->burst = nla_get_u32(tb[L4LB_VIP_ATTR_BURST]);
+		cfg->given |= L4LB_VIP_CFG_RATE;
+	}
+	if (cfg->burst && !cfg->rate) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[L4LB_VIP_ATTR_BURST],
+				    "a burst needs a rate limit");
+		return -EINVAL;
+	}
+	if (tb[L4LB_VIP_ATTR_PERSIST]) {
+		cfg->persist = nla_get_u32(tb[L4LB_VIP_ATTR_PERSIST]);
+		cfg->given |= L4LB_VIP_CFG_PERSIST;
+	}
+	return 0;
+}
+
 /*
  * The VIP configuration a request gives, into @cfg (whose defaults the
  * caller set). Checked against the mode the VIP will have: @mode, unless the
@@ -477,6 +561,9 @@ static int l4lb_parse_vip_cfg(struct nlattr **tb, const struct l4lb_vip_key *key
 			return err;
 		cfg->given |= L4LB_VIP_CFG_TIMEOUTS;
 	}
+	err = l4lb_parse_vip_sched(tb, vip, cfg, extack);
+	if (err)
+		return err;
 	if (ops->check) {
 		err = ops->check(key, cfg, extack);
 		if (err)
@@ -613,20 +700,41 @@ static struct l4lb_backend *l4lb_find_backend(struct l4lb_backend_req *req,
 	return be;
 }
 
+/* Ranges are the policy's. */
+static void l4lb_parse_backend_cfg(struct nlattr **tb,
+				   struct l4lb_backend_cfg *cfg)
+{
+	if (tb[L4LB_BACKEND_ATTR_WEIGHT]) {
+		cfg->weight = nla_get_u32(tb[L4LB_BACKEND_ATTR_WEIGHT]);
+		cfg->given |= L4LB_BE_CFG_WEIGHT;
+	}
+	if (tb[L4LB_BACKEND_ATTR_STATE]) {
+		cfg->state = nla_get_u8(tb[L4LB_BACKEND_ATTR_STATE]);
+		cfg->given |= L4LB_BE_CFG_STATE;
+	}
+	if (tb[L4LB_BACKEND_ATTR_MAXCONN]) {
+		cfg->maxconn = nla_get_u32(tb[L4LB_BACKEND_ATTR_MAXCONN]);
+		cfg->given |= L4LB_BE_CFG_MAXCONN;
+	}
+	if (tb[L4LB_BACKEND_ATTR_FLAGS]) {
+		cfg->flags = nla_get_u32(tb[L4LB_BACKEND_ATTR_FLAGS]);
+		cfg->given |= L4LB_BE_CFG_FLAGS;
+	}
+}
+
 static int l4lb_cmd_backend_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	struct l4lb_backend_cfg cfg;
 	struct l4lb_backend_req req;
-	u32 weight;
 	int err;
 
 	mutex_lock(&ln->lock);
 	err = l4lb_backend_req(ln, info, &req);
 	if (!err) {
-		weight = req.tb[L4LB_BACKEND_ATTR_WEIGHT] ?
-			 nla_get_u32(req.tb[L4LB_BACKEND_ATTR_WEIGHT]) :
-			 L4LB_WEIGHT_DEFAULT;
-		err = l4lb_backend_add(ln, req.vip, &req.key, weight,
+		l4lb_backend_cfg_init(&cfg);
+		l4lb_parse_backend_cfg(req.tb, &cfg);
+		err = l4lb_backend_add(ln, req.vip, &req.key, &cfg,
 				       info->extack);
 	}
 	mutex_unlock(&ln->lock);
@@ -653,6 +761,7 @@ static int l4lb_cmd_backend_del(struct sk_buff *skb, struct genl_info *info)
 static int l4lb_cmd_backend_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	struct l4lb_backend_cfg cfg = {};
 	struct l4lb_backend_req req;
 	struct l4lb_backend *be;
 	int err;
@@ -661,15 +770,16 @@ static int l4lb_cmd_backend_set(struct sk_buff *skb, struct genl_info *info)
 	err = l4lb_backend_req(ln, info, &req);
 	if (err)
 		goto out;
-	if (L4LB_REQUIRE(info->extack, info->attrs[L4LB_ATTR_BACKEND], req.tb,
-			 L4LB_BACKEND_ATTR_WEIGHT, "missing backend weight")) {
+	l4lb_parse_backend_cfg(req.tb, &cfg);
+	if (!cfg.given) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[L4LB_ATTR_BACKEND],
+				    "nothing to change: give a weight, state, maxconn or flags");
 		err = -EINVAL;
 		goto out;
 	}
 	be = l4lb_find_backend(&req, info);
-	err = be ? l4lb_backend_set_weight(ln, be,
-					   nla_get_u32(req.tb[L4LB_BACKEND_ATTR_WEIGHT]),
-					   info->extack) : -ENOENT;
+	err = be ? l4lb_backend_set(ln, be, &cfg, info->extack) : -ENOENT;
 out:
 	mutex_unlock(&ln->lock);
 	return err;
@@ -799,6 +909,11 @@ static int l4lb_put_vip(struct sk_buff *skb, const struct l4lb_vip *vip,
 	     nla_put_u8(skb, L4LB_VIP_ATTR_MODE, vip->mode) ||
 	     l4lb_put_vip_mode(skb, vip) ||
 	     nla_put_u32(skb, L4LB_VIP_ATTR_FLAGS, vip->flags) ||
+	     nla_put_u32(skb, L4LB_VIP_ATTR_MAGLEV_SIZE, vip->maglev_size) ||
+	     nla_put_u32(skb, L4LB_VIP_ATTR_MAXCONN, vip->maxconn) ||
+	     nla_put_u32(skb, L4LB_VIP_ATTR_RATE, vip->rate.rate) ||
+	     nla_put_u32(skb, L4LB_VIP_ATTR_BURST, vip->rate.burst) ||
+	     nla_put_u32(skb, L4LB_VIP_ATTR_PERSIST, vip->persist / HZ) ||
 	     l4lb_put_timeouts(skb, L4LB_VIP_ATTR_TIMEOUTS,
 			       vip->timeouts_own) ||
 	     l4lb_put_stats(skb, L4LB_VIP_ATTR_STATS, vip->stats,
@@ -822,7 +937,10 @@ static int l4lb_put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 	if (l4lb_put_addr(skb, L4LB_BACKEND_ATTR_FAMILY, L4LB_BACKEND_ATTR_ADDR,
 			  be->vip->key.family, &be->hkey.key.addr) ||
 	    nla_put_be16(skb, L4LB_BACKEND_ATTR_PORT, be->hkey.key.port) ||
-	    nla_put_u32(skb, L4LB_BACKEND_ATTR_WEIGHT, READ_ONCE(be->weight)) ||
+	    nla_put_u32(skb, L4LB_BACKEND_ATTR_WEIGHT, be->weight) ||
+	    nla_put_u8(skb, L4LB_BACKEND_ATTR_STATE, be->state) ||
+	    nla_put_u32(skb, L4LB_BACKEND_ATTR_MAXCONN, be->maxconn) ||
+	    nla_put_u32(skb, L4LB_BACKEND_ATTR_FLAGS, be->flags) ||
 	    l4lb_put_stats(skb, L4LB_BACKEND_ATTR_STATS, be->stats,
 			   &be->conns)) {
 		nla_nest_cancel(skb, nest);

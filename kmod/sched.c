@@ -9,10 +9,25 @@ static const struct l4lb_sched_ops *const l4lb_schedulers[] = {
 	&l4lb_sched_rr,
 };
 
+/* The names users of simpler balancers know (LB_ALGORITHM). */
+static const struct {
+	const char *alias;
+	const char *name;
+} l4lb_sched_aliases[] = {
+	{ "round-robin", "rr" },
+	{ "least-connections", "lc" },
+	{ "ip-hash", "sh" },
+};
+
 const struct l4lb_sched_ops *l4lb_sched_find(const char *name)
 {
 	int i;
 
+	for (i = 0; i < ARRAY_SIZE(l4lb_sched_aliases); i++)
+		if (!strcmp(l4lb_sched_aliases[i].alias, name)) {
+			name = l4lb_sched_aliases[i].name;
+			break;
+		}
 	for (i = 0; i < ARRAY_SIZE(l4lb_schedulers); i++)
 		if (!strcmp(l4lb_schedulers[i]->name, name))
 			return l4lb_schedulers[i];

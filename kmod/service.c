@@ -136,51 +136,98 @@ struct l4lb_backend *l4lb_backend_find(struct l4lb_net *ln,
 
 /* Dest sets */
 
-static void l4lb_dests_free_rcu(struct rcu_head *head)
+static void l4lb_dests_free(struct l4lb_dest_set *set)
 {
-	struct l4lb_dest_set *set = container_of(head, struct l4lb_dest_set,
-						 rcu);
+	int i;
 
 	if (set->sched->free)
-		set->sched->free(set);
+		for (i = 0; i < L4LB_GROUPS; i++)
+			if (set->group[i].count)
+				set->sched->free(&set->group[i]);
 	kfree(set);
+}
+
+static void l4lb_dests_free_rcu(struct rcu_head *head)
+{
+	l4lb_dests_free(container_of(head, struct l4lb_dest_set, rcu));
+}
+
+/* Does a backend so configured take new flows, and in which group? */
+static int l4lb_group_for(u32 weight, u8 state, u32 flags)
+{
+	if (!weight || state != L4LB_BACKEND_UP)
+		return -1;
+	return flags & L4LB_BACKEND_F_BACKUP ? L4LB_GROUP_BACKUP :
+					       L4LB_GROUP_PRIMARY;
+}
+
+static int l4lb_dests_group_of(const struct l4lb_backend *be,
+			       const struct l4lb_backend *skip)
+{
+	if (be == skip)
+		return -1;
+	return l4lb_group_for(be->weight, be->state, be->flags);
 }
 
 /*
  * Build the set of backends that take new flows, leaving out @skip (a
- * backend about to be deleted), with room to grow. Nothing is published.
+ * backend about to be deleted), with room for primaries to grow. Nothing
+ * is published. A failure leaves nothing allocated.
  */
 static int l4lb_dests_build(struct l4lb_vip *vip,
 			    const struct l4lb_backend *skip,
-			    struct l4lb_dest_set **setp)
+			    const struct l4lb_sched_ops *sched, u32 flags,
+			    u32 maglev_size, struct l4lb_dest_set **setp)
 {
+	unsigned int n[L4LB_GROUPS] = {}, cap;
 	struct l4lb_dest_set *set;
 	struct l4lb_backend *be;
-	unsigned int n = 0, cap;
-	int err;
+	int i, g, err;
 
 	*setp = NULL;
-	list_for_each_entry(be, &vip->backends, list)
-		if (be != skip && be->weight)
-			n++;
-	if (!n)
+	list_for_each_entry(be, &vip->backends, list) {
+		g = l4lb_dests_group_of(be, skip);
+		if (g >= 0)
+			n[g]++;
+	}
+	if (!n[L4LB_GROUP_PRIMARY] && !n[L4LB_GROUP_BACKUP])
 		return 0;
 
 	/* Doubling: appending backends one by one costs O(1) amortised. */
-	cap = max(2 * n, 8U);
-	set = kzalloc(struct_size(set, backends, cap), GFP_KERNEL_ACCOUNT);
+	cap = max(2 * n[L4LB_GROUP_PRIMARY], 8U);
+	set = kzalloc(struct_size(set, backends, cap + n[L4LB_GROUP_BACKUP]),
+		      GFP_KERNEL_ACCOUNT);
 	if (!set)
 		return -ENOMEM;
-	set->sched = vip->sched;
+	set->sched = sched;
+	set->flags = flags;
+	set->maglev_size = maglev_size;
 	set->cap = cap;
-	list_for_each_entry(be, &vip->backends, list)
-		if (be != skip && be->weight)
-			set->backends[set->count++] = be;
+	set->group[L4LB_GROUP_PRIMARY].backends = set->backends;
+	set->group[L4LB_GROUP_BACKUP].backends = set->backends + cap;
+	list_for_each_entry(be, &vip->backends, list) {
+		struct l4lb_dest_group *grp;
+
+		g = l4lb_dests_group_of(be, skip);
+		if (g < 0)
+			continue;
+		grp = &set->group[g];
+		grp->backends[grp->count++] = be;
+	}
 	if (set->sched->build) {
-		err = set->sched->build(set, GFP_KERNEL_ACCOUNT);
-		if (err) {
-			kfree(set);
-			return err;
+		for (i = 0; i < L4LB_GROUPS; i++) {
+			if (!set->group[i].count)
+				continue;
+			err = set->sched->build(set, &set->group[i],
+						GFP_KERNEL_ACCOUNT);
+			if (err) {
+				while (--i >= 0)
+					if (set->group[i].count &&
+					    set->sched->free)
+						set->sched->free(&set->group[i]);
+				kfree(set);
+				return err;
+			}
 		}
 	}
 	*setp = set;
@@ -191,12 +238,15 @@ static void l4lb_dests_replace(struct l4lb_net *ln, struct l4lb_vip *vip,
 			       struct l4lb_dest_set *set)
 {
 	struct l4lb_dest_set *old;
+	int i;
 
 	old = rcu_dereference_protected(vip->dests,
 					lockdep_is_held(&ln->lock));
 	/* The rotation goes on where it was. */
 	if (old && set)
-		atomic_set(&set->pos, atomic_read(&old->pos));
+		for (i = 0; i < L4LB_GROUPS; i++)
+			atomic_set(&set->group[i].pos,
+				   atomic_read(&old->group[i].pos));
 	rcu_assign_pointer(vip->dests, set);
 	if (old)
 		call_rcu(&old->rcu, l4lb_dests_free_rcu);
@@ -210,7 +260,8 @@ static int l4lb_dests_publish(struct l4lb_net *ln, struct l4lb_vip *vip,
 	struct l4lb_dest_set *set;
 	int err;
 
-	err = l4lb_dests_build(vip, skip, &set);
+	err = l4lb_dests_build(vip, skip, vip->sched, vip->flags,
+			       vip->maglev_size, &set);
 	if (err) {
 		NL_SET_ERR_MSG(extack,
 			       "out of memory building the VIP's backend set");
@@ -221,23 +272,29 @@ static int l4lb_dests_publish(struct l4lb_net *ln, struct l4lb_vip *vip,
 }
 
 /*
- * A new backend with a weight: append it to the published set when the
- * scheduler keeps no state built from the set and there is room. Readers see
- * the entry before the count that covers it (release/acquire).
+ * A new backend that takes flows: append it to the published set when it
+ * is a primary, the scheduler keeps no state built from the set and there
+ * is room. Readers see the entry before the count that covers it
+ * (release/acquire).
  */
 static int l4lb_dests_append(struct l4lb_net *ln, struct l4lb_vip *vip,
 			     struct l4lb_backend *be,
 			     struct netlink_ext_ack *extack)
 {
+	struct l4lb_dest_group *grp;
 	struct l4lb_dest_set *set;
 
 	set = rcu_dereference_protected(vip->dests,
 					lockdep_is_held(&ln->lock));
-	if (!set || set->sched->build || set->count == set->cap)
+	if (!set || set->sched->build ||
+	    l4lb_dests_group_of(be, NULL) != L4LB_GROUP_PRIMARY)
 		return l4lb_dests_publish(ln, vip, NULL, extack);
-	set->backends[set->count] = be;
+	grp = &set->group[L4LB_GROUP_PRIMARY];
+	if (grp->count == set->cap)
+		return l4lb_dests_publish(ln, vip, NULL, extack);
+	grp->backends[grp->count] = be;
 	/* Pairs with the acquire in l4lb_sched_pick(). */
-	smp_store_release(&set->count, set->count + 1);
+	smp_store_release(&grp->count, grp->count + 1);
 	return 0;
 }
 
@@ -300,6 +357,14 @@ static void l4lb_vip_apply(struct l4lb_net *ln, struct l4lb_vip *vip,
 	}
 	if (cfg->given & L4LB_VIP_CFG_FLAGS)
 		WRITE_ONCE(vip->flags, cfg->flags);
+	if (cfg->given & L4LB_VIP_CFG_MAGLEV_SIZE)
+		vip->maglev_size = cfg->maglev_size;
+	if (cfg->given & L4LB_VIP_CFG_MAXCONN)
+		WRITE_ONCE(vip->maxconn, cfg->maxconn);
+	if (cfg->given & L4LB_VIP_CFG_RATE)
+		l4lb_rate_set(&vip->rate, cfg->rate, cfg->burst);
+	if (cfg->given & L4LB_VIP_CFG_PERSIST)
+		WRITE_ONCE(vip->persist, cfg->persist * HZ);
 	if (cfg->given & L4LB_VIP_CFG_TIMEOUTS) {
 		for (i = 0; i < L4LB_TO_COUNT; i++)
 			if (cfg->timeouts_given & BIT(i))
@@ -346,7 +411,9 @@ int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 	cfg->given |= L4LB_VIP_CFG_MODE | L4LB_VIP_CFG_ENCAP |
 		      L4LB_VIP_CFG_ENCAP_PORT | L4LB_VIP_CFG_SNAT_PORTS |
 		      L4LB_VIP_CFG_FLAGS | L4LB_VIP_CFG_SNAT_ADDRS |
-		      L4LB_VIP_CFG_TIMEOUTS;
+		      L4LB_VIP_CFG_TIMEOUTS | L4LB_VIP_CFG_MAGLEV_SIZE |
+		      L4LB_VIP_CFG_MAXCONN | L4LB_VIP_CFG_RATE |
+		      L4LB_VIP_CFG_PERSIST;
 	l4lb_vip_apply(ln, vip, cfg);
 	INIT_LIST_HEAD(&vip->backends);
 	refcount_set(&vip->refcnt, 1);
@@ -368,24 +435,37 @@ err_cfg:
 }
 
 /*
- * Change a VIP in place. A new scheduler gets a dest set of its own first,
- * so a failure changes nothing; flows keep their backend and their mode.
+ * Change a VIP in place. What the scheduler was built from (scheduler,
+ * flags, Maglev size) gets a new dest set first, so a failure changes
+ * nothing; flows keep their backend and their mode.
  */
 int l4lb_vip_set(struct l4lb_net *ln, struct l4lb_vip *vip,
 		 struct l4lb_vip_cfg *cfg, struct netlink_ext_ack *extack)
 {
-	const struct l4lb_sched_ops *old_sched = vip->sched;
+	const struct l4lb_sched_ops *sched = vip->sched;
+	u32 maglev_size = vip->maglev_size, flags = vip->flags;
+	struct l4lb_dest_set *set;
 	int err;
 
-	if ((cfg->given & L4LB_VIP_CFG_SCHED) && cfg->sched != old_sched) {
-		vip->sched = cfg->sched;
-		err = l4lb_dests_publish(ln, vip, NULL, extack);
+	if (cfg->given & L4LB_VIP_CFG_SCHED)
+		sched = cfg->sched;
+	if (cfg->given & L4LB_VIP_CFG_FLAGS)
+		flags = cfg->flags;
+	if (cfg->given & L4LB_VIP_CFG_MAGLEV_SIZE)
+		maglev_size = cfg->maglev_size;
+	if (sched != vip->sched || flags != vip->flags ||
+	    maglev_size != vip->maglev_size) {
+		err = l4lb_dests_build(vip, NULL, sched, flags, maglev_size,
+				       &set);
 		if (err) {
-			vip->sched = old_sched;
+			NL_SET_ERR_MSG(extack,
+				       "out of memory building the VIP's backend set");
 			kfree(cfg->snat);
 			cfg->snat = NULL;
 			return err;
 		}
+		vip->sched = sched;
+		l4lb_dests_replace(ln, vip, set);
 	}
 	l4lb_vip_apply(ln, vip, cfg);
 	l4lb_net_changed(ln);
@@ -437,10 +517,32 @@ void l4lb_vip_flush_all(struct l4lb_net *ln)
 
 /* Backends */
 
+void l4lb_backend_cfg_init(struct l4lb_backend_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->weight = L4LB_WEIGHT_DEFAULT;
+	cfg->state = L4LB_BACKEND_UP;
+}
+
+static void l4lb_backend_apply(struct l4lb_backend *be,
+			       const struct l4lb_backend_cfg *cfg)
+{
+	if (cfg->given & L4LB_BE_CFG_WEIGHT)
+		WRITE_ONCE(be->weight, cfg->weight);
+	if (cfg->given & L4LB_BE_CFG_STATE)
+		WRITE_ONCE(be->state, cfg->state);
+	if (cfg->given & L4LB_BE_CFG_MAXCONN)
+		WRITE_ONCE(be->maxconn, cfg->maxconn);
+	if (cfg->given & L4LB_BE_CFG_FLAGS)
+		WRITE_ONCE(be->flags, cfg->flags);
+}
+
 int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_vip *vip,
-		     const struct l4lb_backend_key *key, u32 weight,
+		     const struct l4lb_backend_key *key,
+		     const struct l4lb_backend_cfg *cfg,
 		     struct netlink_ext_ack *extack)
 {
+	struct l4lb_backend_cfg all = *cfg;
 	struct l4lb_backend *be;
 	int err;
 
@@ -463,7 +565,9 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_vip *vip,
 		goto err_nomem;
 	}
 	l4lb_backend_hkey(&be->hkey, vip, key);
-	be->weight = weight;
+	all.given = L4LB_BE_CFG_WEIGHT | L4LB_BE_CFG_STATE |
+		    L4LB_BE_CFG_MAXCONN | L4LB_BE_CFG_FLAGS;
+	l4lb_backend_apply(be, &all);
 	be->vip = vip;
 	refcount_set(&be->refcnt, 1);
 	refcount_inc(&vip->refcnt);
@@ -478,7 +582,7 @@ int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_vip *vip,
 	vip->backend_count++;
 	ln->backend_count++;
 	l4lb_net_changed(ln);
-	if (weight) {
+	if (l4lb_dests_group_of(be, NULL) >= 0) {
 		err = l4lb_dests_append(ln, vip, be, extack);
 		if (err) {
 			l4lb_backend_unlink(ln, be);
@@ -495,21 +599,37 @@ err_put:
 	return err;
 }
 
-int l4lb_backend_set_weight(struct l4lb_net *ln, struct l4lb_backend *be,
-			    u32 weight, struct netlink_ext_ack *extack)
+/*
+ * What decides whether and where a backend takes new flows (weight, state,
+ * backup) rebuilds the dest set; on failure nothing changes. A maxconn is
+ * read at pick time.
+ */
+int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,
+		     const struct l4lb_backend_cfg *cfg,
+		     struct netlink_ext_ack *extack)
 {
-	u32 old = be->weight;
+	struct l4lb_backend_cfg old = {
+		.given = cfg->given,
+		.weight = be->weight,
+		.state = be->state,
+		.maxconn = be->maxconn,
+		.flags = be->flags,
+	};
 	int err;
 
-	if (weight == old)
-		return 0;
-	WRITE_ONCE(be->weight, weight);
-	err = l4lb_dests_publish(ln, be->vip, NULL, extack);
-	if (err)
-		WRITE_ONCE(be->weight, old);
-	else
-		l4lb_net_changed(ln);
-	return err;
+	l4lb_backend_apply(be, cfg);
+	/* Weights are in the state of schedulers that build one. */
+	if (l4lb_dests_group_of(be, NULL) !=
+	    l4lb_group_for(old.weight, old.state, old.flags) ||
+	    (be->weight != old.weight && be->vip->sched->build)) {
+		err = l4lb_dests_publish(ln, be->vip, NULL, extack);
+		if (err) {
+			l4lb_backend_apply(be, &old);
+			return err;
+		}
+	}
+	l4lb_net_changed(ln);
+	return 0;
 }
 
 /*
@@ -521,7 +641,7 @@ int l4lb_backend_del(struct l4lb_net *ln, struct l4lb_backend *be,
 {
 	int err = 0;
 
-	if (be->weight)
+	if (l4lb_dests_group_of(be, NULL) >= 0)
 		err = l4lb_dests_publish(ln, be->vip, be, extack);
 	if (err)
 		return err;

@@ -29,6 +29,7 @@
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
 
+#include "limit.h"
 #include "params.h"
 #include "stats.h"
 
@@ -61,24 +62,53 @@ struct l4lb_backend {
 	/* Read per packet. */
 	struct l4lb_pcpu_stats __percpu *stats;
 	struct l4lb_vip *vip;		/* holds a reference */
+	u8 state;			/* enum l4lb_backend_state */
 
 	struct l4lb_backend_hkey hkey;
 	struct rhash_head hnode;	/* in l4lb_net->backends, under the mutex */
 	struct list_head list;		/* in vip->backends, under the mutex */
+	/* Written under the mutex, read by schedulers. */
 	u32 weight;
+	u32 maxconn;			/* 0: no limit */
+	u32 flags;			/* L4LB_BACKEND_F_* */
 	struct l4lb_conn_counts conns;
 	refcount_t refcnt;
 	struct rcu_head rcu;
 };
 
-/* The backends eligible for new flows; immutable once published. */
+/* What a backend add or set gives; @given: L4LB_BE_CFG_* of those named. */
+#define L4LB_BE_CFG_WEIGHT	BIT(0)
+#define L4LB_BE_CFG_STATE	BIT(1)
+#define L4LB_BE_CFG_MAXCONN	BIT(2)
+#define L4LB_BE_CFG_FLAGS	BIT(3)
+
+struct l4lb_backend_cfg {
+	u32 given;
+	u32 weight;
+	u8 state;
+	u32 maxconn;
+	u32 flags;
+};
+
+/* One group of a dest set: see sched.h. */
+struct l4lb_dest_group {
+	struct l4lb_backend **backends;
+	unsigned int count;		/* may grow in place: see sched.h */
+	atomic_t pos;			/* scheduler state, e.g. rr position */
+	void *priv;			/* scheduler state built by ->build() */
+};
+
+/*
+ * The backends eligible for new flows, primaries then backups in
+ * backends[]; immutable once published, but for appends (see sched.h).
+ */
 struct l4lb_dest_set {
 	struct rcu_head rcu;
 	const struct l4lb_sched_ops *sched;
-	atomic_t pos;			/* scheduler state, e.g. rr position */
-	void *priv;			/* scheduler state built by ->build() */
+	u32 flags;			/* the VIP's L4LB_VIP_F_* */
+	u32 maglev_size;		/* the VIP's, 0: the default */
 	unsigned int cap;		/* room in backends[] */
-	unsigned int count;		/* may grow in place: see sched.h */
+	struct l4lb_dest_group group[2];	/* enum l4lb_dest_group_id */
 	struct l4lb_backend *backends[];
 };
 
@@ -102,6 +132,10 @@ struct l4lb_snat_addrs {
 #define L4LB_VIP_CFG_ENCAP_PORT	BIT(5)
 #define L4LB_VIP_CFG_FLAGS	BIT(6)
 #define L4LB_VIP_CFG_TIMEOUTS	BIT(7)
+#define L4LB_VIP_CFG_MAGLEV_SIZE BIT(8)
+#define L4LB_VIP_CFG_MAXCONN	BIT(9)
+#define L4LB_VIP_CFG_RATE	BIT(10)	/* rate and burst */
+#define L4LB_VIP_CFG_PERSIST	BIT(11)
 
 struct l4lb_vip_cfg {
 	u32 given;
@@ -112,6 +146,11 @@ struct l4lb_vip_cfg {
 	u16 snat_port_min;
 	u16 snat_port_max;
 	u32 flags;			/* L4LB_VIP_F_* */
+	u32 maglev_size;
+	u32 maxconn;
+	u32 rate;
+	u32 burst;
+	u32 persist;			/* seconds */
 	struct l4lb_snat_addrs *snat;	/* NULL: the egress address */
 	/* Seconds, of those in timeouts_given; 0: follow the default. */
 	u32 timeouts_given;		/* BIT(enum l4lb_timeout) */
@@ -127,6 +166,9 @@ struct l4lb_vip {
 	u16 snat_port_min;
 	u16 snat_port_max;
 	u32 flags;			/* L4LB_VIP_F_* */
+	u32 maxconn;			/* 0: no limit */
+	u32 persist;			/* jiffies, 0: no persistence */
+	struct l4lb_rate rate;		/* new flows; rate 0: no limit */
 	struct l4lb_snat_addrs __rcu *snat;
 	struct l4lb_vip_key key;
 	struct hlist_node hnode;	/* in the VIP hash, RCU */
@@ -135,6 +177,7 @@ struct l4lb_vip {
 	struct l4lb_timeouts timeouts;	/* in force: own, else default */
 
 	const struct l4lb_sched_ops *sched;
+	u32 maglev_size;		/* under the mutex: as given, 0: default */
 	/* Under the mutex: its own timeouts in seconds, 0 where none. */
 	u32 timeouts_own[L4LB_TO_COUNT];
 	struct list_head list;		/* in l4lb_net->vips, under the mutex */
@@ -169,11 +212,14 @@ void l4lb_vip_flush_all(struct l4lb_net *ln);
 struct l4lb_backend *l4lb_backend_find(struct l4lb_net *ln,
 				       struct l4lb_vip *vip,
 				       const struct l4lb_backend_key *key);
+void l4lb_backend_cfg_init(struct l4lb_backend_cfg *cfg);
 int l4lb_backend_add(struct l4lb_net *ln, struct l4lb_vip *vip,
-		     const struct l4lb_backend_key *key, u32 weight,
+		     const struct l4lb_backend_key *key,
+		     const struct l4lb_backend_cfg *cfg,
 		     struct netlink_ext_ack *extack);
-int l4lb_backend_set_weight(struct l4lb_net *ln, struct l4lb_backend *be,
-			    u32 weight, struct netlink_ext_ack *extack);
+int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,
+		     const struct l4lb_backend_cfg *cfg,
+		     struct netlink_ext_ack *extack);
 int l4lb_backend_del(struct l4lb_net *ln, struct l4lb_backend *be,
 		     struct netlink_ext_ack *extack);
 

@@ -12,17 +12,21 @@
  *   L4LB_CMD_VIP_NEW      L4LB_ATTR_VIP (key, optional SCHED, MODE)
  *   L4LB_CMD_VIP_DEL      L4LB_ATTR_VIP (key); its backends go with it
  *   L4LB_CMD_VIP_GET      dump only; one message per VIP, with STATS
- *   L4LB_CMD_BACKEND_NEW  L4LB_ATTR_VIP (key) + L4LB_ATTR_BACKEND (key, WEIGHT)
+ *   L4LB_CMD_BACKEND_NEW  L4LB_ATTR_VIP (key) + L4LB_ATTR_BACKEND (key,
+ *                         optional WEIGHT, STATE, MAXCONN, FLAGS)
  *   L4LB_CMD_BACKEND_DEL  L4LB_ATTR_VIP (key) + L4LB_ATTR_BACKEND (key)
- *   L4LB_CMD_BACKEND_SET  L4LB_ATTR_VIP (key) + L4LB_ATTR_BACKEND (key, WEIGHT)
+ *   L4LB_CMD_BACKEND_SET  L4LB_ATTR_VIP (key) + L4LB_ATTR_BACKEND (key + what
+ *                         changes: WEIGHT, STATE, MAXCONN, FLAGS)
  *   L4LB_CMD_BACKEND_GET  dump only, L4LB_ATTR_VIP (key) selects the VIP; one
  *                         message per backend: L4LB_ATTR_VIP + L4LB_ATTR_BACKEND
  *   L4LB_CMD_NET_GET      no attributes; the reply carries L4LB_ATTR_NET: the
  *                         namespace's flow table, limits, drop counters and
  *                         default timeouts
  *   L4LB_CMD_VIP_SET      L4LB_ATTR_VIP (key + what changes: SCHED, MODE,
- *                         SNAT_*, ENCAP*, TIMEOUTS, FLAGS). A new mode applies
- *                         to new flows; established ones keep theirs.
+ *                         SNAT_*, ENCAP*, TIMEOUTS, FLAGS, MAGLEV_SIZE,
+ *                         MAXCONN, RATE, BURST, PERSIST). A new mode or
+ *                         scheduler applies to new flows; established ones
+ *                         keep theirs and their backend.
  *   L4LB_CMD_NET_SET      L4LB_ATTR_NET (TIMEOUTS): the namespace's default
  *                         timeouts, which VIPs without their own follow
  *
@@ -46,8 +50,14 @@
 #define L4LB_GENL_NAME		"l4lb"
 #define L4LB_GENL_VERSION	1
 
-/* Scheduler names are at most this long, including the terminating NUL. */
-#define L4LB_SCHED_NAME_MAX	16
+/*
+ * Scheduler names are at most this long, including the terminating NUL:
+ * rr, wrr, lc, wlc, sh, maglev, p2c; and the aliases round-robin (rr),
+ * least-connections (lc) and ip-hash (sh), which dumps show by their
+ * canonical names. (Was 16, before the aliases: a larger bound only
+ * accepts more.)
+ */
+#define L4LB_SCHED_NAME_MAX	32
 
 /* Backend weights: 0 drains (no new flows), up to L4LB_WEIGHT_MAX. */
 #define L4LB_WEIGHT_DEFAULT	1
@@ -109,7 +119,55 @@ enum l4lb_encap {
 #define L4LB_VIP_F_OPS		0x1U	/* UDP: one packet scheduling:
 					 * a flow ends with its reply
 					 */
-#define L4LB_VIP_F_ALL		L4LB_VIP_F_OPS
+#define L4LB_VIP_F_SH_PORT	0x2U	/* sh: hash the source port too */
+#define L4LB_VIP_F_HASH_SRC	0x4U	/* maglev: hash the source address
+					 * only (default: the 5-tuple)
+					 */
+#define L4LB_VIP_F_NO_REJECT	0x8U	/* a flow no backend can take is
+					 * dropped silently (default: TCP
+					 * RST, ICMP port unreachable)
+					 */
+#define L4LB_VIP_F_EXPIRE_DOWN	0x10U	/* flows of a backend set down end
+					 * at their next packet (default:
+					 * they go on), as IPVS
+					 * expire_nodest_conn
+					 */
+#define L4LB_VIP_F_SYN_ONLY	0x20U	/* maglev: a TCP packet of an unknown
+					 * flow opens one only if it is a SYN
+					 * (default: any, to the backend the
+					 * table names)
+					 */
+#define L4LB_VIP_F_ALL		(L4LB_VIP_F_OPS | L4LB_VIP_F_SH_PORT | \
+				 L4LB_VIP_F_HASH_SRC | L4LB_VIP_F_NO_REJECT | \
+				 L4LB_VIP_F_EXPIRE_DOWN | L4LB_VIP_F_SYN_ONLY)
+
+/*
+ * Maglev lookup table size per VIP: a prime in [MIN, MAX]. 0 (the default)
+ * is 65537, or the smallest of 131071, 262139, 524287, 1048573 that is at
+ * least 100 entries per backend.
+ */
+#define L4LB_MAGLEV_SIZE_MIN	251
+#define L4LB_MAGLEV_SIZE_MAX	1048573
+#define L4LB_MAGLEV_SIZE_DEFAULT 65537
+
+/* Backend health as told by l4ctl or an agent (L4LB_BACKEND_ATTR_STATE). */
+enum l4lb_backend_state {
+	L4LB_BACKEND_UP,	/* takes new flows (if its weight > 0) */
+	L4LB_BACKEND_DRAIN,	/* no new flows; its flows go on */
+	L4LB_BACKEND_DOWN,	/* no new flows; its flows go on, or end if
+				 * the VIP has L4LB_VIP_F_EXPIRE_DOWN
+				 */
+
+	__L4LB_BACKEND_STATE_MAX
+};
+
+#define L4LB_BACKEND_STATE_MAX (__L4LB_BACKEND_STATE_MAX - 1)
+
+/* L4LB_BACKEND_ATTR_FLAGS */
+#define L4LB_BACKEND_F_BACKUP	0x1U	/* new flows only when no primary
+					 * backend can take them
+					 */
+#define L4LB_BACKEND_F_ALL	L4LB_BACKEND_F_BACKUP
 
 /* SNAT: addresses per VIP, and the source port range (default 1024-65535). */
 #define L4LB_SNAT_ADDRS_MAX	16
@@ -156,6 +214,14 @@ enum l4lb_vip_attr {
 	L4LB_VIP_ATTR_ENCAP_PORT,	/* be16: the backends' FOU/GUE port */
 	L4LB_VIP_ATTR_TIMEOUTS,	/* nested: enum l4lb_timeout_attr; the VIP's own */
 	L4LB_VIP_ATTR_FLAGS,	/* u32: L4LB_VIP_F_* */
+	L4LB_VIP_ATTR_MAGLEV_SIZE,	/* u32: a prime, 0: the default */
+	L4LB_VIP_ATTR_MAXCONN,	/* u32: flows at once, 0: no limit */
+	L4LB_VIP_ATTR_RATE,	/* u32: new flows per second, 0: no limit */
+	L4LB_VIP_ATTR_BURST,	/* u32: new flows above RATE at once, 0: RATE */
+	/* u32: seconds a client address stays with its backend after its
+	 * last new flow (IPVS -p), 0: no persistence
+	 */
+	L4LB_VIP_ATTR_PERSIST,
 
 	__L4LB_VIP_ATTR_MAX
 };
@@ -180,6 +246,9 @@ enum l4lb_backend_attr {
 	L4LB_BACKEND_ATTR_PORT,		/* be16 */
 	L4LB_BACKEND_ATTR_WEIGHT,	/* u32: 0 (drain) .. L4LB_WEIGHT_MAX */
 	L4LB_BACKEND_ATTR_STATS,	/* nested: enum l4lb_stats_attr (dump only) */
+	L4LB_BACKEND_ATTR_STATE,	/* u8: enum l4lb_backend_state, default UP */
+	L4LB_BACKEND_ATTR_MAXCONN,	/* u32: flows at once, 0: no limit */
+	L4LB_BACKEND_ATTR_FLAGS,	/* u32: L4LB_BACKEND_F_* */
 
 	__L4LB_BACKEND_ATTR_MAX
 };
@@ -270,6 +339,28 @@ enum l4lb_net_stats_attr {
 	 * MTU to the backend (not passed on)
 	 */
 	L4LB_NET_STATS_ATTR_TUNNEL_PMTU,
+	/* new flows refused: no backend up, with weight, and below its
+	 * maxconn (primary or backup)
+	 */
+	L4LB_NET_STATS_ATTR_NO_BACKEND_DROPS,
+	/* new flows refused by a VIP's maxconn */
+	L4LB_NET_STATS_ATTR_VIP_LIMIT_DROPS,
+	/* new flows refused by a VIP's rate limit */
+	L4LB_NET_STATS_ATTR_RATE_LIMIT_DROPS,
+	/* TCP RSTs and ICMP unreachables sent for refused new flows */
+	L4LB_NET_STATS_ATTR_REJECTS,
+	/* flows ended because their backend was set down */
+	L4LB_NET_STATS_ATTR_DOWN_EXPIRED,
+	/* maglev: TCP packets of unknown flows (not SYN) given a flow to the
+	 * backend the table names
+	 */
+	L4LB_NET_STATS_ATTR_ADOPTED,
+	/* maglev, one-way modes: packets forwarded without a flow entry
+	 * because the table was full
+	 */
+	L4LB_NET_STATS_ATTR_STATELESS,
+	/* new flows sent to their client address's backend (persistence) */
+	L4LB_NET_STATS_ATTR_PERSIST_HITS,
 
 	__L4LB_NET_STATS_ATTR_MAX
 };
