@@ -118,6 +118,9 @@ struct l4lb_conn6 {
 #define L4LB_CS_OPS		BIT(13)	/* one packet scheduling: ends with its
 					 * reply (one-way: with its packet)
 					 */
+#define L4LB_CS_ADOPTED		BIT(14)	/* TCP opened mid-stream (see hook.c):
+					 * the backend's answer establishes it
+					 */
 #define L4LB_CS_PROTO_SHIFT	16
 #define L4LB_CS_MODE_SHIFT	24	/* enum l4lb_fwd_mode, set at creation */
 #define L4LB_CS_MODE(mode)	((u32)(mode) << L4LB_CS_MODE_SHIFT)

@@ -24,79 +24,18 @@
 #include "nat.h"
 #include "net.h"
 #include "packet.h"
+#include "persist.h"
 #include "proto.h"
+#include "reject.h"
 #include "sched.h"
 #include "service.h"
+#include "tcp_state.h"
 #include "xmit.h"
 
 static unsigned int l4lb_drop(struct l4lb_net *ln, enum l4lb_net_counter why)
 {
 	l4lb_net_count(ln->stats, why);
 	return NF_DROP;
-}
-
-/*
- * A flow the table has no entry for. Returns its new entry, or NULL with
- * *verdict set when the packet is not ours or is refused.
- */
-static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
-				       const struct l4lb_pkt *pkt,
-				       unsigned int *verdict)
-{
-	const struct l4lb_tuple *t = &pkt->tuple;
-	struct l4lb_vip_key key = {
-		.addr = t->dst,
-		.port = t->dport,
-		.proto = t->proto,
-		.family = t->family,
-	};
-	const struct l4lb_xmit_ops *ops;
-	struct l4lb_backend *be;
-	struct l4lb_conn *c;
-	struct l4lb_vip *vip;
-	enum l4lb_dir dir;
-	u32 cs;
-	u8 mode;
-
-	*verdict = NF_ACCEPT;
-	vip = l4lb_vip_lookup(ln, &key);
-	if (!vip)
-		return NULL;
-	/*
-	 * Mid-stream TCP with no entry (table loss, expiry, a scan): no
-	 * backend ever saw its SYN, and forwarding it unchanged to the VIP
-	 * would leak it past the LB. Dropped and counted.
-	 */
-	if (!pkt->proto->may_open(pkt)) {
-		*verdict = l4lb_drop(ln, L4LB_NET_NOFLOW_DROPS);
-		return NULL;
-	}
-
-	be = l4lb_sched_pick(vip, t);
-	if (!be)
-		goto drop;
-	mode = READ_ONCE(vip->mode);
-	ops = l4lb_xmit_find(mode);
-	cs = L4LB_CS_MODE(mode) | (ops->oneway ? L4LB_CS_ONEWAY : 0) |
-	     (READ_ONCE(vip->flags) & L4LB_VIP_F_OPS ? L4LB_CS_OPS : 0);
-	c = ops->create(ln, pkt, be, cs);
-	if (IS_ERR(c)) {
-		/* Another CPU created this flow first: use its entry. */
-		if (PTR_ERR(c) == -EEXIST) {
-			c = l4lb_conn_lookup(ln, t, &dir);
-			if (c && dir == L4LB_DIR_ORIG)
-				return c;
-		}
-		goto drop;
-	}
-	l4lb_stats_conn(vip->stats);
-	l4lb_stats_conn(be->stats);
-	return c;
-
-drop:
-	l4lb_stats_drop(vip->stats);
-	*verdict = NF_DROP;
-	return NULL;
 }
 
 static void l4lb_untrack(struct sk_buff *skb)
@@ -125,6 +64,199 @@ static unsigned int l4lb_xmit(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 }
 
 /*
+ * A flow the LB keeps no entry for (see l4lb_new_flow()): the packet goes
+ * out as its flow's would.
+ */
+static unsigned int l4lb_xmit_stateless(struct l4lb_net *ln,
+					struct sk_buff *skb,
+					const struct l4lb_pkt *pkt,
+					struct l4lb_backend *be, u32 cs,
+					const struct nf_hook_state *state)
+{
+	struct l4lb_conn c = {
+		.backend = be,
+		.state = cs | (u32)pkt->tuple.proto << L4LB_CS_PROTO_SHIFT,
+	};
+
+	l4lb_net_count(ln->stats, L4LB_NET_STATELESS);
+	return l4lb_xmit(skb, pkt, &c, L4LB_DIR_ORIG, state);
+}
+
+/*
+ * A TCP segment of a flow the table does not know, other than a SYN: after
+ * an LB restart, a table loss or a failover between LBs behind one ECMP
+ * route. A consistent scheduler names the backend the connection has been
+ * on, so it may go on there (Maglev does this), unless the VIP wants
+ * only SYNs. A RST never opens anything.
+ */
+static bool l4lb_may_adopt(const struct l4lb_vip *vip,
+			   const struct l4lb_pkt *pkt)
+{
+	return pkt->tuple.proto == IPPROTO_TCP &&
+	       (pkt->tcp_flags & (L4LB_TCPF_ACK | L4LB_TCPF_RST)) ==
+	       L4LB_TCPF_ACK &&
+	       !(READ_ONCE(vip->flags) & L4LB_VIP_F_SYN_ONLY) &&
+	       l4lb_sched_consistent((struct l4lb_vip *)vip);
+}
+
+/*
+ * Is the VIP at its own limits? @why is what refused the flow. The rate
+ * limit is for flows that start (a SYN, a first datagram), not for
+ * connections that go on after a restart (adopted).
+ */
+static bool l4lb_vip_limited(struct l4lb_vip *vip, bool adopt,
+			     enum l4lb_net_counter *why)
+{
+	u32 max = READ_ONCE(vip->maxconn);
+
+	if (max && (u32)(atomic_read(&vip->conns.active) +
+			 atomic_read(&vip->conns.inactive)) >= max) {
+		*why = L4LB_NET_VIP_LIMIT_DROPS;
+		return true;
+	}
+	if (!adopt && !l4lb_rate_allow(&vip->rate)) {
+		*why = L4LB_NET_RATE_LIMIT_DROPS;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The backend of a new flow: the client's persistent one if it may take
+ * the flow, else the scheduler's choice.
+ */
+static struct l4lb_backend *l4lb_choose(struct l4lb_net *ln,
+					struct l4lb_vip *vip,
+					const struct l4lb_tuple *t)
+{
+	struct l4lb_backend *be;
+
+	if (!READ_ONCE(vip->persist))
+		return l4lb_sched_pick(vip, t);
+	be = l4lb_persist_get(ln, vip, t);
+	if (be) {
+		l4lb_net_count(ln->stats, L4LB_NET_PERSIST_HITS);
+		return be;
+	}
+	be = l4lb_sched_pick(vip, t);
+	if (be)
+		l4lb_persist_note(ln, vip, t, be);
+	return be;
+}
+
+/*
+ * A refused new flow: counted, and answered (RST, port unreachable) unless
+ * the VIP says not to, or it was a flood the rate limit cut.
+ */
+static unsigned int l4lb_refuse(struct l4lb_net *ln, struct l4lb_vip *vip,
+				struct sk_buff *skb, const struct l4lb_pkt *pkt,
+				const struct nf_hook_state *state,
+				enum l4lb_net_counter why)
+{
+	l4lb_net_count(ln->stats, why);
+	l4lb_stats_drop(vip->stats);
+	if (why != L4LB_NET_RATE_LIMIT_DROPS &&
+	    !(READ_ONCE(vip->flags) & L4LB_VIP_F_NO_REJECT))
+		l4lb_reject(ln, skb, pkt, state);
+	return NF_DROP;
+}
+
+/*
+ * A flow the table has no entry for. Returns its new entry, or NULL with
+ * *verdict set when the packet is not ours, is refused, or was forwarded
+ * without an entry (NF_STOLEN and the like).
+ */
+static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
+				       struct sk_buff *skb,
+				       const struct l4lb_pkt *pkt,
+				       const struct nf_hook_state *state,
+				       unsigned int *verdict)
+{
+	const struct l4lb_tuple *t = &pkt->tuple;
+	struct l4lb_vip_key key = {
+		.addr = t->dst,
+		.port = t->dport,
+		.proto = t->proto,
+		.family = t->family,
+	};
+	const struct l4lb_xmit_ops *ops;
+	enum l4lb_net_counter why;
+	struct l4lb_backend *be;
+	struct l4lb_conn *c;
+	struct l4lb_vip *vip;
+	bool adopt = false;
+	enum l4lb_dir dir;
+	u32 cs;
+	u8 mode;
+
+	*verdict = NF_ACCEPT;
+	vip = l4lb_vip_lookup(ln, &key);
+	if (!vip)
+		return NULL;
+	/*
+	 * Mid-stream TCP with no entry (table loss, expiry, a scan): no
+	 * backend ever saw its SYN, and forwarding it unchanged to the VIP
+	 * would leak it past the LB. Dropped and counted, unless a
+	 * consistent scheduler knows where it belongs.
+	 */
+	if (!pkt->proto->may_open(pkt)) {
+		if (!l4lb_may_adopt(vip, pkt)) {
+			*verdict = l4lb_drop(ln, L4LB_NET_NOFLOW_DROPS);
+			return NULL;
+		}
+		adopt = true;
+	}
+
+	if (l4lb_vip_limited(vip, adopt, &why)) {
+		*verdict = l4lb_refuse(ln, vip, skb, pkt, state, why);
+		return NULL;
+	}
+	be = l4lb_choose(ln, vip, t);
+	if (!be) {
+		*verdict = l4lb_refuse(ln, vip, skb, pkt, state,
+				       L4LB_NET_NO_BACKEND_DROPS);
+		return NULL;
+	}
+	mode = READ_ONCE(vip->mode);
+	ops = l4lb_xmit_find(mode);
+	cs = L4LB_CS_MODE(mode) | (ops->oneway ? L4LB_CS_ONEWAY : 0) |
+	     (READ_ONCE(vip->flags) & L4LB_VIP_F_OPS ? L4LB_CS_OPS : 0) |
+	     (adopt ? L4LB_CS_ADOPTED : 0);
+	c = ops->create(ln, pkt, be, cs);
+	if (IS_ERR(c)) {
+		/* Another CPU created this flow first: use its entry. */
+		if (PTR_ERR(c) == -EEXIST) {
+			c = l4lb_conn_lookup(ln, t, &dir);
+			if (c && dir == L4LB_DIR_ORIG)
+				return c;
+		}
+		/*
+		 * A full table: a consistent scheduler's choice holds without
+		 * an entry where the LB sees no replies (Maglev's answer to a
+		 * SYN flood). Every packet of the flow is scheduled again,
+		 * to the same backend while the set stays.
+		 */
+		if (PTR_ERR(c) == -ENOSPC && ops->oneway &&
+		    l4lb_sched_consistent(vip)) {
+			*verdict = l4lb_xmit_stateless(ln, skb, pkt, be, cs,
+						       state);
+			return NULL;
+		}
+		goto drop;
+	}
+	if (adopt)
+		l4lb_net_count(ln->stats, L4LB_NET_ADOPTED);
+	l4lb_stats_conn(vip->stats);
+	l4lb_stats_conn(be->stats);
+	return c;
+
+drop:
+	l4lb_stats_drop(vip->stats);
+	*verdict = NF_DROP;
+	return NULL;
+}
+
+/*
  * One packet scheduling: the flow ends once its packet @dir went through,
  * in a one-way mode (it sees nothing more) or when that was the answer to
  * the last query (see proto_udp.c), so the next query is scheduled afresh.
@@ -144,11 +276,29 @@ static void l4lb_ops_end(struct l4lb_net *ln, struct l4lb_conn *c,
 }
 
 /*
+ * A flow whose backend was set down, of a VIP that ends such flows (IPVS
+ * expire_nodest_conn): ended here, at its next packet.
+ */
+static bool l4lb_expire_down(struct l4lb_net *ln, struct l4lb_conn *c)
+{
+	const struct l4lb_backend *be = c->backend;
+
+	if (likely(READ_ONCE(be->state) != L4LB_BACKEND_DOWN) ||
+	    !(READ_ONCE(be->vip->flags) & L4LB_VIP_F_EXPIRE_DOWN))
+		return false;
+	l4lb_conn_kill(ln, c);
+	l4lb_net_count(ln->stats, L4LB_NET_DOWN_EXPIRED);
+	return true;
+}
+
+/*
  * A TCP or UDP packet: of a flow, or opening one to a VIP. The flow's
  * direction comes back in *@dir.
  */
 static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
+				      struct sk_buff *skb,
 				      const struct l4lb_pkt *pkt,
+				      const struct nf_hook_state *state,
 				      enum l4lb_dir *dir, unsigned int *verdict)
 {
 	struct l4lb_conn *c;
@@ -160,9 +310,23 @@ static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
 		l4lb_conn_kill(ln, c);
 		c = NULL;
 	}
+	if (c && unlikely(l4lb_expire_down(ln, c))) {
+		/* A client's new flow goes elsewhere; what cannot open one
+		 * is answered so that the client starts over now.
+		 */
+		if (*dir == L4LB_DIR_REPLY || !pkt->proto->may_open(pkt)) {
+			if (*dir == L4LB_DIR_ORIG &&
+			    !(READ_ONCE(c->backend->vip->flags) &
+			      L4LB_VIP_F_NO_REJECT))
+				l4lb_reject(ln, skb, pkt, state);
+			*verdict = NF_DROP;
+			return NULL;
+		}
+		c = NULL;
+	}
 	if (!c) {
 		*dir = L4LB_DIR_ORIG;
-		return l4lb_new_flow(ln, pkt, verdict);
+		return l4lb_new_flow(ln, skb, pkt, state, verdict);
 	}
 	/* The backend's answer to a one-way flow is not the LB's business
 	 * even when routed through this host.
@@ -238,7 +402,7 @@ static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 		break;
 	}
 
-	c = l4lb_flow_of(ln, &pkt, &dir, &verdict);
+	c = l4lb_flow_of(ln, skb, &pkt, state, &dir, &verdict);
 	if (!c)
 		return verdict;
 	verdict = l4lb_xmit(skb, &pkt, c, dir, state);
@@ -297,7 +461,7 @@ static unsigned int l4lb_local_out(struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
-	c = l4lb_flow_of(ln, &pkt, &dir, &verdict);
+	c = l4lb_flow_of(ln, skb, &pkt, state, &dir, &verdict);
 	if (!c)
 		return verdict;
 	verdict = l4lb_xmit(skb, &pkt, c, dir, state);

@@ -74,6 +74,18 @@ static bool l4lb_tcp_next(const struct l4lb_conn *c, u32 state,
 		return true;
 	}
 	/*
+	 * A connection adopted mid-stream (its SYN went through another LB,
+	 * or before a restart) has no handshake to see: the backend
+	 * answering is the proof that it knows the connection.
+	 */
+	if ((state & L4LB_CS_ADOPTED) && dir == L4LB_DIR_REPLY &&
+	    s == L4LB_TCP_SYN_SENT &&
+	    (flags & (L4LB_TCPF_SYN | L4LB_TCPF_ACK | L4LB_TCPF_RST)) ==
+	    L4LB_TCPF_ACK) {
+		*pstate = l4lb_tcp_next_state(L4LB_TCP_ESTABLISHED, true, flags);
+		return true;
+	}
+	/*
 	 * The handshake completes with the ACK of the backend's SYN-ACK,
 	 * whose end seq[REPLY] holds: a spoofed ACK cannot know it.
 	 */

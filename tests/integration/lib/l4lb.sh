@@ -21,7 +21,10 @@ l4lb_load() {
 	else
 		# Built into some kernels (the debug kernel): then there is
 		# nothing to load, and insmod says so if something is missing.
-		modprobe -qa nf_defrag_ipv4 nf_defrag_ipv6
+		# nf_reject is absent from the debug kernel (l4lb then drops
+		# what it would reject).
+		modprobe -qa nf_defrag_ipv4 nf_defrag_ipv6 nf_reject_ipv4 \
+			nf_reject_ipv6 || :
 		insmod "${L4LB_BUILD:?}/l4lb.ko" "$@"
 	fi
 }
