@@ -96,7 +96,7 @@ static bool l4lb_may_adopt(const struct l4lb_vip *vip,
 	       (pkt->tcp_flags & (L4LB_TCPF_ACK | L4LB_TCPF_RST)) ==
 	       L4LB_TCPF_ACK &&
 	       !(READ_ONCE(vip->flags) & L4LB_VIP_F_SYN_ONLY) &&
-	       l4lb_sched_consistent((struct l4lb_vip *)vip);
+	       l4lb_sched_consistent(vip);
 }
 
 /*

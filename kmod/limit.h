@@ -36,8 +36,8 @@ static inline void l4lb_rate_set(struct l4lb_rate *r, u32 rate, u32 burst)
 /* May one more flow start now? */
 static inline bool l4lb_rate_allow(struct l4lb_rate *r)
 {
-	u64 interval = READ_ONCE(r->interval);
-	u64 now, tat, next;
+	s64 interval = READ_ONCE(r->interval);
+	s64 now, tat, next;
 
 	if (!interval)
 		return true;
@@ -45,10 +45,9 @@ static inline bool l4lb_rate_allow(struct l4lb_rate *r)
 	tat = atomic64_read(&r->tat);
 	do {
 		next = max(tat, now);
-		if (next - now > READ_ONCE(r->tolerance))
+		if (next - now > (s64)READ_ONCE(r->tolerance))
 			return false;
-	} while (!atomic64_try_cmpxchg(&r->tat, (s64 *)&tat,
-				       next + interval));
+	} while (!atomic64_try_cmpxchg(&r->tat, &tat, next + interval));
 	return true;
 }
 

@@ -53,6 +53,7 @@ struct l4lb_sched_ops {
 };
 
 extern const struct l4lb_sched_ops l4lb_sched_rr;
+extern const struct l4lb_sched_ops l4lb_sched_maglev;
 
 #define L4LB_SCHED_DEFAULT (&l4lb_sched_rr)
 
@@ -135,7 +136,7 @@ static inline struct l4lb_backend *l4lb_sched_pick(struct l4lb_vip *vip,
 }
 
 /* Is the VIP's scheduler a consistent one (maglev, sh)? Under RCU. */
-static inline bool l4lb_sched_consistent(struct l4lb_vip *vip)
+static inline bool l4lb_sched_consistent(const struct l4lb_vip *vip)
 {
 	struct l4lb_dest_set *set = rcu_dereference(vip->dests);
 
