@@ -7,6 +7,7 @@
 
 static const struct l4lb_sched_ops *const l4lb_schedulers[] = {
 	&l4lb_sched_rr,
+	&l4lb_sched_maglev,
 };
 
 /* The names users of simpler balancers know (LB_ALGORITHM). */
