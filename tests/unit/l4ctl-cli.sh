@@ -81,8 +81,8 @@ run 1 backend add 10.0.0.10:80 10.0.1.1:8080 weight 65536 &&
 result $? "weight 65536: exit 1, names the value"
 
 run 1 backend set 10.0.0.10:80 10.0.1.1:8080 &&
-	has "$err" "weight"
-result $? "'backend set' without weight: exit 1"
+	has "$err" "nothing to change" && has "$err" "weight"
+result $? "'backend set' without anything to change: exit 1"
 
 run 1 vip add 10.0.0.10:80 proto sctp && has "$err" "'sctp'"
 result $? "bad proto: exit 1"
@@ -92,6 +92,50 @@ result $? "unknown object: exit 1"
 
 run 1 backend s 10.0.0.10:80 && has "$err" "ambiguous"
 result $? "ambiguous abbreviation 'backend s': exit 1"
+
+run 0 vip help && has "$out" "maglev-size" && has "$out" "syn-only" &&
+	has "$out" "persist" && has "$out" "least-connections" &&
+	run 0 backend help && has "$out" "drain | down | up" &&
+	has "$out" "backup | primary" && has "$out" "maxconn"
+result $? "help names the scheduling keywords and backend drain/down/up"
+
+run 1 vip add 10.0.0.10:80 sched maglev maglev-size 100k &&
+	has "$err" "invalid maglev-size '100k': expected a prime from 251 to 1048573, or default" &&
+	has "$err" "l4ctl vip help" && [ ! -s "$out" ] &&
+	run 1 vip set 10.0.0.10:80 maglev-size 250 && has "$err" "'250'" &&
+	run 1 vip set 10.0.0.10:80 maglev-size 1048574 && has "$err" "'1048574'"
+result $? "maglev-size not a number, or out of range: exit 1"
+
+run 1 vip add 10.0.0.10:80 maxconn many &&
+	has "$err" "invalid maxconn 'many': expected a number of flows at once, or none" &&
+	run 1 backend add 10.0.0.10:80 10.0.1.1:8080 maxconn 4294967296 &&
+	has "$err" "'4294967296'" && has "$err" "l4ctl backend help"
+result $? "maxconn not a number: exit 1 (vip and backend)"
+
+run 1 vip add 10.0.0.10:80 rate fast && has "$err" "invalid rate 'fast'" &&
+	run 1 vip add 10.0.0.10:80 burst none && has "$err" "invalid burst 'none'" &&
+	run 1 vip add 10.0.0.10:80 persist 604801 &&
+	has "$err" "expected seconds from 1 to 604800, or none" &&
+	run 1 vip add 10.0.0.10:80 hash dst && has "$err" "expected 5tuple or src"
+result $? "rate, burst, persist and hash values checked: exit 1"
+
+run 1 backend add 10.0.0.10:80 10.0.1.1:8080 state sideways &&
+	has "$err" "invalid state 'sideways': expected up, drain or down" &&
+	run 1 backend set 10.0.0.10:80 10.0.1.1:8080 state &&
+	has "$err" "needs a value"
+result $? "unknown backend state: exit 1"
+
+run 1 vip set 10.0.0.10:80 syn-only no-syn-only &&
+	has "$err" "'syn-only' and 'no-syn-only' contradict each other" &&
+	run 1 backend set 10.0.0.10:80 10.0.1.1:8080 primary backup &&
+	has "$err" "'primary' and 'backup' contradict each other"
+result $? "a flag and its opposite together: exit 1"
+
+run 1 backend drain 10.0.0.10:80 10.0.1.1:8080 weight 0 &&
+	has "$err" "unknown keyword 'weight'" &&
+	run 1 backend up 10.0.0.10:80 && has "$err" "missing backend address" &&
+	run 1 vip add 10.0.0.10:80 state drain && has "$err" "unknown keyword 'state'"
+result $? "backend drain/down/up take the pair only; vip takes no backend keyword"
 
 # Only meaningful where the l4lb family is not registered (CI, dev hosts).
 

@@ -261,9 +261,18 @@ static void test_names(void)
 	CHECK_STR(mode_name(9, buf, sizeof(buf)), "9");
 	CHECK(check_sched("rr") == 0);
 	CHECK(check_sched("") < 0);
-	CHECK(check_sched("0123456789abcde") == 0);
-	CHECK(check_sched("0123456789abcdef") < 0);
-	end("proto, mode and sched names both ways");
+	CHECK(check_sched("least-connections") == 0);
+	/* L4LB_SCHED_NAME_MAX (32) includes the NUL */
+	CHECK(check_sched("0123456789abcdef0123456789abcde") == 0);
+	CHECK(check_sched("0123456789abcdef0123456789abcdef") < 0);
+	CHECK(parse_state("up", &v) == 0 && v == L4LB_BACKEND_UP);
+	CHECK(parse_state("drain", &v) == 0 && v == L4LB_BACKEND_DRAIN);
+	CHECK(parse_state("down", &v) == 0 && v == L4LB_BACKEND_DOWN);
+	CHECK(parse_state("Down", &v) < 0 && parse_state("", &v) < 0 &&
+	      parse_state("1", &v) < 0);
+	CHECK_STR(state_name(L4LB_BACKEND_DRAIN, buf, sizeof(buf)), "drain");
+	CHECK_STR(state_name(7, buf, sizeof(buf)), "7");
+	end("proto, mode, sched and state names both ways");
 }
 
 static void test_keywords(void)
@@ -325,6 +334,117 @@ static void test_vip_keywords(void)
 	CHECK(parse_keywords(2, a9, KW_VIP_CFG, &o, "vip") < 0);
 	CHECK(parse_keywords(2, a3, KW_PROTO, &o, "vip") < 0);
 	end("vip keywords: snat-addr (repeatable, auto), snat-ports, encap, ops");
+}
+
+/* The scheduling keywords of vip add/set and backend add/set. */
+static void test_sched_keywords(void)
+{
+	char *a1[] = { "sched", "maglev", "maglev-size", "251", "hash", "src",
+		       "syn-only", "maxconn", "100", "rate", "50", "burst",
+		       "10", "persist", "300", "no-reject", "expire-down",
+		       "sh-port" };
+	char *a2[] = { "maglev-size", "default", "maxconn", "none", "rate",
+		       "none", "burst", "default", "persist", "none", "reject",
+		       "no-expire-down", "no-syn-only", "no-sh-port", "hash",
+		       "5tuple" };
+	char *a3[] = { "weight", "3", "state", "drain", "maxconn", "7",
+		       "backup" };
+	char *a4[] = { "state", "up", "primary", "maxconn", "0" };
+	char *a5[] = { "maxconn", "4294967295", "persist", "604800",
+		       "maglev-size", "1048573" };
+	static char *bad[][2] = {
+		{ "maglev-size", "abc" }, { "maglev-size", "250" },
+		{ "maglev-size", "1048574" }, { "maglev-size", "-1" },
+		{ "maglev-size", "" }, { "maxconn", "lots" },
+		{ "maxconn", "-1" }, { "maxconn", "4294967296" },
+		{ "maxconn", "0x10" }, { "rate", "1.5" }, { "rate", "default" },
+		{ "burst", "none" }, { "burst", "1k" },
+		{ "persist", "604801" }, { "persist", "1h" },
+		{ "hash", "dst" }, { "hash", "5-tuple" }, { "state", "sideways" },
+		{ "state", "UP" }, { "state", "1" },
+	};
+	char *c1[] = { "ops", "no-ops" };
+	char *c2[] = { "backup", "primary" };
+	char *c3[] = { "reject", "reject" };
+	char *c4[] = { "maglev-size" };
+	struct kw_opts o;
+	size_t i;
+
+	begin();
+	CHECK(parse_keywords(18, a1, KW_VIP_CFG, &o, "vip") == 0);
+	CHECK_STR(o.sched, "maglev");
+	CHECK(o.maglev_size == 251 && o.maxconn == 100 && o.rate == 50 &&
+	      o.burst == 10 && o.persist == 300);
+	CHECK(o.flags_named == (L4LB_VIP_F_HASH_SRC | L4LB_VIP_F_SYN_ONLY |
+				L4LB_VIP_F_NO_REJECT | L4LB_VIP_F_EXPIRE_DOWN |
+				L4LB_VIP_F_SH_PORT));
+	CHECK(o.flags_on == o.flags_named);
+	CHECK(o.seen == (KW_SCHED | KW_MAGLEV_SIZE | KW_HASH | KW_SYN_ONLY |
+			 KW_MAXCONN | KW_RATE | KW_BURST | KW_PERSIST |
+			 KW_REJECT | KW_EXPIRE_DOWN | KW_SH_PORT));
+
+	/* the words for "back to the default": 0, and every flag off */
+	memset(&o, 0xff, sizeof(o));
+	CHECK(parse_keywords(16, a2, KW_VIP_CFG, &o, "vip") == 0);
+	CHECK(o.maglev_size == 0 && o.maxconn == 0 && o.rate == 0 &&
+	      o.burst == 0 && o.persist == 0);
+	CHECK(o.flags_named == (L4LB_VIP_F_HASH_SRC | L4LB_VIP_F_SYN_ONLY |
+				L4LB_VIP_F_NO_REJECT | L4LB_VIP_F_EXPIRE_DOWN |
+				L4LB_VIP_F_SH_PORT));
+	CHECK(o.flags_on == 0);
+	CHECK((o.seen & (KW_MAGLEV_SIZE | KW_MAXCONN | KW_RATE | KW_BURST |
+			 KW_PERSIST)) ==
+	      (KW_MAGLEV_SIZE | KW_MAXCONN | KW_RATE | KW_BURST | KW_PERSIST));
+
+	CHECK(parse_keywords(7, a3, KW_BACKEND_CFG, &o, "backend") == 0);
+	CHECK(o.weight == 3 && o.state == L4LB_BACKEND_DRAIN && o.maxconn == 7);
+	CHECK(o.flags_named == L4LB_BACKEND_F_BACKUP &&
+	      o.flags_on == L4LB_BACKEND_F_BACKUP);
+	CHECK(parse_keywords(5, a4, KW_BACKEND_CFG, &o, "backend") == 0);
+	CHECK(o.state == L4LB_BACKEND_UP && o.maxconn == 0 &&
+	      (o.seen & KW_MAXCONN) && (o.seen & KW_STATE));
+	CHECK(o.flags_named == L4LB_BACKEND_F_BACKUP && o.flags_on == 0);
+	/* the upper bounds are in */
+	CHECK(parse_keywords(6, a5, KW_VIP_CFG, &o, "vip") == 0);
+	CHECK(o.maxconn == 4294967295u && o.persist == 604800 &&
+	      o.maglev_size == 1048573);
+
+	fprintf(stderr, "# (the errors below are expected)\n");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unsigned int allowed = KW_VIP_CFG | KW_BACKEND_CFG;
+
+		if (parse_keywords(2, bad[i], allowed, &o, "vip") == 0) {
+			printf("#   accepted '%s %s'\n", bad[i][0], bad[i][1]);
+			group_ok = false;
+		}
+	}
+	CHECK(parse_keywords(2, c1, KW_VIP_CFG, &o, "vip") < 0);
+	CHECK(parse_keywords(2, c2, KW_BACKEND_CFG, &o, "backend") < 0);
+	CHECK(parse_keywords(2, c3, KW_VIP_CFG, &o, "vip") < 0);
+	CHECK(parse_keywords(1, c4, KW_VIP_CFG, &o, "vip") < 0);
+	/* each verb its own keywords */
+	CHECK(parse_keywords(7, a3, KW_VIP_CFG, &o, "vip") < 0);
+	CHECK(parse_keywords(2, a1, KW_BACKEND_CFG, &o, "backend") < 0);
+	CHECK(parse_keywords(2, a1 + 6, KW_BACKEND_CFG, &o, "backend") < 0);
+	end("scheduling keywords: values, none/default, flags on and off, bounds, bad values");
+}
+
+static void test_u32(void)
+{
+	uint32_t v = 7;
+
+	begin();
+	CHECK(parse_u32("0", NULL, &v) == 0 && v == 0);
+	CHECK(parse_u32("4294967295", NULL, &v) == 0 && v == 4294967295u);
+	CHECK(parse_u32("none", "none", &v) == 0 && v == 0);
+	v = 7;
+	CHECK(parse_u32("none", NULL, &v) < 0 && v == 7);
+	CHECK(parse_u32("4294967296", NULL, &v) < 0 && v == 7);
+	CHECK(parse_u32("99999999999999999999999", NULL, &v) < 0 && v == 7);
+	CHECK(parse_u32("", "none", &v) < 0 && parse_u32("+1", NULL, &v) < 0 &&
+	      parse_u32(" 1", NULL, &v) < 0 && parse_u32("1 ", NULL, &v) < 0);
+	CHECK(v == 7);
+	end("u32 values: decimal 0..4294967295, the zero word");
 }
 
 /* 'timeout NAME SECONDS [NAME SECONDS]...' taken out of vip add/set words,
@@ -561,11 +681,14 @@ static void test_encode(void)
 	struct vip v = sample_vip();
 	struct nlmsghdr *nlh = new_msg(buf, 0x20);
 	const struct nlattr *vip, *be = NULL, *a;
+	struct backend_opts bo;
 	struct vip_opts vo;
 	struct backend b;
 	struct vip out;
 
 	begin();
+	backend_opts_init(&bo);
+	bo.weight = 65535;
 	vip_opts_init(&vo);
 	vo.sched = "wrr";
 	vo.mode = L4LB_FWD_SNAT;
@@ -577,7 +700,7 @@ static void test_encode(void)
 	vo.flags = 0;
 	msg_put_vip(nlh, &v.key, &vo);
 	endpoint_parse("10.0.1.1:8080", &b.ep, NULL);
-	msg_put_backend(nlh, &b.ep, 65535);
+	msg_put_backend(nlh, &b.ep, &bo);
 
 	vip = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr));
 	CHECK(mnl_attr_get_type(vip) == L4LB_ATTR_VIP);
@@ -636,7 +759,8 @@ static void test_decode(void)
 	mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_PROTO, IPPROTO_UDP);
 	mnl_attr_put_u32(nlh, 200, 0xdead);	/* from a newer kernel */
 	/* not NUL terminated and longer than we keep: must stay bounded */
-	mnl_attr_put(nlh, L4LB_VIP_ATTR_SCHED, 20, "abcdefghijklmnopqrst");
+	mnl_attr_put(nlh, L4LB_VIP_ATTR_SCHED, 40,
+		     "abcdefghijklmnopqrstuvwxyz0123456789ABCD");
 	st = mnl_attr_nest_start(nlh, L4LB_VIP_ATTR_STATS);
 	mnl_attr_put_u64(nlh, L4LB_STATS_ATTR_CONNS, 1ull << 40);
 	mnl_attr_put_u64(nlh, L4LB_STATS_ATTR_DROPS, 3);
@@ -647,7 +771,7 @@ static void test_decode(void)
 	CHECK(msg_parse_vip(nest, &v) == 0);
 	CHECK(v.key.ep.family == AF_INET6 && memcmp(v.key.ep.addr, a6, 16) == 0);
 	CHECK(v.key.ep.port == 443 && v.key.proto == IPPROTO_UDP);
-	CHECK_STR(v.sched, "abcdefghijklmno");
+	CHECK_STR(v.sched, "abcdefghijklmnopqrstuvwxyz01234");
 	CHECK(!v.has_mode);
 	CHECK(v.stats.val[L4LB_STATS_ATTR_CONNS] == 1ull << 40);
 	CHECK(v.stats.val[L4LB_STATS_ATTR_DROPS] == 3);
@@ -676,6 +800,220 @@ static void test_decode(void)
 		CHECK(msg_parse_backend(nest, &b) < 0);
 	}
 	end("replies: unknown attributes skipped, bounded strings, bad keys refused");
+}
+
+/* The attribute @type inside the nest @top of message @nlh, or NULL. */
+static const struct nlattr *nested_attr(const struct nlmsghdr *nlh,
+					uint16_t top, uint16_t type)
+{
+	const struct nlattr *a, *b;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) != top)
+			continue;
+		mnl_attr_for_each_nested(b, a)
+			if (mnl_attr_get_type(b) == type)
+				return b;
+	}
+	return NULL;
+}
+
+/* Attribute @type of nest @top is a u32 of value @want. */
+static bool has_u32(const struct nlmsghdr *nlh, uint16_t top, uint16_t type,
+		    uint32_t want)
+{
+	const struct nlattr *a = nested_attr(nlh, top, type);
+
+	return a && mnl_attr_get_payload_len(a) == 4 &&
+	       mnl_attr_get_u32(a) == want;
+}
+
+static void test_sched_encode(void)
+{
+	static char buf[4096];
+	struct nlmsghdr *nlh = new_msg(buf, 0x20);
+	struct vip v = sample_vip();
+	const struct nlattr *a;
+	struct backend_opts bo;
+	struct vip_opts vo;
+	struct endpoint ep;
+	struct backend b;
+	struct vip out;
+
+	begin();
+	vip_opts_init(&vo);
+	vo.maglev_size = 251;
+	vo.maxconn = 0;
+	vo.rate = 4294967295u;
+	vo.burst = 9;
+	vo.persist = 604800;
+	vo.flags = L4LB_VIP_F_SH_PORT | L4LB_VIP_F_EXPIRE_DOWN;
+	msg_put_vip(nlh, &v.key, &vo);
+	endpoint_parse("10.0.1.1:8080", &ep, NULL);
+	backend_opts_init(&bo);
+	bo.state = L4LB_BACKEND_DOWN;
+	bo.maxconn = 12;
+	bo.flags = L4LB_BACKEND_F_BACKUP;
+	msg_put_backend(nlh, &ep, &bo);
+
+	CHECK(has_u32(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_MAGLEV_SIZE, 251));
+	CHECK(has_u32(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_MAXCONN, 0));
+	CHECK(has_u32(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_RATE, 4294967295u));
+	CHECK(has_u32(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_BURST, 9));
+	CHECK(has_u32(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_PERSIST, 604800));
+	CHECK(has_u32(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_FLAGS, 0x12));
+	/* no weight given, none sent; the state is a u8 */
+	CHECK(!nested_attr(nlh, L4LB_ATTR_BACKEND, L4LB_BACKEND_ATTR_WEIGHT));
+	a = nested_attr(nlh, L4LB_ATTR_BACKEND, L4LB_BACKEND_ATTR_STATE);
+	CHECK(a && mnl_attr_get_payload_len(a) == 1 &&
+	      mnl_attr_get_u8(a) == L4LB_BACKEND_DOWN);
+	CHECK(has_u32(nlh, L4LB_ATTR_BACKEND, L4LB_BACKEND_ATTR_MAXCONN, 12));
+	CHECK(has_u32(nlh, L4LB_ATTR_BACKEND, L4LB_BACKEND_ATTR_FLAGS, 1));
+
+	/* and back, as a dump shows them */
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) == L4LB_ATTR_VIP) {
+			CHECK(msg_parse_vip(a, &out) == 0);
+			CHECK(out.has_maglev_size && out.maglev_size == 251);
+			CHECK(out.has_maxconn && out.maxconn == 0);
+			CHECK(out.has_rate && out.rate == 4294967295u);
+			CHECK(out.has_burst && out.burst == 9);
+			CHECK(out.has_persist && out.persist == 604800);
+			CHECK(out.has_flags && out.flags == 0x12);
+		}
+		if (mnl_attr_get_type(a) == L4LB_ATTR_BACKEND) {
+			CHECK(msg_parse_backend(a, &b) == 0);
+			CHECK(!b.has_weight);
+			CHECK(b.has_state && b.state == L4LB_BACKEND_DOWN);
+			CHECK(b.has_maxconn && b.maxconn == 12);
+			CHECK(b.has_flags && b.flags == L4LB_BACKEND_F_BACKUP);
+		}
+	}
+
+	/* nothing given: nothing sent beyond the keys */
+	nlh = new_msg(buf, 0x20);
+	vip_opts_init(&vo);
+	backend_opts_init(&bo);
+	msg_put_vip(nlh, &v.key, &vo);
+	msg_put_backend(nlh, &ep, &bo);
+	CHECK(!nested_attr(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_MAGLEV_SIZE) &&
+	      !nested_attr(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_MAXCONN) &&
+	      !nested_attr(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_RATE) &&
+	      !nested_attr(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_BURST) &&
+	      !nested_attr(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_PERSIST) &&
+	      !nested_attr(nlh, L4LB_ATTR_VIP, L4LB_VIP_ATTR_FLAGS));
+	CHECK(!nested_attr(nlh, L4LB_ATTR_BACKEND, L4LB_BACKEND_ATTR_STATE) &&
+	      !nested_attr(nlh, L4LB_ATTR_BACKEND, L4LB_BACKEND_ATTR_MAXCONN) &&
+	      !nested_attr(nlh, L4LB_ATTR_BACKEND, L4LB_BACKEND_ATTR_FLAGS));
+
+	/* a state of the wrong size is left out, not misread */
+	nlh = new_msg(buf, 0x20);
+	a = mnl_attr_nest_start(nlh, L4LB_ATTR_BACKEND);
+	mnl_attr_put_u16(nlh, L4LB_BACKEND_ATTR_FAMILY, AF_INET);
+	mnl_attr_put(nlh, L4LB_BACKEND_ATTR_ADDR, 4, ep.addr);
+	mnl_attr_put_u16(nlh, L4LB_BACKEND_ATTR_PORT, htons(8080));
+	mnl_attr_put_u32(nlh, L4LB_BACKEND_ATTR_STATE, 2);
+	mnl_attr_put_u16(nlh, L4LB_BACKEND_ATTR_MAXCONN, 2);
+	mnl_attr_nest_end(nlh, (struct nlattr *)a);
+	CHECK(msg_parse_backend(a, &b) == 0);
+	CHECK(!b.has_state && !b.has_maxconn && !b.has_flags);
+	end("scheduling attributes: u32/u8 on the wire, only those given, round trip");
+}
+
+/* A VIP with every scheduling setting, its backends in each state. */
+static void test_sched_show(void)
+{
+	struct vip v = sample_vip();
+	struct backend b[3];
+
+	memset(b, 0, sizeof(b));
+	strcpy(v.sched, "maglev");
+	v.stats.present = 1u << L4LB_STATS_ATTR_CONNS;
+	v.has_flags = v.has_maglev_size = v.has_maxconn = true;
+	v.has_rate = v.has_burst = v.has_persist = true;
+	v.flags = L4LB_VIP_F_SH_PORT | L4LB_VIP_F_HASH_SRC |
+		  L4LB_VIP_F_NO_REJECT | L4LB_VIP_F_EXPIRE_DOWN |
+		  L4LB_VIP_F_SYN_ONLY;
+	v.maglev_size = 251;
+	v.maxconn = 1000;
+	v.rate = 50;
+	v.burst = 10;
+	v.persist = 300;
+	endpoint_parse("10.0.1.1:8080", &b[0].ep, NULL);
+	endpoint_parse("10.0.1.2:8080", &b[1].ep, NULL);
+	endpoint_parse("10.0.1.3:8080", &b[2].ep, NULL);
+	b[0].has_weight = b[1].has_weight = b[2].has_weight = true;
+	b[0].has_state = b[1].has_state = b[2].has_state = true;
+	b[0].has_maxconn = b[1].has_maxconn = b[2].has_maxconn = true;
+	b[0].has_flags = b[1].has_flags = b[2].has_flags = true;
+	b[0].weight = 1;
+	b[1].weight = 2;
+	b[1].state = L4LB_BACKEND_DRAIN;
+	b[1].maxconn = 100;
+	b[2].weight = 1;
+	b[2].state = L4LB_BACKEND_DOWN;
+	b[2].flags = L4LB_BACKEND_F_BACKUP;
+	v.backends = b;
+	v.n_backends = 3;
+
+	begin();
+	capture(false, false);
+	print_vips(&v, 1, true);
+	CHECK_STR(captured(),
+		  "vip 10.0.0.10:80 proto tcp sched maglev mode dnat sh-port "
+		  "hash src maglev-size 251 syn-only maxconn 1000 rate 50 "
+		  "burst 10 persist 300 no-reject expire-down\n"
+		  "  conns 10\n"
+		  "  backend 10.0.1.1:8080 weight 1\n"
+		  "  backend 10.0.1.2:8080 weight 2 state drain maxconn 100\n"
+		  "  backend 10.0.1.3:8080 weight 1 state down backup\n");
+	capture_free();
+
+	capture(true, false);
+	print_vips(&v, 1, true);
+	CHECK_STR(captured(),
+		  "[{\"address\":\"10.0.0.10\",\"port\":80,\"proto\":\"tcp\","
+		  "\"sched\":\"maglev\",\"mode\":\"dnat\",\"ops\":false,"
+		  "\"sh_port\":true,\"hash\":\"src\",\"maglev_size\":251,"
+		  "\"syn_only\":true,\"maxconn\":1000,\"rate\":50,\"burst\":10,"
+		  "\"persist\":300,\"reject\":false,\"expire_down\":true,"
+		  "\"stats\":{\"conns\":10},\"backends\":["
+		  "{\"address\":\"10.0.1.1\",\"port\":8080,\"weight\":1,"
+		  "\"state\":\"up\",\"maxconn\":0,\"backup\":false,\"stats\":{}},"
+		  "{\"address\":\"10.0.1.2\",\"port\":8080,\"weight\":2,"
+		  "\"state\":\"drain\",\"maxconn\":100,\"backup\":false,\"stats\":{}},"
+		  "{\"address\":\"10.0.1.3\",\"port\":8080,\"weight\":1,"
+		  "\"state\":\"down\",\"maxconn\":0,\"backup\":true,\"stats\":{}}]}]\n");
+	capture_free();
+
+	/* the defaults: nothing in text, every key in JSON */
+	v.flags = 0;
+	v.maglev_size = v.maxconn = v.rate = v.burst = v.persist = 0;
+	v.n_backends = 0;
+	capture(false, false);
+	print_vips(&v, 1, false);
+	CHECK_STR(captured(), "vip 10.0.0.10:80 proto tcp sched maglev mode dnat\n"
+		  "  conns 10\n");
+	capture_free();
+	capture(true, false);
+	print_vips(&v, 1, false);
+	CHECK_STR(captured(),
+		  "[{\"address\":\"10.0.0.10\",\"port\":80,\"proto\":\"tcp\","
+		  "\"sched\":\"maglev\",\"mode\":\"dnat\",\"ops\":false,"
+		  "\"sh_port\":false,\"hash\":\"5tuple\",\"maglev_size\":0,"
+		  "\"syn_only\":false,\"maxconn\":0,\"rate\":0,\"burst\":0,"
+		  "\"persist\":0,\"reject\":true,\"expire_down\":false,"
+		  "\"stats\":{\"conns\":10}}]\n");
+	capture_free();
+
+	/* an older kernel sends none of them: none is shown */
+	v.has_flags = v.has_maglev_size = v.has_maxconn = false;
+	v.has_rate = v.has_burst = v.has_persist = false;
+	capture(true, false);
+	print_vips(&v, 1, false);
+	CHECK(strstr(captured(), "maxconn") == NULL);
+	capture_free();
+	end("scheduling settings and backend states: text shows what is not the default, JSON all");
 }
 
 /* ---- acks and dump ends ---- */
@@ -930,6 +1268,46 @@ static void test_net_output(void)
 	end("'stats' text and JSON layout, missing values omitted");
 }
 
+/* The counters of issue 9, after the older ones, in both outputs. */
+static void test_net_sched_counters(void)
+{
+	static char buf[4096];
+	struct nlmsghdr *nlh = new_msg(buf, 0x20);
+	struct nlattr *nest, *st;
+	struct net_info ni;
+	unsigned int i;
+
+	begin();
+	nest = mnl_attr_nest_start(nlh, L4LB_ATTR_NET);
+	st = mnl_attr_nest_start(nlh, L4LB_NET_ATTR_STATS);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_TUNNEL_PMTU, 1);
+	for (i = L4LB_NET_STATS_ATTR_NO_BACKEND_DROPS;
+	     i <= L4LB_NET_STATS_ATTR_PERSIST_HITS; i++)
+		mnl_attr_put_u64(nlh, (uint16_t)i,
+				 10 + i - L4LB_NET_STATS_ATTR_NO_BACKEND_DROPS);
+	mnl_attr_nest_end(nlh, st);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(msg_parse_net(nest, &ni) == 0);
+	CHECK(ni.cnt[L4LB_NET_STATS_ATTR_PERSIST_HITS] == 17);
+
+	capture(false, false);
+	print_net(&ni);
+	CHECK_STR(captured(),
+		  "tunnel_pmtu 1 no_backend_drops 10 vip_limit_drops 11 "
+		  "rate_limit_drops 12 rejects 13 down_expired 14 adopted 15 "
+		  "stateless 16 persist_hits 17\n");
+	capture_free();
+	capture(true, false);
+	print_net(&ni);
+	CHECK_STR(captured(),
+		  "{\"tunnel_pmtu\":1,\"no_backend_drops\":10,"
+		  "\"vip_limit_drops\":11,\"rate_limit_drops\":12,\"rejects\":13,"
+		  "\"down_expired\":14,\"adopted\":15,\"stateless\":16,"
+		  "\"persist_hits\":17}\n");
+	capture_free();
+	end("'stats': limit, reject, expire-down, Maglev and persistence counters");
+}
+
 /* ---- whole exchanges against a fake kernel ---- */
 
 /*
@@ -938,6 +1316,7 @@ static void test_net_output(void)
  */
 struct fake {
 	int sends;
+	uint8_t log[16];		/* the command of each request */
 	uint8_t cmd;			/* of the last request */
 	uint16_t flags;
 	uint32_t len;
@@ -966,6 +1345,8 @@ static ssize_t fake_send(struct nl_ctx *ctx, const void *buf, size_t len)
 	f->cmd = g->cmd;
 	f->flags = nlh->nlmsg_flags;
 	f->seq = nlh->nlmsg_seq;
+	if (f->sends < (int)sizeof(f->log))
+		f->log[f->sends] = g->cmd;
 	f->n_out = f->next_out = 0;
 	f->script(f, f->sends++);
 	return (ssize_t)len;
@@ -1028,10 +1409,13 @@ static void fake_backend(struct fake *f, int i, uint8_t last, uint16_t flags)
 	struct nlmsghdr *nlh = new_msg(fake_buf(f, i), 0x20);
 	struct endpoint ep = { .family = AF_INET, .addr = { 10, 0, 1, last },
 			       .port = 8080 };
+	struct backend_opts bo;
 
+	backend_opts_init(&bo);
+	bo.weight = 1;
 	nlh->nlmsg_seq = f->seq;
 	nlh->nlmsg_flags = NLM_F_MULTI | flags;
-	msg_put_backend(nlh, &ep, 1);
+	msg_put_backend(nlh, &ep, &bo);
 	fake_put(f, i, nlh);
 }
 
@@ -1214,6 +1598,323 @@ static void test_net_get(void)
 	end("'stats' sends L4LB_CMD_NET_GET as a plain request and reads reply + ack");
 }
 
+/* ---- whole commands, from the words typed to the requests sent ---- */
+
+static struct fake cli_fake;
+static uint32_t cli_vip_flags, cli_be_flags;	/* what the fake kernel has */
+static int cli_error;			/* its answer to a change */
+static char cli_err[2048];		/* what the command wrote to stderr */
+
+/* A VIP dump message 10.0.0.@last:80 tcp with VIP flags @vflags. */
+static void fake_vip_flags(struct fake *f, int i, uint8_t last,
+			   uint32_t vflags)
+{
+	struct nlmsghdr *nlh = new_msg(fake_buf(f, i), 0x20);
+	struct vip_key key = { 0 };
+	struct vip_opts vo;
+
+	key.ep.family = AF_INET;
+	key.ep.addr[0] = 10;
+	key.ep.addr[3] = last;
+	key.ep.port = 80;
+	key.proto = IPPROTO_TCP;
+	nlh->nlmsg_seq = f->seq;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	vip_opts_init(&vo);
+	vo.flags = vflags;
+	msg_put_vip(nlh, &key, &vo);
+	fake_put(f, i, nlh);
+}
+
+/* A backend dump message 10.0.1.@last:8080 with backend flags @bflags. */
+static void fake_backend_flags(struct fake *f, int i, uint8_t last,
+			       uint32_t bflags)
+{
+	struct nlmsghdr *nlh = new_msg(fake_buf(f, i), 0x20);
+	struct endpoint ep = { .family = AF_INET, .addr = { 10, 0, 1, last },
+			       .port = 8080 };
+	struct backend_opts bo;
+
+	backend_opts_init(&bo);
+	bo.flags = bflags;
+	nlh->nlmsg_seq = f->seq;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	msg_put_backend(nlh, &ep, &bo);
+	fake_put(f, i, nlh);
+}
+
+/*
+ * Dumps: VIPs 10.0.0.1:80 and 10.0.0.10:80 (flags cli_vip_flags); backends
+ * 10.0.1.2:8080 and 10.0.1.1:8080 (flags cli_be_flags). Changes: cli_error.
+ * Its neighbours have every flag the other has not, so a mix-up shows.
+ */
+static void script_cli(struct fake *f, int n)
+{
+	(void)n;
+	if (f->cmd == L4LB_CMD_VIP_GET) {
+		fake_vip_flags(f, 0, 1, ~cli_vip_flags);
+		fake_vip_flags(f, 0, 10, cli_vip_flags);
+		fake_done(f, 0, 0);
+	} else if (f->cmd == L4LB_CMD_BACKEND_GET) {
+		fake_backend_flags(f, 0, 2, ~cli_be_flags);
+		fake_backend_flags(f, 0, 1, cli_be_flags);
+		fake_done(f, 0, 0);
+	} else {
+		fake_ack(f, 0, cli_error, cli_error ? "VIP not found" : NULL);
+	}
+}
+
+/* "vip add ...", "backend set ...": run against the fake kernel; exit status. */
+static int cli(const char *line)
+{
+	static const struct nl_transport xport = {
+		fake_send, fake_recv, &cli_fake
+	};
+	char copy[512], *argv[48], *w;
+	FILE *tmp = tmpfile();
+	int argc = 0, rc, saved;
+	size_t n;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	for (w = strtok(copy, " "); w && argc < 48; w = strtok(NULL, " "))
+		argv[argc++] = w;
+	memset(&cli_fake, 0, sizeof(cli_fake));
+	cli_fake.script = script_cli;
+	cli_err[0] = '\0';
+	if (!tmp || argc < 1)
+		return -1;
+	nl_test_transport = &xport;
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(tmp), 2);
+	if (strcmp(argv[0], "vip") == 0)
+		rc = cmd_vip(argc - 1, argv + 1);
+	else
+		rc = cmd_backend(argc - 1, argv + 1);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	nl_test_transport = NULL;
+	rewind(tmp);
+	n = fread(cli_err, 1, sizeof(cli_err) - 1, tmp);
+	cli_err[n] = '\0';
+	fclose(tmp);
+	return rc;
+}
+
+/* The last request the fake kernel got. */
+static const struct nlmsghdr *cli_req(void)
+{
+	return (const struct nlmsghdr *)cli_fake.req;
+}
+
+#define VIP_HAS(type, val) has_u32(cli_req(), L4LB_ATTR_VIP, type, val)
+#define VIP_LACKS(type) (!nested_attr(cli_req(), L4LB_ATTR_VIP, type))
+#define BE_HAS(type, val) has_u32(cli_req(), L4LB_ATTR_BACKEND, type, val)
+#define BE_LACKS(type) (!nested_attr(cli_req(), L4LB_ATTR_BACKEND, type))
+
+static bool be_state_is(uint8_t state)
+{
+	const struct nlattr *a = nested_attr(cli_req(), L4LB_ATTR_BACKEND,
+					     L4LB_BACKEND_ATTR_STATE);
+
+	return a && mnl_attr_get_payload_len(a) == 1 &&
+	       mnl_attr_get_u8(a) == state;
+}
+
+static void test_cli_vip(void)
+{
+	const struct nlattr *a;
+
+	begin();
+	cli_vip_flags = 0;
+	cli_error = 0;
+	CHECK(cli("vip add 10.0.0.10:80 sched maglev maglev-size 251 hash src "
+		  "syn-only maxconn 100 rate 50 burst 10 persist 300 no-reject "
+		  "expire-down sh-port") == 0);
+	/* a new VIP: its flags are those typed, nothing is read first */
+	CHECK(cli_fake.sends == 1 && cli_fake.cmd == L4LB_CMD_VIP_NEW);
+	a = nested_attr(cli_req(), L4LB_ATTR_VIP, L4LB_VIP_ATTR_SCHED);
+	CHECK(a && strcmp(mnl_attr_get_str(a), "maglev") == 0);
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_MAGLEV_SIZE, 251));
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_MAXCONN, 100));
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_RATE, 50));
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_BURST, 10));
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_PERSIST, 300));
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_FLAGS,
+		      L4LB_VIP_F_HASH_SRC | L4LB_VIP_F_SYN_ONLY |
+		      L4LB_VIP_F_NO_REJECT | L4LB_VIP_F_EXPIRE_DOWN |
+		      L4LB_VIP_F_SH_PORT));
+
+	/* the defaults are the kernel's: nothing typed, nothing sent */
+	CHECK(cli("vip add 10.0.0.10:80 sched round-robin") == 0);
+	a = nested_attr(cli_req(), L4LB_ATTR_VIP, L4LB_VIP_ATTR_SCHED);
+	CHECK(a && strcmp(mnl_attr_get_str(a), "round-robin") == 0);
+	CHECK(VIP_LACKS(L4LB_VIP_ATTR_FLAGS) &&
+	      VIP_LACKS(L4LB_VIP_ATTR_MAGLEV_SIZE) &&
+	      VIP_LACKS(L4LB_VIP_ATTR_MAXCONN) && VIP_LACKS(L4LB_VIP_ATTR_RATE) &&
+	      VIP_LACKS(L4LB_VIP_ATTR_BURST) && VIP_LACKS(L4LB_VIP_ATTR_PERSIST));
+	/* "reject" alone: the default, said out loud */
+	CHECK(cli("vip add 10.0.0.10:80 reject") == 0);
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_FLAGS, 0));
+
+	/* back to the defaults: zeros, and no flags read or sent */
+	CHECK(cli("vip set 10.0.0.10:80 maglev-size default maxconn none "
+		  "rate none burst default persist none") == 0);
+	CHECK(cli_fake.sends == 1 && cli_fake.cmd == L4LB_CMD_VIP_SET);
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_MAGLEV_SIZE, 0) &&
+	      VIP_HAS(L4LB_VIP_ATTR_MAXCONN, 0) && VIP_HAS(L4LB_VIP_ATTR_RATE, 0) &&
+	      VIP_HAS(L4LB_VIP_ATTR_BURST, 0) && VIP_HAS(L4LB_VIP_ATTR_PERSIST, 0));
+	CHECK(VIP_LACKS(L4LB_VIP_ATTR_FLAGS));
+	/* a burst alone goes as typed: the kernel knows the VIP's rate */
+	CHECK(cli("vip set 10.0.0.10:80 burst 5") == 0);
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_BURST, 5) && VIP_LACKS(L4LB_VIP_ATTR_RATE));
+
+	/* one flag changed: every other one kept, also one we do not know */
+	cli_vip_flags = L4LB_VIP_F_SYN_ONLY | L4LB_VIP_F_NO_REJECT |
+			L4LB_VIP_F_EXPIRE_DOWN | 0x80000000u;
+	CHECK(cli("vip set 10.0.0.10:80 no-syn-only reject") == 0);
+	CHECK(cli_fake.sends == 2 && cli_fake.log[0] == L4LB_CMD_VIP_GET &&
+	      cli_fake.log[1] == L4LB_CMD_VIP_SET);
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_FLAGS,
+		      L4LB_VIP_F_EXPIRE_DOWN | 0x80000000u));
+	CHECK(cli("vip set 10.0.0.10:80 sh-port hash src ops") == 0);
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_FLAGS,
+		      cli_vip_flags | L4LB_VIP_F_SH_PORT | L4LB_VIP_F_HASH_SRC |
+		      L4LB_VIP_F_OPS));
+	cli_vip_flags = L4LB_VIP_F_HASH_SRC | L4LB_VIP_F_OPS;
+	CHECK(cli("vip set 10.0.0.10:80 proto tcp hash 5tuple no-expire-down") == 0);
+	CHECK(VIP_HAS(L4LB_VIP_ATTR_FLAGS, L4LB_VIP_F_OPS));
+
+	/* no such VIP: the flags typed go, and the kernel says why not */
+	cli_error = -ENOENT;
+	CHECK(cli("vip set 10.0.0.99:80 sh-port") == 2);
+	CHECK(cli_fake.sends == 2 && VIP_HAS(L4LB_VIP_ATTR_FLAGS,
+					     L4LB_VIP_F_SH_PORT));
+	CHECK(strstr(cli_err, "VIP not found") != NULL);
+	cli_error = 0;
+	end("vip add/set: every keyword into its attribute; set keeps the flags it does not name");
+}
+
+static void test_cli_backend(void)
+{
+	begin();
+	cli_be_flags = 0;
+	cli_error = 0;
+	CHECK(cli("backend add 10.0.0.10:80 10.0.1.1:8080 weight 3 state drain "
+		  "maxconn 7 backup") == 0);
+	CHECK(cli_fake.sends == 1 && cli_fake.cmd == L4LB_CMD_BACKEND_NEW);
+	CHECK(BE_HAS(L4LB_BACKEND_ATTR_WEIGHT, 3) &&
+	      be_state_is(L4LB_BACKEND_DRAIN) &&
+	      BE_HAS(L4LB_BACKEND_ATTR_MAXCONN, 7) &&
+	      BE_HAS(L4LB_BACKEND_ATTR_FLAGS, L4LB_BACKEND_F_BACKUP));
+	CHECK(VIP_LACKS(L4LB_VIP_ATTR_FLAGS));
+	CHECK(cli("backend add 10.0.0.10:80 10.0.1.1:8080") == 0);
+	CHECK(BE_LACKS(L4LB_BACKEND_ATTR_WEIGHT) &&
+	      BE_LACKS(L4LB_BACKEND_ATTR_STATE) &&
+	      BE_LACKS(L4LB_BACKEND_ATTR_MAXCONN) &&
+	      BE_LACKS(L4LB_BACKEND_ATTR_FLAGS));
+
+	CHECK(cli("backend set 10.0.0.10:80 10.0.1.1:8080 maxconn none state up") == 0);
+	CHECK(cli_fake.sends == 1 && cli_fake.cmd == L4LB_CMD_BACKEND_SET);
+	CHECK(BE_HAS(L4LB_BACKEND_ATTR_MAXCONN, 0) && be_state_is(L4LB_BACKEND_UP));
+	CHECK(BE_LACKS(L4LB_BACKEND_ATTR_WEIGHT) &&
+	      BE_LACKS(L4LB_BACKEND_ATTR_FLAGS));
+	CHECK(cli("backend set 10.0.0.10:80 10.0.1.1:8080 weight 0") == 0);
+	CHECK(BE_HAS(L4LB_BACKEND_ATTR_WEIGHT, 0) &&
+	      BE_LACKS(L4LB_BACKEND_ATTR_STATE));
+
+	/* backup/primary keep the flags they do not name */
+	cli_be_flags = L4LB_BACKEND_F_BACKUP | 0x100;
+	CHECK(cli("backend set 10.0.0.10:80 10.0.1.1:8080 primary") == 0);
+	CHECK(cli_fake.sends == 2 && cli_fake.log[0] == L4LB_CMD_BACKEND_GET &&
+	      cli_fake.log[1] == L4LB_CMD_BACKEND_SET);
+	CHECK(BE_HAS(L4LB_BACKEND_ATTR_FLAGS, 0x100));
+	cli_be_flags = 0;
+	CHECK(cli("backend set 10.0.0.10:80 10.0.1.1:8080 backup weight 2") == 0);
+	CHECK(BE_HAS(L4LB_BACKEND_ATTR_FLAGS, L4LB_BACKEND_F_BACKUP) &&
+	      BE_HAS(L4LB_BACKEND_ATTR_WEIGHT, 2));
+
+	/* the shorthands: the state, nothing else */
+	CHECK(cli("backend drain 10.0.0.10:80 10.0.1.1:8080") == 0);
+	CHECK(cli_fake.sends == 1 && cli_fake.cmd == L4LB_CMD_BACKEND_SET &&
+	      be_state_is(L4LB_BACKEND_DRAIN));
+	CHECK(BE_LACKS(L4LB_BACKEND_ATTR_WEIGHT) &&
+	      BE_LACKS(L4LB_BACKEND_ATTR_MAXCONN) &&
+	      BE_LACKS(L4LB_BACKEND_ATTR_FLAGS));
+	CHECK(cli("backend down 10.0.0.10:80 10.0.1.1:8080 proto udp") == 0);
+	CHECK(be_state_is(L4LB_BACKEND_DOWN));
+	CHECK(cli("backend up 10.0.0.10:80 10.0.1.1:8080") == 0);
+	CHECK(be_state_is(L4LB_BACKEND_UP));
+	CHECK(cli("backend dr 10.0.0.10:80 10.0.1.1:8080") == 0);
+	CHECK(be_state_is(L4LB_BACKEND_DRAIN));
+	end("backend add/set, drain/down/up: every keyword into its attribute");
+}
+
+/* Refused before anything is sent, with the token and what was expected. */
+static void test_cli_refused(void)
+{
+	static const struct {
+		const char *line, *msg;
+	} bad[] = {
+		{ "vip add 10.0.0.10:80 maglev-size abc",
+		  "invalid maglev-size 'abc': expected a prime from 251 to 1048573, or default" },
+		{ "vip add 10.0.0.10:80 maglev-size 250", "'250'" },
+		{ "vip add 10.0.0.10:80 maglev-size 1048574", "'1048574'" },
+		{ "vip add 10.0.0.10:80 maxconn many",
+		  "invalid maxconn 'many': expected a number of flows at once, or none" },
+		{ "vip add 10.0.0.10:80 maxconn -1", "'-1'" },
+		{ "vip add 10.0.0.10:80 rate 1.5",
+		  "invalid rate '1.5': expected new flows per second, or none" },
+		{ "vip add 10.0.0.10:80 burst none",
+		  "invalid burst 'none': expected a number of flows, or default" },
+		{ "vip add 10.0.0.10:80 persist 604801",
+		  "invalid persist '604801': expected seconds from 1 to 604800, or none" },
+		{ "vip add 10.0.0.10:80 hash dst",
+		  "invalid hash 'dst': expected 5tuple or src" },
+		{ "vip set 10.0.0.10:80 syn-only no-syn-only",
+		  "'syn-only' and 'no-syn-only' contradict each other" },
+		{ "vip set 10.0.0.10:80 reject reject", "given twice" },
+		{ "vip add 10.0.0.10:80 state drain", "unknown keyword 'state'" },
+		{ "vip add 10.0.0.10:80 backup", "unknown keyword 'backup'" },
+		{ "vip set 10.0.0.10:80 rate", "keyword 'rate' needs a value" },
+		{ "backend add 10.0.0.10:80 10.0.1.1:8080 state sideways",
+		  "invalid state 'sideways': expected up, drain or down" },
+		{ "backend add 10.0.0.10:80 10.0.1.1:8080 maxconn lots",
+		  "invalid maxconn 'lots'" },
+		{ "backend add 10.0.0.10:80 10.0.1.1:8080 sched rr",
+		  "unknown keyword 'sched'" },
+		{ "backend add 10.0.0.10:80 10.0.1.1:8080 rate 5",
+		  "unknown keyword 'rate'" },
+		{ "backend set 10.0.0.10:80 10.0.1.1:8080",
+		  "nothing to change: name a weight, state, maxconn, backup or primary" },
+		{ "backend set 10.0.0.10:80 10.0.1.1:8080 proto udp",
+		  "nothing to change" },
+		{ "backend set 10.0.0.10:80 10.0.1.1:8080 backup primary",
+		  "'backup' and 'primary' contradict each other" },
+		{ "backend drain 10.0.0.10:80 10.0.1.1:8080 weight 2",
+		  "unknown keyword 'weight'" },
+		{ "backend down 10.0.0.10:80", "missing backend address" },
+		{ "backend d 10.0.0.10:80 10.0.1.1:8080", "ambiguous" },
+	};
+	size_t i;
+
+	begin();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = cli(bad[i].line);
+
+		if (rc != 1 || cli_fake.sends != 0 ||
+		    !strstr(cli_err, bad[i].msg)) {
+			printf("#   '%s': exit %d, %d sent, stderr: %s",
+			       bad[i].line, rc, cli_fake.sends, cli_err);
+			printf("#   wanted exit 1, nothing sent, '%s'\n",
+			       bad[i].msg);
+			group_ok = false;
+		}
+	}
+	end("bad scheduling values: exit 1, nothing sent, the token and what was expected");
+}
+
 int main(void)
 {
 	test_parse_v4();
@@ -1227,15 +1928,23 @@ int main(void)
 	test_json_escape();
 	test_print_modes();
 	test_vip_keywords();
+	test_u32();
+	test_sched_keywords();
 	test_timeouts();
 	test_show_output();
 	test_encode();
 	test_decode();
+	test_sched_encode();
+	test_sched_show();
 	test_acks();
 	test_net_decode();
 	test_net_output();
+	test_net_sched_counters();
 	test_dump_restart();
 	test_net_get();
+	test_cli_vip();
+	test_cli_backend();
+	test_cli_refused();
 	printf("1..%d\n", tests);
 	return failed ? 1 : 0;
 }

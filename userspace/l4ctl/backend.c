@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * l4ctl backend { add | del | set | show | help }
+ * l4ctl backend { add | del | set | drain | down | up | show | help }
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +14,23 @@
 void backend_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: l4ctl backend add VIP BACKEND [ proto PROTO ] [ weight WEIGHT ]\n"
+		"Usage: l4ctl backend add VIP BACKEND [ proto PROTO ] [ OPTIONS ]\n"
+		"       l4ctl backend set VIP BACKEND [ proto PROTO ] OPTIONS\n"
+		"       l4ctl backend { drain | down | up } VIP BACKEND [ proto PROTO ]\n"
 		"       l4ctl backend del VIP BACKEND [ proto PROTO ]\n"
-		"       l4ctl backend set VIP BACKEND [ proto PROTO ] weight WEIGHT\n"
 		"       l4ctl backend show VIP [ proto PROTO ]\n"
 		"       l4ctl backend help\n"
 		"VIP, BACKEND := { IPV4:PORT | [IPV6]:PORT }\n"
-		"PROTO  := { tcp | udp }  (default: tcp; the VIP's protocol)\n"
-		"WEIGHT := 0..65535       (default: 1; 0 drains the backend)\n");
+		"PROTO   := { tcp | udp }  (default: tcp; the VIP's protocol)\n"
+		"OPTIONS := [ weight WEIGHT ] [ state STATE ] [ maxconn { N | none } ]\n"
+		"           [ backup | primary ]\n"
+		"WEIGHT  := 0..65535       (default: 1; 0: no new flows)\n"
+		"STATE   := { up | drain | down } (default: up)\n"
+		"           drain: no new flows, its flows go on; down: no new flows,\n"
+		"           its flows go on, or end if the VIP has expire-down\n"
+		"maxconn: flows at once, beyond which it is skipped (default: none)\n"
+		"backup:  new flows only when no primary backend can take them\n"
+		"backend drain|down|up: 'backend set ... state drain|down|up'\n");
 }
 
 /* VIP BACKEND [keywords]: the positional part shared by add/del/set. */
@@ -42,21 +51,50 @@ static int parse_pair(int argc, char **argv, unsigned int allowed,
 	return 0;
 }
 
-static int backend_add(int argc, char **argv)
+static void backend_opts_from(const struct kw_opts *o, struct backend_opts *b)
 {
+	backend_opts_init(b);
+	if (o->seen & KW_WEIGHT)
+		b->weight = o->weight;
+	if (o->seen & KW_STATE)
+		b->state = o->state;
+	if (o->seen & KW_MAXCONN)
+		b->maxconn = o->maxconn;
+	/* the flags: see struct request */
+}
+
+/* backend add and set: the kernel has the defaults, send what was typed */
+static int backend_add_set(int argc, char **argv, uint8_t cmd)
+{
+	struct backend_opts bo;
 	struct vip_key vip;
 	struct endpoint be;
 	struct kw_opts o;
 	struct request r = {
-		.cmd = L4LB_CMD_BACKEND_NEW,
-		.vip = &vip, .backend = &be,
+		.cmd = cmd, .vip = &vip, .backend = &be, .backend_opts = &bo,
 	};
 
-	if (parse_pair(argc, argv, KW_PROTO | KW_WEIGHT, &vip, &be, &o))
+	if (parse_pair(argc, argv, KW_PROTO | KW_BACKEND_CFG, &vip, &be, &o))
 		return EXIT_USAGE;
-	/* the kernel has the default; send only what the user chose */
-	r.weight = (o.seen & KW_WEIGHT) ? (int64_t)o.weight : -1;
+	if (cmd == L4LB_CMD_BACKEND_SET && !(o.seen & KW_BACKEND_CFG)) {
+		pr_err("nothing to change: name a weight, state, maxconn, backup or primary");
+		fprintf(stderr, "Try 'l4ctl backend help'.\n");
+		return EXIT_USAGE;
+	}
+	backend_opts_from(&o, &bo);
+	r.flags_named = o.flags_named;
+	r.flags_on = o.flags_on;
 	return send_request(&r);
+}
+
+static int backend_add(int argc, char **argv)
+{
+	return backend_add_set(argc, argv, L4LB_CMD_BACKEND_NEW);
+}
+
+static int backend_set(int argc, char **argv)
+{
+	return backend_add_set(argc, argv, L4LB_CMD_BACKEND_SET);
 }
 
 static int backend_del(int argc, char **argv)
@@ -65,8 +103,7 @@ static int backend_del(int argc, char **argv)
 	struct endpoint be;
 	struct kw_opts o;
 	struct request r = {
-		.cmd = L4LB_CMD_BACKEND_DEL, .vip = &vip,
-		.backend = &be, .weight = -1,
+		.cmd = L4LB_CMD_BACKEND_DEL, .vip = &vip, .backend = &be,
 	};
 
 	if (parse_pair(argc, argv, KW_PROTO, &vip, &be, &o))
@@ -74,26 +111,38 @@ static int backend_del(int argc, char **argv)
 	return send_request(&r);
 }
 
-static int backend_set(int argc, char **argv)
+/* backend drain|down|up VIP BACKEND: its state, and nothing else. */
+static int backend_state(int argc, char **argv, uint8_t state)
 {
+	struct backend_opts bo;
 	struct vip_key vip;
 	struct endpoint be;
 	struct kw_opts o;
 	struct request r = {
-		.cmd = L4LB_CMD_BACKEND_SET, .vip = &vip,
-		.backend = &be,
+		.cmd = L4LB_CMD_BACKEND_SET, .vip = &vip, .backend = &be,
+		.backend_opts = &bo,
 	};
 
-	if (parse_pair(argc, argv, KW_PROTO | KW_WEIGHT, &vip, &be, &o))
+	if (parse_pair(argc, argv, KW_PROTO, &vip, &be, &o))
 		return EXIT_USAGE;
-	/* weight is the only thing to set today */
-	if (!(o.seen & KW_WEIGHT)) {
-		pr_err("nothing to set: 'weight N' is required");
-		fprintf(stderr, "Try 'l4ctl backend help'.\n");
-		return EXIT_USAGE;
-	}
-	r.weight = o.weight;
+	backend_opts_init(&bo);
+	bo.state = state;
 	return send_request(&r);
+}
+
+static int backend_drain(int argc, char **argv)
+{
+	return backend_state(argc, argv, L4LB_BACKEND_DRAIN);
+}
+
+static int backend_down(int argc, char **argv)
+{
+	return backend_state(argc, argv, L4LB_BACKEND_DOWN);
+}
+
+static int backend_up(int argc, char **argv)
+{
+	return backend_state(argc, argv, L4LB_BACKEND_UP);
 }
 
 static int backend_show(int argc, char **argv)
@@ -147,6 +196,9 @@ static const struct cmd backend_cmds[] = {
 	{ "del",	backend_del },
 	{ "delete",	backend_del },
 	{ "set",	backend_set },
+	{ "drain",	backend_drain },
+	{ "down",	backend_down },
+	{ "up",		backend_up },
 	{ "show",	backend_show },
 	{ "list",	backend_show },
 	{ "help",	backend_help },

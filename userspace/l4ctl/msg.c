@@ -30,6 +30,18 @@ void vip_opts_init(struct vip_opts *o)
 	o->mode = o->encap = o->encap_port = -1;
 	o->snat_port_min = o->snat_port_max = o->n_snat = -1;
 	o->flags = -1;
+	o->maglev_size = o->maxconn = o->rate = o->burst = o->persist = -1;
+}
+
+void backend_opts_init(struct backend_opts *o)
+{
+	o->weight = o->state = o->maxconn = o->flags = -1;
+}
+
+static void put_u32_opt(struct nlmsghdr *nlh, uint16_t type, int64_t v)
+{
+	if (v >= 0)
+		mnl_attr_put_u32(nlh, type, (uint32_t)v);
 }
 
 static void put_vip_opts(struct nlmsghdr *nlh, const struct vip_opts *o)
@@ -61,8 +73,12 @@ static void put_vip_opts(struct nlmsghdr *nlh, const struct vip_opts *o)
 				     o->snat[i].addr);
 		mnl_attr_nest_end(nlh, nest);
 	}
-	if (o->flags >= 0)
-		mnl_attr_put_u32(nlh, L4LB_VIP_ATTR_FLAGS, (uint32_t)o->flags);
+	put_u32_opt(nlh, L4LB_VIP_ATTR_FLAGS, o->flags);
+	put_u32_opt(nlh, L4LB_VIP_ATTR_MAGLEV_SIZE, o->maglev_size);
+	put_u32_opt(nlh, L4LB_VIP_ATTR_MAXCONN, o->maxconn);
+	put_u32_opt(nlh, L4LB_VIP_ATTR_RATE, o->rate);
+	put_u32_opt(nlh, L4LB_VIP_ATTR_BURST, o->burst);
+	put_u32_opt(nlh, L4LB_VIP_ATTR_PERSIST, o->persist);
 	timeouts_put(nlh, L4LB_VIP_ATTR_TIMEOUTS, o->timeouts);
 }
 
@@ -82,7 +98,7 @@ void msg_put_vip(struct nlmsghdr *nlh, const struct vip_key *key,
 }
 
 void msg_put_backend(struct nlmsghdr *nlh, const struct endpoint *ep,
-		     int64_t weight)
+		     const struct backend_opts *o)
 {
 	static const struct key_types t = {
 		L4LB_BACKEND_ATTR_FAMILY, L4LB_BACKEND_ATTR_ADDR,
@@ -91,8 +107,14 @@ void msg_put_backend(struct nlmsghdr *nlh, const struct endpoint *ep,
 	struct nlattr *nest = mnl_attr_nest_start(nlh, L4LB_ATTR_BACKEND);
 
 	put_endpoint(nlh, &t, ep);
-	if (weight >= 0)
-		mnl_attr_put_u32(nlh, L4LB_BACKEND_ATTR_WEIGHT, (uint32_t)weight);
+	if (o) {
+		put_u32_opt(nlh, L4LB_BACKEND_ATTR_WEIGHT, o->weight);
+		if (o->state >= 0)
+			mnl_attr_put_u8(nlh, L4LB_BACKEND_ATTR_STATE,
+					(uint8_t)o->state);
+		put_u32_opt(nlh, L4LB_BACKEND_ATTR_MAXCONN, o->maxconn);
+		put_u32_opt(nlh, L4LB_BACKEND_ATTR_FLAGS, o->flags);
+	}
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -177,6 +199,15 @@ static void get_uints(const struct nlattr *nest, unsigned int max,
 	}
 }
 
+/* A u32 attribute, if sent and well formed: *@has says. */
+static void get_u32(const struct nlattr *a, uint32_t *v, bool *has)
+{
+	if (a && mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+		*v = mnl_attr_get_u32(a);
+		*has = true;
+	}
+}
+
 static void get_stats(const struct nlattr *nest, struct stats *s)
 {
 	get_uints(nest, L4LB_STATS_ATTR_MAX, s->val, &s->present);
@@ -205,11 +236,7 @@ static void get_vip_mode(const struct nlattr *const *tb, struct vip *v)
 		v->snat_port_max = mnl_attr_get_u16(tb[L4LB_VIP_ATTR_SNAT_PORT_MAX]);
 		v->has_snat_ports = true;
 	}
-	a = tb[L4LB_VIP_ATTR_FLAGS];
-	if (a && mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
-		v->flags = mnl_attr_get_u32(a);
-		v->has_flags = true;
-	}
+	get_u32(tb[L4LB_VIP_ATTR_FLAGS], &v->flags, &v->has_flags);
 	a = tb[L4LB_VIP_ATTR_SNAT_ADDRS];
 	if (a && len) {
 		const struct nlattr *e;
@@ -260,6 +287,12 @@ int msg_parse_vip(const struct nlattr *nest, struct vip *v)
 		v->has_mode = true;
 	}
 	get_vip_mode(tb, v);
+	get_u32(tb[L4LB_VIP_ATTR_MAGLEV_SIZE], &v->maglev_size,
+		&v->has_maglev_size);
+	get_u32(tb[L4LB_VIP_ATTR_MAXCONN], &v->maxconn, &v->has_maxconn);
+	get_u32(tb[L4LB_VIP_ATTR_RATE], &v->rate, &v->has_rate);
+	get_u32(tb[L4LB_VIP_ATTR_BURST], &v->burst, &v->has_burst);
+	get_u32(tb[L4LB_VIP_ATTR_PERSIST], &v->persist, &v->has_persist);
 	get_stats(tb[L4LB_VIP_ATTR_STATS], &v->stats);
 	timeouts_parse(tb[L4LB_VIP_ATTR_TIMEOUTS], &v->timeouts);
 	return 0;
@@ -278,11 +311,14 @@ int msg_parse_backend(const struct nlattr *nest, struct backend *b)
 	if (parse_table(nest, tb, L4LB_BACKEND_ATTR_MAX) < 0 ||
 	    get_endpoint(tb, &t, &b->ep) < 0)
 		return -1;
-	a = tb[L4LB_BACKEND_ATTR_WEIGHT];
-	if (a && mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
-		b->weight = mnl_attr_get_u32(a);
-		b->has_weight = true;
+	get_u32(tb[L4LB_BACKEND_ATTR_WEIGHT], &b->weight, &b->has_weight);
+	a = tb[L4LB_BACKEND_ATTR_STATE];
+	if (a && mnl_attr_validate(a, MNL_TYPE_U8) == 0) {
+		b->state = mnl_attr_get_u8(a);
+		b->has_state = true;
 	}
+	get_u32(tb[L4LB_BACKEND_ATTR_MAXCONN], &b->maxconn, &b->has_maxconn);
+	get_u32(tb[L4LB_BACKEND_ATTR_FLAGS], &b->flags, &b->has_flags);
 	get_stats(tb[L4LB_BACKEND_ATTR_STATS], &b->stats);
 	return 0;
 }
@@ -455,19 +491,107 @@ int net_get(struct nl_ctx *ctx, struct net_info *ni)
 	return err;
 }
 
+static bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, addr_len(a->family));
+}
+
+int vip_flags_get(struct nl_ctx *ctx, const struct vip_key *key,
+		  uint32_t *flags)
+{
+	struct vip *vips = NULL;
+	size_t n = 0, i;
+	int err;
+
+	err = dump_vips(ctx, &vips, &n);
+	if (err)
+		return err;
+	err = -ENOENT;
+	for (i = 0; i < n && err; i++) {
+		if (vips[i].key.proto == key->proto &&
+		    same_endpoint(&vips[i].key.ep, &key->ep)) {
+			*flags = vips[i].flags;
+			err = 0;
+		}
+	}
+	free_vips(vips, n);
+	return err;
+}
+
+int backend_flags_get(struct nl_ctx *ctx, const struct vip_key *key,
+		      const struct endpoint *ep, uint32_t *flags)
+{
+	struct backend *bs = NULL;
+	size_t n = 0, i;
+	int err;
+
+	err = dump_backends(ctx, key, &bs, &n);
+	if (err)
+		return err;
+	err = -ENOENT;
+	for (i = 0; i < n && err; i++) {
+		if (same_endpoint(&bs[i].ep, ep)) {
+			*flags = bs[i].flags;
+			err = 0;
+		}
+	}
+	free(bs);
+	return err;
+}
+
+int request_run(struct nl_ctx *ctx, const struct request *r)
+{
+	const struct backend_opts *bo = r->backend_opts;
+	const struct vip_opts *vo = r->vip_opts;
+	struct backend_opts bflags;
+	struct vip_opts vflags;
+	struct nlmsghdr *nlh;
+	uint32_t cur = 0;
+
+	if (r->flags_named) {
+		int err = 0;
+
+		/* No such object: the kernel says so, in its own words. */
+		if (r->cmd == L4LB_CMD_VIP_SET)
+			err = vip_flags_get(ctx, r->vip, &cur);
+		else if (r->cmd == L4LB_CMD_BACKEND_SET)
+			err = backend_flags_get(ctx, r->vip, r->backend, &cur);
+		if (err && err != -ENOENT)
+			return err;
+		if (r->backend) {
+			if (bo)
+				bflags = *bo;
+			else
+				backend_opts_init(&bflags);
+			bflags.flags = flags_merge(cur, r->flags_named,
+						   r->flags_on);
+			bo = &bflags;
+		} else {
+			if (vo)
+				vflags = *vo;
+			else
+				vip_opts_init(&vflags);
+			vflags.flags = flags_merge(cur, r->flags_named,
+						   r->flags_on);
+			vo = &vflags;
+		}
+	}
+	nlh = nl_msg(ctx, r->cmd, r->flags);
+	msg_put_vip(nlh, r->vip, vo);
+	if (r->backend)
+		msg_put_backend(nlh, r->backend, bo);
+	return nl_request(ctx, nlh);
+}
+
 int send_request(const struct request *r)
 {
 	struct nl_ctx *ctx = nl_open();
-	struct nlmsghdr *nlh;
 	int err;
 
 	if (!ctx)
 		return EXIT_KERNEL;
-	nlh = nl_msg(ctx, r->cmd, r->flags);
-	msg_put_vip(nlh, r->vip, r->vip_opts);
-	if (r->backend)
-		msg_put_backend(nlh, r->backend, r->weight);
-	err = nl_request(ctx, nlh);
+	err = request_run(ctx, r);
 	if (err)
 		nl_report(ctx, err);
 	nl_close(ctx);

@@ -32,7 +32,10 @@ struct stats {
 struct backend {
 	struct endpoint ep;
 	uint32_t weight;
-	bool has_weight;
+	bool has_weight, has_state, has_maxconn, has_flags;
+	uint8_t state;			/* enum l4lb_backend_state */
+	uint32_t maxconn;		/* 0: none */
+	uint32_t flags;			/* L4LB_BACKEND_F_* */
 	struct stats stats;
 };
 
@@ -46,6 +49,9 @@ struct vip {
 	uint16_t encap_port;		/* host order */
 	uint16_t snat_port_min, snat_port_max;
 	uint32_t flags;			/* L4LB_VIP_F_* */
+	/* scheduling: each 0 when it is the default, or no limit */
+	bool has_maglev_size, has_maxconn, has_rate, has_burst, has_persist;
+	uint32_t maglev_size, maxconn, rate, burst, persist;
 	size_t n_snat;			/* 0: the egress address */
 	struct endpoint snat[L4LB_SNAT_ADDRS_MAX];	/* port 0 */
 	struct stats stats;
@@ -81,16 +87,23 @@ struct vip_opts {
 	int n_snat;
 	struct endpoint snat[L4LB_SNAT_ADDRS_MAX];
 	int64_t flags;
+	int64_t maglev_size, maxconn, rate, burst, persist;
 	const struct timeouts *timeouts;	/* NULL: none sent */
 };
 
-void vip_opts_init(struct vip_opts *o);
+/* What backend add / backend set send beyond the key: negative: not sent. */
+struct backend_opts {
+	int64_t weight, state, maxconn, flags;
+};
 
-/* Request side. @o may be NULL (the key alone); @weight negative to omit. */
+void vip_opts_init(struct vip_opts *o);
+void backend_opts_init(struct backend_opts *o);
+
+/* Request side. @o may be NULL (the key alone). */
 void msg_put_vip(struct nlmsghdr *nlh, const struct vip_key *key,
 		 const struct vip_opts *o);
 void msg_put_backend(struct nlmsghdr *nlh, const struct endpoint *ep,
-		     int64_t weight);
+		     const struct backend_opts *o);
 
 /* Reply side: 0, or -1 when a required attribute is missing or malformed.
  * Unknown attributes are skipped: newer kernels may add some. */
@@ -112,17 +125,49 @@ void free_vips(struct vip *vips, size_t n);
 /* L4LB_CMD_NET_GET. Returns 0, or -errno (-EPROTO: a reply without L4LB_ATTR_NET). */
 int net_get(struct nl_ctx *ctx, struct net_info *ni);
 
-/* A configuration change: what the add/del/set verbs send. */
+/*
+ * A configuration change: what the add/del/set verbs send.
+ *
+ * The flags of a VIP, and of a backend, are one u32 on the wire, which a
+ * request replaces whole. So the flag keywords are given as the bits they
+ * name (@flags_named) and those of them that are on (@flags_on): VIP_SET
+ * and BACKEND_SET first read the object's flags and keep every other bit
+ * (also bits this l4ctl does not know), the _NEW commands send @flags_on.
+ * A change by someone else between the read and the write may be lost.
+ */
 struct request {
 	uint8_t cmd;			/* L4LB_CMD_* */
 	uint16_t flags;			/* besides NLM_F_REQUEST|NLM_F_ACK */
 	const struct vip_key *vip;
 	const struct vip_opts *vip_opts;	/* NULL: the key alone */
 	const struct endpoint *backend;	/* NULL for VIP commands */
-	int64_t weight;			/* -1: not sent */
+	const struct backend_opts *backend_opts;	/* NULL: the key alone */
+	uint32_t flags_named, flags_on;	/* of the VIP's or the backend's */
 };
 
-/* Open, send, wait for the ack, report. Returns the exit status. */
+/* new = the bits of @cur not named, and the named ones that are on */
+static inline uint32_t flags_merge(uint32_t cur, uint32_t named, uint32_t on)
+{
+	return (cur & ~named) | (on & named);
+}
+
+/*
+ * The flags the kernel has for a VIP (a VIP dump) or a backend (a dump of
+ * its VIP's backends) into *@flags. Returns 0, -ENOENT when there is no such
+ * object, or -errno of the dump.
+ */
+int vip_flags_get(struct nl_ctx *ctx, const struct vip_key *key,
+		  uint32_t *flags);
+int backend_flags_get(struct nl_ctx *ctx, const struct vip_key *key,
+		      const struct endpoint *ep, uint32_t *flags);
+
+/*
+ * Send @r on @ctx (after reading the flags it keeps, see above) and wait for
+ * the ack. Returns 0 or -errno; the kernel's message is in ctx->extack.
+ */
+int request_run(struct nl_ctx *ctx, const struct request *r);
+
+/* Open, request_run(), report. Returns the exit status. */
 int send_request(const struct request *r);
 
 #endif

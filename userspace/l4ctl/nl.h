@@ -55,6 +55,14 @@ struct nl_ctx {
 struct nl_ctx *nl_open(void);
 void nl_close(struct nl_ctx *ctx);
 
+/*
+ * For the unit tests only: when set, nl_open() opens no socket and resolves
+ * nothing; its contexts carry this transport and family id NL_TEST_FAMILY,
+ * so that whole commands run against a fake kernel.
+ */
+#define NL_TEST_FAMILY	0x20
+extern const struct nl_transport *nl_test_transport;
+
 /* Start a request for @cmd of the l4lb family in ctx->tx. */
 struct nlmsghdr *nl_msg(struct nl_ctx *ctx, uint8_t cmd, uint16_t flags);
 

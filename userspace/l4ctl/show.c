@@ -63,6 +63,10 @@ static void print_endpoint(const char *label, const struct endpoint *ep)
 	print_uint(PRINT_JSON, "port", NULL, ep->port);
 }
 
+/*
+ * Text: what differs from a plain backend, as it is typed ("state drain
+ * maxconn 100 backup"); JSON: every value the kernel sent.
+ */
 void print_backend(const struct backend *b, const char *indent)
 {
 	char fmt[32], sub[16];
@@ -72,6 +76,19 @@ void print_backend(const struct backend *b, const char *indent)
 	print_endpoint(fmt, &b->ep);
 	if (b->has_weight)
 		print_uint(PRINT_ANY, "weight", " weight %u", b->weight);
+	if (b->has_state) {
+		char buf[16];
+
+		print_string(b->state == L4LB_BACKEND_UP ? PRINT_JSON : PRINT_ANY,
+			     "state", " state %s",
+			     state_name(b->state, buf, sizeof(buf)));
+	}
+	if (b->has_maxconn)
+		print_uint(b->maxconn ? PRINT_ANY : PRINT_JSON, "maxconn",
+			   " maxconn %u", b->maxconn);
+	if (b->has_flags)
+		print_bool(PRINT_ANY, "backup", " backup",
+			   b->flags & L4LB_BACKEND_F_BACKUP);
 	print_nl();
 	snprintf(sub, sizeof(sub), "%s  ", indent);
 	print_stats(&b->stats, sub);
@@ -111,6 +128,49 @@ static void print_vip_mode(const struct vip *v)
 		print_bool(PRINT_ANY, "ops", " ops", v->flags & L4LB_VIP_F_OPS);
 }
 
+/* A u32 the kernel sent: in JSON always, in text unless 0 (the default). */
+static void print_u32_opt(bool has, const char *key, const char *fmt,
+			  uint32_t val)
+{
+	if (has)
+		print_uint(val ? PRINT_ANY : PRINT_JSON, key, fmt, val);
+}
+
+/*
+ * Scheduling: text shows what is not the default, as it is typed; JSON
+ * shows every value, 0 for "default" or "none".
+ */
+static void print_vip_sched(const struct vip *v)
+{
+	uint32_t f = v->flags;
+
+	if (v->has_flags) {
+		print_bool(PRINT_ANY, "sh_port", " sh-port",
+			   f & L4LB_VIP_F_SH_PORT);
+		print_string((f & L4LB_VIP_F_HASH_SRC) ? PRINT_ANY : PRINT_JSON,
+			     "hash", " hash %s",
+			     (f & L4LB_VIP_F_HASH_SRC) ? "src" : "5tuple");
+	}
+	print_u32_opt(v->has_maglev_size, "maglev_size", " maglev-size %u",
+		      v->maglev_size);
+	if (v->has_flags)
+		print_bool(PRINT_ANY, "syn_only", " syn-only",
+			   f & L4LB_VIP_F_SYN_ONLY);
+	print_u32_opt(v->has_maxconn, "maxconn", " maxconn %u", v->maxconn);
+	print_u32_opt(v->has_rate, "rate", " rate %u", v->rate);
+	print_u32_opt(v->has_burst, "burst", " burst %u", v->burst);
+	print_u32_opt(v->has_persist, "persist", " persist %u", v->persist);
+	if (v->has_flags) {
+		/* the default is to reject: text shows "no-reject" */
+		print_bool(PRINT_JSON, "reject", NULL,
+			   !(f & L4LB_VIP_F_NO_REJECT));
+		print_bool(PRINT_FP, NULL, " no-reject",
+			   f & L4LB_VIP_F_NO_REJECT);
+		print_bool(PRINT_ANY, "expire_down", " expire-down",
+			   f & L4LB_VIP_F_EXPIRE_DOWN);
+	}
+}
+
 void print_vip(const struct vip *v, bool with_backends)
 {
 	char buf[16];
@@ -125,6 +185,7 @@ void print_vip(const struct vip *v, bool with_backends)
 		print_string(PRINT_ANY, "mode", " mode %s",
 			     mode_name(v->mode, buf, sizeof(buf)));
 	print_vip_mode(v);
+	print_vip_sched(v);
 	timeouts_print_vip(&v->timeouts, v->key.proto);
 	print_nl();
 	print_stats(&v->stats, "  ");
@@ -176,6 +237,14 @@ static const struct {
 	{ L4LB_NET_STATS_ATTR_XMIT_DROPS,	"xmit_drops" },
 	{ L4LB_NET_STATS_ATTR_TOO_BIG,		"too_big" },
 	{ L4LB_NET_STATS_ATTR_TUNNEL_PMTU,	"tunnel_pmtu" },
+	{ L4LB_NET_STATS_ATTR_NO_BACKEND_DROPS,	"no_backend_drops" },
+	{ L4LB_NET_STATS_ATTR_VIP_LIMIT_DROPS,	"vip_limit_drops" },
+	{ L4LB_NET_STATS_ATTR_RATE_LIMIT_DROPS,	"rate_limit_drops" },
+	{ L4LB_NET_STATS_ATTR_REJECTS,		"rejects" },
+	{ L4LB_NET_STATS_ATTR_DOWN_EXPIRED,	"down_expired" },
+	{ L4LB_NET_STATS_ATTR_ADOPTED,		"adopted" },
+	{ L4LB_NET_STATS_ATTR_STATELESS,	"stateless" },
+	{ L4LB_NET_STATS_ATTR_PERSIST_HITS,	"persist_hits" },
 };
 
 /* "key N" on a text line, a blank before all but the first item. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * l4ctl vip { add | del | show | help }
+ * l4ctl vip { add | set | del | show | help }
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +21,17 @@ void vip_usage(FILE *f)
 		"       l4ctl vip help\n"
 		"VIP     := { IPV4:PORT | [IPV6]:PORT }\n"
 		"PROTO   := { tcp | udp }                 (default: tcp)\n"
-		"OPTIONS := [ sched NAME ] [ mode MODE ] [ ops | no-ops ]\n"
+		"OPTIONS := [ sched SCHED ] [ mode MODE ] [ ops | no-ops ]\n"
 		"           [ snat-addr { ADDR | auto } ]... [ snat-ports MIN-MAX ]\n"
 		"           [ encap ENCAP ] [ encap-port PORT ]\n"
 		"           [ timeout TIMEOUT { SECONDS | default } ]...\n"
-		"NAME    := scheduler, e.g. rr            (default: rr)\n"
+		"           [ sh-port | no-sh-port ] [ hash { 5tuple | src } ]\n"
+		"           [ maglev-size { N | default } ] [ syn-only | no-syn-only ]\n"
+		"           [ maxconn { N | none } ] [ rate { N | none } ]\n"
+		"           [ burst { N | default } ] [ persist { SECONDS | none } ]\n"
+		"           [ reject | no-reject ] [ expire-down | no-expire-down ]\n"
+		"SCHED   := { rr | wrr | lc | wlc | sh | maglev | p2c } (default: rr; also\n"
+		"           round-robin = rr, least-connections = lc, ip-hash = sh)\n"
 		"MODE    := { dnat | snat | dsr | tunnel } (default: dnat)\n"
 		"ENCAP   := { ipip | fou | gue }           (tunnel mode; default: ipip,\n"
 		"           which is IP6IP6 for IPv6; fou and gue need encap-port)\n"
@@ -36,7 +42,24 @@ void vip_usage(FILE *f)
 		"TIMEOUT := { tcp-unreplied | tcp-syn | tcp-established | tcp-fin |\n"
 		"             tcp-close | udp-unreplied | udp }: the VIP's own idle\n"
 		"           timeout (default: the namespace's, see l4ctl timeouts)\n"
-		"vip set changes only what it names; a new mode applies to new flows.\n");
+		"sh-port:   sh hashes the source port too (default: the address only)\n"
+		"hash:      what maglev hashes (default: 5tuple)\n"
+		"maglev-size: maglev's table, a prime from %d to %d (default %d,\n"
+		"           more with many backends)\n"
+		"syn-only:  maglev: only a SYN opens a TCP flow (default: a packet of an\n"
+		"           unknown flow goes to the backend the table names)\n"
+		"maxconn:   the VIP's flows at once (default: none)\n"
+		"rate:      new flows per second (default: none), burst: how many at\n"
+		"           once above it (default: the rate)\n"
+		"persist:   a client address keeps its backend for SECONDS after its\n"
+		"           last new flow (default: none)\n"
+		"reject:    a flow no backend can take gets a TCP RST or ICMP port\n"
+		"           unreachable (the default); no-reject drops it silently\n"
+		"expire-down: flows of a backend set down end (default: they go on)\n"
+		"vip set changes only what it names; a new mode or scheduler applies to\n"
+		"new flows.\n",
+		L4LB_MAGLEV_SIZE_MIN, L4LB_MAGLEV_SIZE_MAX,
+		L4LB_MAGLEV_SIZE_DEFAULT);
 }
 
 static int need_vip(int argc, char **argv, struct vip_key *key)
@@ -71,8 +94,17 @@ static void vip_opts_from(const struct kw_opts *o, struct vip_opts *v)
 		for (i = 0; i < o->n_snat; i++)
 			v->snat[i] = o->snat[i];
 	}
-	if (o->seen & KW_OPS)
-		v->flags = o->ops ? L4LB_VIP_F_OPS : 0;
+	/* the flags: see struct request */
+	if (o->seen & KW_MAGLEV_SIZE)
+		v->maglev_size = o->maglev_size;
+	if (o->seen & KW_MAXCONN)
+		v->maxconn = o->maxconn;
+	if (o->seen & KW_RATE)
+		v->rate = o->rate;
+	if (o->seen & KW_BURST)
+		v->burst = o->burst;
+	if (o->seen & KW_PERSIST)
+		v->persist = o->persist;
 }
 
 static int vip_add_set(int argc, char **argv, uint8_t cmd)
@@ -95,7 +127,8 @@ static int vip_add_set(int argc, char **argv, uint8_t cmd)
 	key.proto = o.proto;
 	vip_opts_from(&o, &vo);
 	vo.timeouts = &to;
-	r.weight = -1;
+	r.flags_named = o.flags_named;
+	r.flags_on = o.flags_on;
 	return send_request(&r);
 }
 
@@ -114,7 +147,7 @@ static int vip_del(int argc, char **argv)
 	struct vip_key key;
 	struct kw_opts o;
 	struct request r = {
-		.cmd = L4LB_CMD_VIP_DEL, .vip = &key, .weight = -1,
+		.cmd = L4LB_CMD_VIP_DEL, .vip = &key,
 	};
 
 	if (need_vip(argc, argv, &key) ||
