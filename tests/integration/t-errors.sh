@@ -10,6 +10,24 @@ l4lb_load || { tap_fail "load l4lb.ko"; tap_done; exit 1; }
 l4lb_service 4 tcp
 l4lb_service 6 udp
 V=$VIP4:$VIP_PORT
+# Scheduling settings that are not the defaults (issue 9), so that a refused
+# request that reset one would show in the comparison at the end.
+tap_check "VIP and backend settings of issue 9 accepted" \
+	lbctl vip set "$V" maglev-size 251 maxconn 1000 rate 100 burst 200 \
+	persist 60 expire-down syn-only no-reject
+tap_check "backend state, maxconn and backup accepted" \
+	lbctl backend set "$V" "$BE4_2:$BE_PORT" state drain maxconn 5 backup
+sched_vals() {
+	local k
+	for k in maglev_size maxconn rate burst persist expire_down syn_only reject; do
+		l4json vip "$VIP4" "$VIP_PORT" tcp "$k"
+	done
+	for k in state maxconn backup; do
+		l4json backend "$VIP4" "$VIP_PORT" tcp "$BE4_2" "$BE_PORT" "$k"
+	done
+}
+tap_is "... and shown" "$(sched_vals | paste -sd' ')" \
+	"251 1000 100 200 60 True True False drain 5 True"
 before=$(lbctl -j show)
 
 # expect_err DESC STATUS MESSAGE l4ctl-args...: fails with STATUS and MESSAGE.
@@ -49,6 +67,30 @@ expect_err "vip set of a VIP that does not exist" 2 "VIP not found" vip set 10.0
 expect_err "vip set without a change" 1 "nothing to change" vip set "$V"
 expect_err "unknown mode" 1 "dnat, snat, dsr or tunnel" vip add 10.0.0.11:80 mode nat
 
+# Scheduling (issue 9): what l4ctl checks itself (exit 1), what it leaves
+# to the kernel (exit 2, its message).
+B1=$BE4_1:$BE_PORT
+expect_err "maglev size not a prime" 2 "Maglev table size must be a prime from 251 to 1048573" vip set "$V" maglev-size 65536
+expect_err "maglev size not a prime, new VIP" 2 "must be a prime" vip add 10.0.0.11:80 sched maglev maglev-size 1000
+expect_err "maglev size too small" 1 "expected a prime from 251 to 1048573, or default" vip set "$V" maglev-size 241
+expect_err "maglev size too big" 1 "expected a prime from 251 to 1048573, or default" vip set "$V" maglev-size 1048583
+expect_err "maglev size not a number" 1 "invalid maglev-size 'big'" vip set "$V" maglev-size big
+expect_err "burst without a rate, new VIP" 2 "a burst needs a rate limit" vip add 10.0.0.11:80 burst 10
+expect_err "burst without a rate" 2 "a burst needs a rate limit" vip set "[$VIP6]:$VIP_PORT" proto udp burst 10
+expect_err "burst with the rate removed" 2 "a burst needs a rate limit" vip set "$V" rate none burst 10
+expect_err "persist above a week" 1 "expected seconds from 1 to 604800, or none" vip set "$V" persist 604801
+expect_err "maxconn not a number" 1 "invalid maxconn '1e3'" vip set "$V" maxconn 1e3
+expect_err "unknown hash" 1 "expected 5tuple or src" vip set "$V" hash dst
+expect_err "a valid change with a refused one: neither" 2 "a burst needs a rate limit" vip set "[$VIP6]:$VIP_PORT" proto udp mode snat maxconn 5 timeout udp 5 burst 10
+expect_err "flags of a VIP that does not exist" 2 "VIP not found" vip set 10.0.0.99:80 syn-only
+expect_err "unknown backend state" 1 "invalid state 'sideways': expected up, drain or down" backend set "$V" "$B1" state sideways
+expect_err "backend maxconn not a number" 1 "invalid maxconn 'many'" backend add "$V" 10.0.1.9:80 maxconn many
+expect_err "backend set with nothing to change" 1 "nothing to change" backend set "$V" "$B1"
+expect_err "backend drain of a backend that does not exist" 2 "backend not found" backend drain "$V" 10.0.1.99:80
+expect_err "backend down of a VIP that does not exist" 2 "VIP not found" backend down 10.0.0.99:80 "$B1"
+expect_err "backup of a VIP that does not exist" 2 "VIP not found" backend set 10.0.0.99:80 "$B1" backup
+expect_err "backup of a backend that does not exist" 2 "backend not found" backend set "$V" 10.0.1.99:80 primary
+
 # raw CASE ERRNO MESSAGE: what the kernel answers a hand-made request.
 raw() {
 	local out
@@ -86,7 +128,7 @@ raw backend-new-no-backend EINVAL "missing backend"
 raw backend-new-family EINVAL "address families differ"
 raw backend-new-weight ERANGE "integer out of range"
 raw backend-new-no-port EINVAL "missing backend port"
-raw backend-set-no-weight EINVAL "missing backend weight"
+raw backend-set-no-weight EINVAL "nothing to change: give a weight, state, maxconn or flags"
 raw backend-get-no-vip EINVAL "missing VIP"
 raw vip-del-sched EINVAL "Unsupported attribute"
 raw vip-get-attr EINVAL "Unsupported attribute"
@@ -95,6 +137,26 @@ raw backend-get-backend EINVAL "Unsupported attribute"
 raw net-get-attr EINVAL "Unsupported attribute"
 # Refused by the genetlink core before l4lb sees it: no message to give.
 raw unknown-command EOPNOTSUPP ""
+# Scheduling (issue 9).
+raw vip-new-maglev-not-prime EINVAL "Maglev table size must be a prime from 251 to 1048573"
+raw vip-set-maglev-not-prime EINVAL "Maglev table size must be a prime from 251 to 1048573"
+raw vip-set-maglev-small EINVAL "Maglev table size must be a prime from 251 to 1048573"
+raw vip-set-maglev-big ERANGE "integer out of range"
+raw vip-new-burst-no-rate EINVAL "a burst needs a rate limit"
+raw vip-set-burst-no-rate EINVAL "a burst needs a rate limit"
+raw vip-set-burst-rate-none EINVAL "a burst needs a rate limit"
+raw vip-new-persist-max ERANGE "integer out of range"
+raw vip-set-persist-max ERANGE "integer out of range"
+raw vip-set-flags-unknown EINVAL "reserved bit set"
+raw vip-set-maxconn-wrong-type EINVAL "invalid attribute length"
+raw vip-set-partial EINVAL "Maglev table size must be a prime"
+raw backend-new-state-range ERANGE "integer out of range"
+raw backend-set-state-range ERANGE "integer out of range"
+raw backend-set-state-wrong-type EINVAL "invalid attribute length"
+raw backend-new-flags-unknown EINVAL "reserved bit set"
+raw backend-set-flags-unknown EINVAL "reserved bit set"
+raw backend-set-nothing EINVAL "nothing to change: give a weight, state, maxconn or flags"
+raw backend-set-missing ENOENT "backend not found"
 
 # Without CAP_NET_ADMIN nothing is changed nor shown.
 unpriv() {

@@ -37,6 +37,11 @@ VIP_FAMILY, VIP_ADDR, VIP_PORT, VIP_PROTO, VIP_SCHED, VIP_MODE, VIP_STATS = rang
 SNAT_ADDR = 1
 FWD_SNAT, FWD_TUNNEL, ENCAP_GUE = 1, 3, 2
 BE_FAMILY, BE_ADDR, BE_PORT, BE_WEIGHT, BE_STATS = range(2, 7)
+# scheduling (issue 9)
+VIP_MAGLEV_SIZE, VIP_MAXCONN, VIP_RATE, VIP_BURST, VIP_PERSIST = range(16, 21)
+BE_STATE, BE_MAXCONN, BE_FLAGS = range(7, 10)
+VIP11 = b"\x0a\x00\x00\x0b"  # 10.0.0.11: no such VIP
+VIP6 = b"\xfd" + b"\0" * 14 + b"\x10"  # [fd00::10]:80 udp: no rate limit
 AF_INET, AF_INET6 = 2, 10
 TCP, UDP, ICMP = 6, 17, 1
 
@@ -104,7 +109,7 @@ CASES = {
     "vip-new-gue-no-port": ("VIP_NEW", 0, vip(u8(VIP_MODE, FWD_TUNNEL),
                                              u8(VIP_ENCAP, ENCAP_GUE))),
     "vip-new-ops-tcp": ("VIP_NEW", 0, vip(u32(VIP_FLAGS, 1))),
-    "vip-new-flags-unknown": ("VIP_NEW", 0, vip(u32(VIP_FLAGS, 2), proto=UDP)),
+    "vip-new-flags-unknown": ("VIP_NEW", 0, vip(u32(VIP_FLAGS, 0x80000000), proto=UDP)),
     "vip-set-missing": ("VIP_SET", 0, vip(u8(VIP_MODE, FWD_SNAT), addr=b"\x0a\0\0\x63")),
     "vip-new-mode-range": ("VIP_NEW", 0, vip(u8(VIP_MODE, 9))),
     "vip-new-not-nested": ("VIP_NEW", 0, u32(ATTR_VIP, 1)),
@@ -124,6 +129,33 @@ CASES = {
     "backend-get-backend": ("BACKEND_GET", NLM_F_DUMP, vip() + backend()),
     "net-get-attr": ("NET_GET", 0, vip()),
     "unknown-command": (99, 0, b""),
+    # Scheduling (issue 9), mostly against the VIP 10.0.0.10:80 and the
+    # backend 10.0.1.1:8080 that exist: nothing of them may change.
+    "vip-new-maglev-not-prime": ("VIP_NEW", 0, vip(u32(VIP_MAGLEV_SIZE, 1000), addr=VIP11)),
+    "vip-set-maglev-not-prime": ("VIP_SET", 0, vip(u32(VIP_MAGLEV_SIZE, 65536))),
+    "vip-set-maglev-small": ("VIP_SET", 0, vip(u32(VIP_MAGLEV_SIZE, 241))),
+    "vip-set-maglev-big": ("VIP_SET", 0, vip(u32(VIP_MAGLEV_SIZE, 1048583))),
+    "vip-new-burst-no-rate": ("VIP_NEW", 0, vip(u32(VIP_BURST, 10), addr=VIP11)),
+    "vip-set-burst-no-rate": ("VIP_SET", 0, vip(u32(VIP_BURST, 10), family=AF_INET6,
+                                                addr=VIP6, proto=UDP)),
+    "vip-set-burst-rate-none": ("VIP_SET", 0, vip(u32(VIP_RATE, 0), u32(VIP_BURST, 10))),
+    "vip-new-persist-max": ("VIP_NEW", 0, vip(u32(VIP_PERSIST, 604801), addr=VIP11)),
+    "vip-set-persist-max": ("VIP_SET", 0, vip(u32(VIP_PERSIST, 604801))),
+    "vip-set-flags-unknown": ("VIP_SET", 0, vip(u32(VIP_FLAGS, 0x40))),
+    "vip-set-maxconn-wrong-type": ("VIP_SET", 0, vip(u16(VIP_MAXCONN, 1))),
+    # A valid change with a refused one: neither is made.
+    "vip-set-partial": ("VIP_SET", 0, vip(u32(VIP_MAXCONN, 1), u32(VIP_MAGLEV_SIZE, 65536))),
+    "backend-new-state-range": ("BACKEND_NEW", 0, vip() + backend(
+        u8(BE_STATE, 3), addr=b"\x0a\x00\x01\x09")),
+    "backend-set-state-range": ("BACKEND_SET", 0, vip() + backend(u8(BE_STATE, 3))),
+    "backend-set-state-wrong-type": ("BACKEND_SET", 0, vip() + backend(u32(BE_STATE, 1))),
+    "backend-new-flags-unknown": ("BACKEND_NEW", 0, vip() + backend(
+        u32(BE_FLAGS, 2), addr=b"\x0a\x00\x01\x09")),
+    "backend-set-flags-unknown": ("BACKEND_SET", 0, vip() + backend(
+        u32(BE_WEIGHT, 7), u32(BE_FLAGS, 0x80000000))),
+    "backend-set-nothing": ("BACKEND_SET", 0, vip() + backend()),
+    "backend-set-missing": ("BACKEND_SET", 0, vip() + backend(
+        u8(BE_STATE, 1), addr=b"\x0a\x00\x01\x63")),
 }
 
 
