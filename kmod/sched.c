@@ -7,7 +7,12 @@
 
 static const struct l4lb_sched_ops *const l4lb_schedulers[] = {
 	&l4lb_sched_rr,
+	&l4lb_sched_wrr,
+	&l4lb_sched_lc,
+	&l4lb_sched_wlc,
+	&l4lb_sched_sh,
 	&l4lb_sched_maglev,
+	&l4lb_sched_p2c,
 };
 
 /* The names users of simpler balancers know (LB_ALGORITHM). */

@@ -53,7 +53,12 @@ struct l4lb_sched_ops {
 };
 
 extern const struct l4lb_sched_ops l4lb_sched_rr;
+extern const struct l4lb_sched_ops l4lb_sched_wrr;
+extern const struct l4lb_sched_ops l4lb_sched_lc;
+extern const struct l4lb_sched_ops l4lb_sched_wlc;
+extern const struct l4lb_sched_ops l4lb_sched_sh;
 extern const struct l4lb_sched_ops l4lb_sched_maglev;
+extern const struct l4lb_sched_ops l4lb_sched_p2c;
 
 #define L4LB_SCHED_DEFAULT (&l4lb_sched_rr)
 

@@ -99,8 +99,10 @@ int fx_build(struct fx *f)
 		for (g = 0; f->ops->build && g < L4LB_GROUPS; g++) {
 			if (!set->group[g].count)
 				continue;
+			kshim_expect_gfp = GFP_KERNEL_ACCOUNT;
 			err = f->ops->build(set, &set->group[g],
 					    GFP_KERNEL_ACCOUNT);
+			kshim_expect_gfp = 0;
 			if (err) {
 				while (--g >= 0)
 					if (set->group[g].count &&
@@ -284,6 +286,9 @@ int fx_done(void)
 {
 	fx_ok(!kshim_warnings, "no kernel warnings (WARN_ON) fired");
 	fx_ok(!kshim_live, "every allocation freed (%ld left)", kshim_live);
+	fx_ok(!kshim_gfp_errors,
+	      "->build() allocates with the gfp it is given (%lu did not)",
+	      kshim_gfp_errors);
 	printf("# %d checks, %d failed\n", fx_checks, fx_failures);
 	return fx_failures ? 1 : 0;
 }

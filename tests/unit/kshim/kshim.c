@@ -7,6 +7,8 @@ long kshim_fail_after = -1;
 unsigned long kshim_allocs;
 long kshim_live;
 gfp_t kshim_last_gfp;
+gfp_t kshim_expect_gfp;
+unsigned long kshim_gfp_errors;
 unsigned long jiffies;
 
 /* xoshiro128** (Blackman, Vigna), seeded through splitmix64. */

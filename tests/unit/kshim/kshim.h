@@ -58,6 +58,8 @@
 #define smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define smp_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
 
+#define DECLARE_FLEX_ARRAY(TYPE, NAME) \
+	struct { struct { } __empty_##NAME; TYPE NAME[]; }
 #define BUILD_BUG_ON(c)		_Static_assert(!(c), #c)
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #ifndef offsetof
@@ -103,6 +105,10 @@
 static inline u64 div_u64(u64 a, u32 b) { return a / b; }
 static inline u64 div64_u64(u64 a, u64 b) { return a / b; }
 static inline s64 div_s64(s64 a, s32 b) { return a / b; }
+static inline u64 mul_u64_u64_div_u64(u64 a, u64 mul, u64 div)
+{
+	return (u64)((unsigned __int128)a * mul / div);
+}
 static inline u64 div_u64_rem(u64 a, u32 b, u32 *rem)
 {
 	*rem = a % b;
@@ -403,6 +409,9 @@ extern unsigned long kshim_allocs;
 extern long kshim_live;
 /* gfp of the last allocation, to check that code passes the caller's. */
 extern gfp_t kshim_last_gfp;
+/* When set: allocations with other flags (but __GFP_ZERO) are counted. */
+extern gfp_t kshim_expect_gfp;
+extern unsigned long kshim_gfp_errors;
 
 static inline void *kshim_alloc(size_t size, gfp_t gfp)
 {
@@ -410,6 +419,8 @@ static inline void *kshim_alloc(size_t size, gfp_t gfp)
 
 	kshim_allocs++;
 	kshim_last_gfp = gfp;
+	if (kshim_expect_gfp && (gfp & ~__GFP_ZERO) != kshim_expect_gfp)
+		kshim_gfp_errors++;
 	if (kshim_fail_after == 0) {
 		kshim_fail_after = -1;
 		return NULL;
@@ -455,6 +466,16 @@ static inline unsigned long *bitmap_zalloc(unsigned int nbits, gfp_t gfp)
 static inline void bitmap_free(const unsigned long *bitmap)
 {
 	kshim_free(bitmap);
+}
+
+/* lib/sort.c: the same contract (not a stable sort), over qsort. */
+typedef int (*cmp_func_t)(const void *a, const void *b);
+typedef void (*swap_func_t)(void *a, void *b, int size);
+static inline void sort(void *base, size_t num, size_t size,
+			cmp_func_t cmp, swap_func_t swap_func)
+{
+	(void)swap_func;
+	qsort(base, num, size, cmp);
 }
 
 /* --- per-CPU: one CPU ------------------------------------------------------ */
