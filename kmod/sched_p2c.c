@@ -75,19 +75,20 @@ static unsigned int l4lb_p2c_draw(const struct l4lb_p2c *p,
 				  unsigned int count, u32 r)
 {
 	u32 x = (u32)(((u64)r * p->total) >> 32);
-	unsigned int lo = 0, hi = count - 1, mid;
+	unsigned int base = 0, half;
 
 	if (p->uniform)
 		return ((u64)r * count) >> 32;
-	/* The first whose running sum exceeds x. */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (p->cum[mid] > x)
-			hi = mid;
-		else
-			lo = mid + 1;
+	/*
+	 * The first whose running sum exceeds x. Without branches on the
+	 * data (a conditional move): random draws defeat branch prediction.
+	 */
+	while (count > 1) {
+		half = count / 2;
+		base = p->cum[base + half - 1] <= x ? base + half : base;
+		count -= half;
 	}
-	return lo;
+	return base;
 }
 
 /* Has a less load per weight than b? */

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """make bench: turn the guest's measurements into the report.
 
-    analyze.py CONSOLE_LOG OUT_DIR [--check]
+    analyze.py CONSOLE_LOG OUT_DIR [--check] [--sched=SCHED_LOG]
 
 Reads the "L4LB-BENCH {json}" lines tests/bench/guest.sh printed (the VM's
-console log), writes OUT_DIR/results.json, prints the table (every system's
+console log), and those of SCHED_LOG (tests/unit/build/sched_bench's output:
+scheduling cost per new flow, measured on the host), writes
+OUT_DIR/results.json, prints the table (every system's
 min / median / max per metric and its ratio to plain routing, paired round
 by round, warm-up round 0 discarded), the per-flow memory, the flat-cost and
 control-plane figures and the issue's goals (met or not, with the ratio),
@@ -80,7 +82,7 @@ def analyze(recs):
     # by[system][metric][round] = value
     by = {}
     for r in recs:
-        if r["metric"] in ("info", "unavailable"):
+        if r["metric"] in ("info", "unavailable") or r["system"] == "sched":
             continue
         by.setdefault(r["system"], {}).setdefault(r["metric"], {})[r["round"]] = r
     res = {"vm": {k: v for k, v in info.items() if k not in ("system", "metric", "round", "value")},
@@ -127,8 +129,30 @@ def analyze(recs):
             if m in d:
                 r = list(d[m].values())[0]
                 res["control"].setdefault(s, {})[m] = {"seconds": r["value"], "count": r["count"]}
+    res["scheduling"] = scheduling(recs)
     goals(res)
     return res
+
+
+MAGLEV_PAPER_MS = 1.8  # Eisenbud et al., NSDI 2016: M = 65537, 1000 backends
+
+
+def scheduling(recs):
+    """tests/unit/sched_bench's figures (system "sched"), or None."""
+    sched = [r for r in recs if r["system"] == "sched"]
+    if not sched:
+        return None
+    info = next((r for r in sched if r["metric"] == "sched_info"), {})
+    out = {"cpu": info.get("cpu"), "cpus": info.get("cpus"), "note": info.get("note"),
+           "pick_ns": {}, "build_us": {}, "maglev_build_ms": None}
+    for r in sched:
+        if r["metric"] in ("sched_pick_ns", "sched_build_us"):
+            key = "pick_ns" if r["metric"] == "sched_pick_ns" else "build_us"
+            out[key].setdefault(r["sched"], {})[str(r["backends"])] = r["value"]
+        elif r["metric"] == "maglev_build_ms":
+            out["maglev_build_ms"] = {"size": r["size"], "backends": r["backends"],
+                                      "value": r["value"], "paper_ms": MAGLEV_PAPER_MS}
+    return out
 
 
 def med(res, s, m, key="value"):
@@ -233,6 +257,7 @@ def print_report(res):
         p("  %-10s %s" % (s, "  ".join("%s %d in %.3f s" % (m[7:], v["count"], v["seconds"])
                                       for m, v in d.items())))
     p("  full dump of the conn table: not measured (l4lb has no conn dump command yet)")
+    print_scheduling(p, res.get("scheduling"))
     p("")
     p("goals (issue 12)")
     for g in res["goals"]:
@@ -241,6 +266,29 @@ def print_report(res):
             g["goal"], state, "-" if g["ratio"] is None else "%.2f" % g["ratio"], g["target"],
             " - " + g["note"] if g["note"] else ""))
     return "\n".join(out)
+
+
+def print_scheduling(p, sc):
+    p("")
+    if not sc:
+        p("scheduling cost per new flow: not measured (tests/unit/build/sched_bench did not run)")
+        return
+    sizes = sorted({int(n) for d in sc["pick_ns"].values() for n in d})
+    p("scheduling cost per new flow (issue 9): on the host, not in the VM: %s; CPU %s, one thread"
+      % (sc["note"], sc["cpu"]))
+    p("  %-8s %s   %s" % ("", "%-*s" % (10 * len(sizes), "ns per pick, backends:"),
+                         "->build() us, backends:"))
+    p("  %-8s %s   %s" % ("sched", "".join("%10d" % n for n in sizes),
+                         "".join("%10d" % n for n in sizes)))
+    for name, d in sc["pick_ns"].items():
+        b = sc["build_us"].get(name, {})
+        p("  %-8s %s   %s" % (name, "".join("%10s" % fmt(d.get(str(n))) for n in sizes),
+                             "".join("%10s" % fmt(b.get(str(n))) for n in sizes) if b else
+                             "%10s" % "-"))
+    m = sc.get("maglev_build_ms")
+    if m:
+        p("  Maglev table build, M = %d, %d backends: %.2f ms (the Maglev paper: %.1f ms on its hardware)"
+          % (m["size"], m["backends"], m["value"], m["paper_ms"]))
 
 
 def plot(res, out_dir):
@@ -379,6 +427,9 @@ def main():
     if len(args) != 2:
         sys.exit(__doc__)
     recs = load(args[0])
+    for a in sys.argv[1:]:
+        if a.startswith("--sched=") and os.path.isfile(a[len("--sched="):]):
+            recs += load(a[len("--sched="):])
     if not recs:
         sys.exit("analyze: no L4LB-BENCH lines in %s" % args[0])
     os.makedirs(args[1], exist_ok=True)
