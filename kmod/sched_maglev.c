@@ -8,8 +8,8 @@
  * its own permutation of the M slots, (offset + j * skip) % M, and the
  * backends take turns claiming the next free slot of their permutation
  * until the table is full. Removing a backend frees only its own slots for
- * the others, so few flows of other backends move; adding one takes about
- * 1/(N + 1) of the slots, mostly from everyone's later choices.
+ * the others, so few flows of other backends move (0.3-0.6% at M = 65537,
+ * tests/unit/maglev_test.c); adding one takes its 1/(N + 1) of the slots.
  *
  * Flows must land on the same backend on every load balancer behind one
  * ECMP route, whatever the order backends were added there: a backend's
@@ -18,14 +18,16 @@
  * never on their position in the group.
  *
  * Weights: stride scheduling of the turns. A backend of weight w takes its
- * n-th turn (from 0) at virtual time (2n + 1) / w; the backend with the
- * earliest next turn goes next, ties broken by identity. Each backend thus
- * ends within one entry of its weight's share of M, and the order of
- * any two backends' turns does not depend on the others, so removing a
- * backend only takes its turns out of the sequence: the paper's disruption
- * bound holds. With equal weights this is the paper's round robin.
- * (Katran and Cilium instead give turns by accumulated credit per round;
- * that is proportional too, but costs a pass over all backends per round.)
+ * n-th turn (from 0) at virtual time (2n + 1) / w; the earliest turn goes
+ * first, at the same time the heavier backend's, then the lower identity
+ * (a hash of the address and port, then the address and port). Each
+ * backend thus ends within about one entry of its weight's share of M, and
+ * the order of any two backends' turns does not depend on the others, so
+ * removing a backend only takes its turns out of the sequence: the paper's
+ * disruption bound holds. With equal weights this is the paper's round
+ * robin. (Katran and Cilium instead give turns by credit accumulated per
+ * round, proportional too, but at a pass over all backends per round: M * N
+ * steps when one weight dwarfs the others.)
  *
  * Size: the VIP's maglev size; by default (or when it is smaller than the
  * group, which would leave backends without entries) 65537, or the
@@ -37,9 +39,10 @@
  * and most flows move. A VIP whose group may cross such a step should have
  * its maglev size set.
  *
- * Building costs O(M log M) slot probes plus O(M log N) for the order of
- * turns (a heap); equal weights skip the heap. It runs in process context,
- * before the dest set is published.
+ * Building costs O(M log M) slot probes: the backends of one weight take
+ * their turns together, so the heap that orders turns holds one entry per
+ * distinct weight. It runs in process context, before the dest set is
+ * published.
  */
 #include <linux/bitmap.h>
 #include <linux/kernel.h>
@@ -48,10 +51,11 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 
 #include "sched.h"
-#include "sched_maglev.h"
+#include "sched_idx.h"
 
 /* Seeds of a backend's permutation: fixed, as L4LB_SCHED_HASH_SEED. */
 #define L4LB_MAGLEV_SEED_OFFSET	0x4d61676cU
@@ -70,26 +74,30 @@ static const u32 l4lb_maglev_sizes[] = {
 	L4LB_MAGLEV_SIZE_DEFAULT, 131071, 262139, 524287, L4LB_MAGLEV_SIZE_MAX,
 };
 
-/* A backend's place in its permutation while the table is built. */
+/* A backend while the table is built. */
 struct l4lb_maglev_perm {
 	const struct l4lb_backend *be;
-	u32 pos;		/* the next slot to try */
+	u64 id;			/* the order among backends of a weight */
+	u32 weight;
+	u32 pos;		/* the next slot of its permutation */
 	u32 skip;
 	u32 index;		/* in g->backends[] */
 };
 
 /*
- * A backend's next turn, in a min-heap. Virtual time in units of 2^-42: a
- * turn is 2 * stride, stride = 2^42 / weight, and M (< 2^20) turns stay
- * below 2^63. The rounding of stride is the same on every host.
+ * The backends of one weight, perm[first] on, in a min-heap by their next
+ * turn. Virtual time in units of 2^-42: a turn is 2 * stride, stride =
+ * 2^42 / weight, and M (< 2^20) turns stay below 2^63. The rounding of
+ * stride is the same on every host.
  */
 #define L4LB_MAGLEV_VT_SHIFT	42
 
-struct l4lb_maglev_turn {
+struct l4lb_maglev_class {
 	u64 time;
-	u64 id;			/* orders turns at the same time */
 	u64 stride;
-	struct l4lb_maglev_perm *p;
+	u32 weight;
+	u32 first;
+	u32 count;
 };
 
 static u32 l4lb_maglev_size(const struct l4lb_dest_set *set, unsigned int count)
@@ -108,9 +116,8 @@ static u32 l4lb_maglev_size(const struct l4lb_dest_set *set, unsigned int count)
  * Offset and skip from the backend's address and port, as numbers (not
  * bytes in memory), so that hosts of either byte order agree.
  */
-static void l4lb_maglev_init(struct l4lb_maglev_turn *t,
-			     struct l4lb_maglev_perm *p,
-			     const struct l4lb_backend *be, u32 size)
+static void l4lb_maglev_perm_init(struct l4lb_maglev_perm *p,
+				  const struct l4lb_backend *be, u32 size)
 {
 	const struct l4lb_backend_key *key = &be->hkey.key;
 	u32 w[5], h1, h2;
@@ -126,118 +133,118 @@ static void l4lb_maglev_init(struct l4lb_maglev_turn *t,
 	h1 = jhash2(w, n, L4LB_MAGLEV_SEED_OFFSET);
 	h2 = jhash2(w, n, L4LB_MAGLEV_SEED_SKIP);
 	p->be = be;
+	p->id = (u64)h1 << 32 | h2;
+	p->weight = be->weight;
 	p->pos = h1 % size;
 	p->skip = h2 % (size - 1) + 1;
-	t->stride = div_u64(1ULL << L4LB_MAGLEV_VT_SHIFT, be->weight);
-	t->time = t->stride;
-	t->id = (u64)h1 << 32 | h2;
-	t->p = p;
 }
 
-/* Does @a come before @b? A strict total order. */
-static bool l4lb_maglev_before(const struct l4lb_maglev_turn *a,
-			       const struct l4lb_maglev_turn *b)
+/* Heavier first, then by identity: a strict total order. */
+static int l4lb_maglev_cmp(const void *a, const void *b)
 {
-	const struct l4lb_backend_key *ka, *kb;
+	const struct l4lb_maglev_perm *p = a, *q = b;
+	const struct l4lb_backend_key *kp = &p->be->hkey.key;
+	const struct l4lb_backend_key *kq = &q->be->hkey.key;
 	int c;
 
-	if (a->time != b->time)
-		return a->time < b->time;
-	if (a->id != b->id)
-		return a->id < b->id;
+	if (p->weight != q->weight)
+		return p->weight > q->weight ? -1 : 1;
+	if (p->id != q->id)
+		return p->id < q->id ? -1 : 1;
 	/* Same hashes: the addresses and ports differ within a VIP. */
-	ka = &a->p->be->hkey.key;
-	kb = &b->p->be->hkey.key;
-	c = memcmp(&ka->addr, &kb->addr, sizeof(ka->addr));
-	return c ? c < 0 : be16_to_cpu(ka->port) < be16_to_cpu(kb->port);
+	c = memcmp(&kp->addr, &kq->addr, sizeof(kp->addr));
+	return c ?: (int)be16_to_cpu(kp->port) - (int)be16_to_cpu(kq->port);
 }
 
-static void l4lb_maglev_sift_down(struct l4lb_maglev_turn *heap,
+/* Does @a take its turns before @b? Weights differ: a strict order. */
+static bool l4lb_maglev_before(const struct l4lb_maglev_class *a,
+			       const struct l4lb_maglev_class *b)
+{
+	return a->time != b->time ? a->time < b->time : a->weight > b->weight;
+}
+
+static void l4lb_maglev_sift_down(struct l4lb_maglev_class *heap,
 				  unsigned int n, unsigned int i)
 {
-	struct l4lb_maglev_turn t = heap[i];
-	unsigned int c;
+	struct l4lb_maglev_class c = heap[i];
+	unsigned int j;
 
-	while ((c = 2 * i + 1) < n) {
-		if (c + 1 < n && l4lb_maglev_before(&heap[c + 1], &heap[c]))
-			c++;
-		if (!l4lb_maglev_before(&heap[c], &t))
+	while ((j = 2 * i + 1) < n) {
+		if (j + 1 < n && l4lb_maglev_before(&heap[j + 1], &heap[j]))
+			j++;
+		if (!l4lb_maglev_before(&heap[j], &c))
 			break;
-		heap[i] = heap[c];
-		i = c;
+		heap[i] = heap[j];
+		i = j;
 	}
-	heap[i] = t;
+	heap[i] = c;
 }
 
 /* Claim the next free slot of @p's permutation for it. */
-static void l4lb_maglev_take(struct l4lb_maglev *m, unsigned long *used,
+static void l4lb_maglev_take(struct l4lb_idx_table *t, unsigned long *used,
 			     struct l4lb_maglev_perm *p)
 {
 	u32 c = p->pos;
 
 	while (test_bit(c, used)) {
 		c += p->skip;
-		if (c >= m->size)
-			c -= m->size;
+		if (c >= t->len)
+			c -= t->len;
 	}
 	__set_bit(c, used);
-	if (m->wide)
-		m->e32[c] = p->index;
-	else
-		m->e16[c] = p->index;
+	l4lb_idx_set(t, c, p->index);
 	p->pos = c + p->skip;
-	if (p->pos >= m->size)
-		p->pos -= m->size;
+	if (p->pos >= t->len)
+		p->pos -= t->len;
 }
 
-static void l4lb_maglev_populate(struct l4lb_maglev *m, unsigned long *used,
-				 struct l4lb_maglev_turn *heap,
-				 unsigned int n, bool uniform)
+/* Turns until the table is full; @perm sorted, @heap room for n classes. */
+static void l4lb_maglev_populate(struct l4lb_idx_table *t,
+				 unsigned long *used,
+				 struct l4lb_maglev_perm *perm, unsigned int n,
+				 struct l4lb_maglev_class *heap)
 {
+	struct l4lb_maglev_class *c;
+	unsigned int i, k = 0;
 	u32 filled = 0;
-	unsigned int i;
 
-	for (i = n / 2; i-- > 0;)
-		l4lb_maglev_sift_down(heap, n, i);
-	if (uniform) {
-		/* The order never changes: sort once (heapsort, leaving
-		 * it in heap[] from the last to the first), then go round.
-		 */
-		for (i = n; --i > 0;) {
-			swap(heap[0], heap[i]);
-			l4lb_maglev_sift_down(heap, i, 0);
+	for (i = 0; i < n; i++) {
+		if (i && perm[i].weight == perm[i - 1].weight) {
+			heap[k - 1].count++;
+			continue;
 		}
-		for (;;) {
-			for (i = n; i-- > 0;) {
-				l4lb_maglev_take(m, used, heap[i].p);
-				if (++filled == m->size)
-					return;
-				if (!(filled & 4095))
-					cond_resched();
-			}
-		}
+		c = &heap[k++];
+		c->stride = div_u64(1ULL << L4LB_MAGLEV_VT_SHIFT,
+				    perm[i].weight);
+		c->time = c->stride;
+		c->weight = perm[i].weight;
+		c->first = i;
+		c->count = 1;
 	}
+	for (i = k / 2; i-- > 0;)
+		l4lb_maglev_sift_down(heap, k, i);
 	for (;;) {
-		l4lb_maglev_take(m, used, heap[0].p);
-		if (++filled == m->size)
-			return;
-		heap[0].time += 2 * heap[0].stride;
-		l4lb_maglev_sift_down(heap, n, 0);
-		if (!(filled & 4095))
-			cond_resched();
+		c = &heap[0];
+		for (i = c->first; i < c->first + c->count; i++) {
+			l4lb_maglev_take(t, used, &perm[i]);
+			if (++filled == t->len)
+				return;
+			if (!(filled & 4095))
+				cond_resched();
+		}
+		c->time += 2 * c->stride;
+		l4lb_maglev_sift_down(heap, k, 0);
 	}
 }
 
 static int l4lb_maglev_build(const struct l4lb_dest_set *set,
 			     struct l4lb_dest_group *g, gfp_t gfp)
 {
-	struct l4lb_maglev_turn *heap;
+	struct l4lb_maglev_class *heap;
 	struct l4lb_maglev_perm *perm;
 	unsigned int i, n = g->count;
-	struct l4lb_maglev *m;
+	struct l4lb_idx_table *t;
 	unsigned long *used;
-	bool uniform = true;
-	size_t esize;
 	u32 size;
 	int err = -ENOMEM;
 
@@ -245,32 +252,27 @@ static int l4lb_maglev_build(const struct l4lb_dest_set *set,
 	 * get no slot.
 	 */
 	size = l4lb_maglev_size(set, n);
-	esize = n > 65536 ? sizeof(u32) : sizeof(u16);
-	m = kvmalloc(sizeof(*m) + (size_t)size * esize, gfp);
+	t = l4lb_idx_alloc(size, n, gfp);
 	perm = kvmalloc_array(n, sizeof(*perm), gfp);
 	heap = kvmalloc_array(n, sizeof(*heap), gfp);
 	used = kvcalloc(BITS_TO_LONGS(size), sizeof(*used), gfp);
-	if (!m || !perm || !heap || !used)
+	if (!t || !perm || !heap || !used)
 		goto out;
 
-	m->size = size;
-	m->wide = esize == sizeof(u32);
-	m->e32 = (void *)(m + 1);
 	for (i = 0; i < n; i++) {
-		l4lb_maglev_init(&heap[i], &perm[i], g->backends[i], size);
+		l4lb_maglev_perm_init(&perm[i], g->backends[i], size);
 		perm[i].index = i;
-		if (g->backends[i]->weight != g->backends[0]->weight)
-			uniform = false;
 	}
-	l4lb_maglev_populate(m, used, heap, n, uniform);
-	g->priv = m;
-	m = NULL;
+	sort(perm, n, sizeof(*perm), l4lb_maglev_cmp, NULL);
+	l4lb_maglev_populate(t, used, perm, n, heap);
+	g->priv = t;
+	t = NULL;
 	err = 0;
 out:
 	kvfree(used);
 	kvfree(heap);
 	kvfree(perm);
-	kvfree(m);
+	kvfree(t);
 	return err;
 }
 
@@ -285,7 +287,7 @@ static struct l4lb_backend *l4lb_maglev_pick(const struct l4lb_dest_set *set,
 					     unsigned int count,
 					     const struct l4lb_tuple *tuple)
 {
-	const struct l4lb_maglev *m = g->priv;
+	const struct l4lb_idx_table *t = g->priv;
 	struct l4lb_backend *be;
 	unsigned int i;
 	u32 hash, e;
@@ -293,12 +295,12 @@ static struct l4lb_backend *l4lb_maglev_pick(const struct l4lb_dest_set *set,
 	hash = set->flags & L4LB_VIP_F_HASH_SRC ?
 	       l4lb_sched_hash_src(tuple, false) :
 	       l4lb_sched_hash_5tuple(tuple);
-	e = hash % m->size;
+	e = hash % t->len;
 	for (i = 0; i < L4LB_MAGLEV_PROBES; i++) {
-		be = g->backends[l4lb_maglev_entry(m, e)];
+		be = g->backends[l4lb_idx_get(t, e)];
 		if (!l4lb_backend_full(be))
 			return be;
-		if (++e == m->size)
+		if (++e == t->len)
 			e = 0;
 	}
 	for (i = 0; i < count; i++) {

@@ -16,11 +16,11 @@
 #include <math.h>
 
 #include "sched_fixture.h"
-#include "sched_maglev.h"
+#include "sched_idx.h"
 
 #define M_DEFAULT	L4LB_MAGLEV_SIZE_DEFAULT
 
-static const struct l4lb_maglev *table(struct fx *f, int grp)
+static const struct l4lb_idx_table *table(struct fx *f, int grp)
 {
 	return fx_set(f)->group[grp].priv;
 }
@@ -28,15 +28,15 @@ static const struct l4lb_maglev *table(struct fx *f, int grp)
 /* owner[s]: the fixture's index of the backend entry s names. */
 static int *owners(struct fx *f, int grp)
 {
-	const struct l4lb_maglev *m = table(f, grp);
+	const struct l4lb_idx_table *m = table(f, grp);
 	const struct l4lb_dest_group *g = &fx_set(f)->group[grp];
-	int *o = malloc(m->size * sizeof(*o));
+	int *o = malloc(m->len * sizeof(*o));
 	u32 s;
 
 	if (!o)
 		abort();
-	for (s = 0; s < m->size; s++)
-		o[s] = fx_index(f, g->backends[l4lb_maglev_entry(m, s)]);
+	for (s = 0; s < m->len; s++)
+		o[s] = fx_index(f, g->backends[l4lb_idx_get(m, s)]);
 	return o;
 }
 
@@ -47,7 +47,7 @@ static void entry_counts(struct fx *f, int grp, unsigned long *cnt)
 	u32 s;
 
 	memset(cnt, 0, f->n * sizeof(*cnt));
-	for (s = 0; s < table(f, grp)->size; s++)
+	for (s = 0; s < table(f, grp)->len; s++)
 		cnt[o[s]]++;
 	free(o);
 }
@@ -80,7 +80,7 @@ static void test_balance(unsigned int n, u32 size)
 {
 	struct fx *f = maglev(n, NULL, size);
 	unsigned long *cnt = calloc(n, sizeof(*cnt)), mn, mx;
-	u32 m = table(f, 0)->size;
+	u32 m = table(f, 0)->len;
 
 	entry_counts(f, 0, cnt);
 	minmax(cnt, n, &mn, &mx);
@@ -118,7 +118,7 @@ static void test_weights(const char *desc, unsigned int n, const u32 *w,
 {
 	struct fx *f = maglev(n, w, size);
 	unsigned long *cnt = calloc(n, sizeof(*cnt));
-	u32 m = table(f, 0)->size;
+	u32 m = table(f, 0)->len;
 	double tw = 0, worst = 0, exp, d, bound;
 	unsigned int i;
 	bool ok = true;
@@ -186,12 +186,12 @@ static double remove_disruption(unsigned int n, u32 size, unsigned int r,
 	struct fx *f = maglev(n, NULL, size);
 	int *a = owners(f, 0), *b;
 	unsigned long moved = 0, other = 0;
-	u32 s, m = table(f, 0)->size;
+	u32 s, m = table(f, 0)->len;
 
 	f->be[r].state = L4LB_BACKEND_DOWN;
 	fx_build(f);
 	b = owners(f, 0);
-	*only_r_gone = table(f, 0)->size == m;
+	*only_r_gone = table(f, 0)->len == m;
 	for (s = 0; s < m; s++) {
 		if (b[s] == (int)r)
 			*only_r_gone = false;
@@ -226,7 +226,7 @@ static void add_disruption(unsigned int n, u32 size, unsigned int r,
 	f->be[r].state = L4LB_BACKEND_UP;
 	fx_build(f);
 	b = owners(f, 0);
-	m = table(f, 0)->size;
+	m = table(f, 0)->len;
 	*gained = 0;
 	for (s = 0; s < m; s++) {
 		if (b[s] == (int)r)
@@ -415,7 +415,7 @@ static void test_order(const char *desc, unsigned int n, const u32 *w,
 	fx_build(b);
 	oa = owners(a, 0);
 	ob = owners(b, 0);
-	for (s = 0; s < table(a, 0)->size; s++) {
+	for (s = 0; s < table(a, 0)->len; s++) {
 		ka = &a->be[oa[s]].hkey.key;
 		kb = &b->be[ob[s]].hkey.key;
 		diff += memcmp(&ka->addr, &kb->addr, sizeof(ka->addr)) ||
@@ -432,7 +432,7 @@ static void test_order(const char *desc, unsigned int n, const u32 *w,
 				&b->be[ib].hkey.key.addr,
 				sizeof(a->be[ia].hkey.key.addr));
 	}
-	fx_ok(table(a, 0)->size == table(b, 0)->size && !diff && !fdiff,
+	fx_ok(table(a, 0)->len == table(b, 0)->len && !diff && !fdiff,
 	      "order: %s: backends added in a shuffled order give the same table (%lu entries differ) and the same backend for 20000 flows (%lu differ)",
 	      desc, diff, fdiff);
 	free(oa);
@@ -460,7 +460,7 @@ static void test_lookup(void)
 {
 	struct fx *f = maglev(10, NULL, 0);
 	const struct l4lb_dest_group *g;
-	const struct l4lb_maglev *m;
+	const struct l4lb_idx_table *m;
 	unsigned long k, bad = 0, same = 0, spread;
 	struct l4lb_tuple t;
 	bool seen[10];
@@ -478,7 +478,7 @@ static void test_lookup(void)
 			h = j ? l4lb_sched_hash_src(&t, false) :
 				l4lb_sched_hash_5tuple(&t);
 			i = fx_pick_tuple(f, &t);
-			bad += i != fx_index(f, g->backends[l4lb_maglev_entry(m, h % m->size)]) ||
+			bad += i != fx_index(f, g->backends[l4lb_idx_get(m, h % m->len)]) ||
 			       i != fx_pick_tuple(f, &t);
 		}
 		fx_ok(!bad, "lookup (%s): table[hash %% M], the same every time",
@@ -567,7 +567,7 @@ static void test_backup(void)
 	f->be[4].flags = f->be[5].flags = L4LB_BACKEND_F_BACKUP;
 	fx_build(f);
 	fx_hist(f, 3000, FX_SRC_SEQ, hist);
-	fx_ok(table(f, 1) && table(f, 1)->size == M_DEFAULT &&
+	fx_ok(table(f, 1) && table(f, 1)->len == M_DEFAULT &&
 	      hist[4] + hist[5] == 0,
 	      "backups: a table of their own, no flow while primaries take them");
 	for (i = 0; i < 4; i++) {
@@ -590,15 +590,15 @@ static void test_sizes(void)
 
 	f = maglev(1, NULL, 0);
 	fx_hist(f, 1000, FX_SRC_RANDOM, hist);
-	fx_ok(table(f, 0)->size == M_DEFAULT && !table(f, 0)->wide &&
+	fx_ok(table(f, 0)->len == M_DEFAULT && !table(f, 0)->wide &&
 	      hist[0] == 1000, "one backend: M = 65537, every flow to it");
 	fx_free(f);
 
 	f = maglev(655, NULL, 0);
-	fx_ok(table(f, 0)->size == 65537, "default M: 655 backends: 65537");
+	fx_ok(table(f, 0)->len == 65537, "default M: 655 backends: 65537");
 	fx_free(f);
 	f = maglev(656, NULL, 0);
-	fx_ok(table(f, 0)->size == 131071,
+	fx_ok(table(f, 0)->len == 131071,
 	      "default M: 656 backends: 131071 (at least 100 entries each)");
 	fx_free(f);
 
@@ -606,21 +606,21 @@ static void test_sizes(void)
 	f = maglev(200, NULL, 251);
 	entry_counts(f, 0, cnt);
 	minmax(cnt, 200, &mn, &mx);
-	fx_ok(table(f, 0)->size == 251 && mn == 1 && mx == 2,
+	fx_ok(table(f, 0)->len == 251 && mn == 1 && mx == 2,
 	      "maglev size 251, 200 backends: M = 251, 1 or 2 entries each");
 	fx_free(f);
 	f = maglev(300, NULL, 251);
-	fx_ok(table(f, 0)->size == 65537,
+	fx_ok(table(f, 0)->len == 65537,
 	      "maglev size 251, 300 backends: M = 65537 (the default: 251 would leave backends out)");
 	fx_free(f);
 	f = maglev(3, NULL, 1048573);
-	fx_ok(table(f, 0)->size == 1048573, "maglev size 1048573 kept");
+	fx_ok(table(f, 0)->len == 1048573, "maglev size 1048573 kept");
 	fx_free(f);
 
 	f = maglev(10000, NULL, 0);
 	entry_counts(f, 0, cnt);
 	minmax(cnt, 10000, &mn, &mx);
-	fx_ok(table(f, 0)->size == 1048573 && !table(f, 0)->wide &&
+	fx_ok(table(f, 0)->len == 1048573 && !table(f, 0)->wide &&
 	      mn == 104 && mx == 105,
 	      "10000 backends: M = 1048573, 104 or 105 entries each, u16 entries");
 	fx_free(f);
@@ -628,7 +628,7 @@ static void test_sizes(void)
 	f = maglev(70000, NULL, 0);
 	entry_counts(f, 0, cnt);
 	minmax(cnt, 70000, &mn, &mx);
-	fx_ok(table(f, 0)->size == 1048573 && table(f, 0)->wide &&
+	fx_ok(table(f, 0)->len == 1048573 && table(f, 0)->wide &&
 	      mn == 14 && mx == 15,
 	      "70000 backends: u32 entries, 14 or 15 each");
 	fx_ok(fx_pick(f, 5, FX_SRC_RANDOM) >= 0, "70000 backends: a pick");
