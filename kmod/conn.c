@@ -72,6 +72,14 @@ static const struct l4lb_proto_ops *l4lb_conn_ops(u32 state)
 	return l4lb_proto_find(state >> L4LB_CS_PROTO_SHIFT);
 }
 
+/* How long an entry in @state of @vip lives idle; a template: persistence. */
+static u32 l4lb_conn_timeout(const struct l4lb_vip *vip, u32 state)
+{
+	if (unlikely(state & L4LB_CS_TEMPLATE))
+		return READ_ONCE(vip->persist);
+	return l4lb_conn_ops(state)->timeout(state, &vip->timeouts);
+}
+
 static u32 l4lb_now(void)
 {
 	return (u32)jiffies;
@@ -148,11 +156,16 @@ unsigned int l4lb_conn_buckets(struct l4lb_net *ln)
 	return n;
 }
 
-/* Add @delta to the active or inactive count a flow in @state is part of. */
+/*
+ * Add @delta to the active or inactive count a flow in @state is part of.
+ * A template is no flow: schedulers and maxconn must not count it.
+ */
 static void l4lb_conn_account(const struct l4lb_conn *c, u32 state, int delta)
 {
 	struct l4lb_backend *be = c->backend;
 
+	if (state & L4LB_CS_TEMPLATE)
+		return;
 	if (l4lb_conn_ops(state)->active(state)) {
 		atomic_add(delta, &be->conns.active);
 		atomic_add(delta, &be->vip->conns.active);
@@ -243,12 +256,14 @@ void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c)
 
 /*
  * A flow whose VIP was deleted, or that expired: reclaim it now rather than
- * at the next GC pass. True when @c must not be used.
+ * at the next GC pass. True when @c must not be used. The counters count
+ * flows, not templates.
  */
 static bool l4lb_conn_reap(struct l4lb_net *ln, struct l4lb_conn *c)
 {
 	if (unlikely(l4lb_backend_dead(c->backend))) {
-		if (__l4lb_conn_kill(ln, c))
+		if (__l4lb_conn_kill(ln, c) &&
+		    !(READ_ONCE(c->state) & L4LB_CS_TEMPLATE))
 			l4lb_net_count(ln->stats, L4LB_NET_STALE_REAPED);
 		return true;
 	}
@@ -259,9 +274,10 @@ static bool l4lb_conn_reap(struct l4lb_net *ln, struct l4lb_conn *c)
 	return false;
 }
 
-struct l4lb_conn *l4lb_conn_lookup(struct l4lb_net *ln,
-				   const struct l4lb_tuple *t,
-				   enum l4lb_dir *dir)
+/* An entry with either key @t, unless its state has a bit of @skip. */
+static __always_inline struct l4lb_conn *
+l4lb_conn_find(struct l4lb_net *ln, const struct l4lb_tuple *t,
+	       enum l4lb_dir *dir, u32 skip)
 {
 	struct l4lb_conn *c;
 
@@ -289,8 +305,31 @@ struct l4lb_conn *l4lb_conn_lookup(struct l4lb_net *ln,
 		c = l4lb_conn_of6(h);
 	}
 
-	if (unlikely(READ_ONCE(c->state) & L4LB_CS_DEAD) ||
-	    l4lb_conn_reap(ln, c))
+	if (unlikely(READ_ONCE(c->state) & skip) || l4lb_conn_reap(ln, c))
+		return NULL;
+	return c;
+}
+
+/*
+ * No packet has a template's protocol (0), but a packet quoted in an ICMP
+ * error may claim it: the state test every lookup makes skips templates.
+ */
+struct l4lb_conn *l4lb_conn_lookup(struct l4lb_net *ln,
+				   const struct l4lb_tuple *t,
+				   enum l4lb_dir *dir)
+{
+	return l4lb_conn_find(ln, t, dir, L4LB_CS_DEAD | L4LB_CS_TEMPLATE);
+}
+
+struct l4lb_conn *l4lb_conn_lookup_template(struct l4lb_net *ln,
+					    const struct l4lb_tuple *t)
+{
+	struct l4lb_conn *c;
+	enum l4lb_dir dir;
+
+	c = l4lb_conn_find(ln, t, &dir, L4LB_CS_DEAD);
+	if (!c || dir != L4LB_DIR_ORIG ||
+	    !(READ_ONCE(c->state) & L4LB_CS_TEMPLATE))
 		return NULL;
 	return c;
 }
@@ -309,19 +348,20 @@ static struct l4lb_conn *l4lb_conn_of_node(struct rhash_head *node, bool v6)
  */
 static u64 l4lb_conn_evict_rank(const struct l4lb_conn *c, u32 state, u32 now)
 {
-	const struct l4lb_proto_ops *p = l4lb_conn_ops(state);
+	const struct l4lb_proto_ops *p = l4lb_conn_ops(state); /* NULL: template */
 	s32 left = (s32)(READ_ONCE(c->expires) - now);
 	enum l4lb_evict class;
 	u32 idle;
 
 	if (left <= 0 || l4lb_backend_dead(c->backend))
 		class = L4LB_EVICT_DEAD;
+	else if (state & L4LB_CS_TEMPLATE)
+		class = L4LB_EVICT_TEMPLATE;
 	else
 		class = p->evict(state);
 	if (class == L4LB_EVICT_NEVER)
 		return 0;
-	idle = max_t(s32, p->timeout(state, &c->backend->vip->timeouts) - left,
-		     0);
+	idle = max_t(s32, l4lb_conn_timeout(c->backend->vip, state) - left, 0);
 	return (u64)class << 32 | idle;
 }
 
@@ -329,12 +369,15 @@ static u64 l4lb_conn_evict_rank(const struct l4lb_conn *c, u32 state, u32 now)
  * Early drop, as conntrack does it: look at up to 16 entries in up to 32
  * buckets from a random place (an attacker cannot aim at them; the work per
  * new flow is bounded) and evict the one a full table wants gone most: dead
- * (expired, or its VIP deleted), then connections that are over, then flows
+ * (expired, or its VIP deleted), then templates (persistence bindings, worth
+ * less than any flow), then connections that are over, then flows
  * that never proved themselves (a flood's), then UDP conversations; within a
  * class the one idle longest, so a real client's fresh SYN outlives a flood's
- * older ones. An established TCP connection is never evicted.
+ * older ones. An established TCP connection is never evicted. Only classes
+ * from @floor on are taken: a new template may take no flow's place.
  */
-static bool l4lb_conn_evict(struct l4lb_net *ln, int idx)
+static bool l4lb_conn_evict(struct l4lb_net *ln, int idx,
+			    enum l4lb_evict floor)
 {
 	struct rhashtable *ht = &ln->tables[idx].ht;
 	struct l4lb_conn *victim = NULL;
@@ -360,13 +403,14 @@ static bool l4lb_conn_evict(struct l4lb_net *ln, int idx)
 			if (++seen > L4LB_EVICT_SCAN)
 				break;
 			rank = l4lb_conn_evict_rank(c, state, now);
-			if (rank > best) {
+			if (rank > best && rank >> 32 >= floor) {
 				best = rank;
 				victim = c;
 			}
 		}
 	}
-	if (victim && __l4lb_conn_kill(ln, victim))
+	if (victim && __l4lb_conn_kill(ln, victim) &&
+	    !(READ_ONCE(victim->state) & L4LB_CS_TEMPLATE))
 		l4lb_net_count(ln->stats, L4LB_NET_EARLY_DROPS);
 	rcu_read_unlock();
 	return victim;
@@ -414,14 +458,18 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *reply,
 				   struct l4lb_backend *be, u32 cs, u32 seq)
 {
+	enum l4lb_evict floor = cs & L4LB_CS_TEMPLATE ? L4LB_EVICT_TEMPLATE :
+							L4LB_EVICT_LAST;
 	bool v6 = orig->family == AF_INET6;
 	struct l4lb_conn *c;
 	void *obj;
 	int err;
 
 	if (atomic_inc_return(&ln->conn_count) > ln->limits.conns &&
-	    !l4lb_conn_evict(ln, v6) && !l4lb_conn_evict(ln, !v6)) {
-		l4lb_net_count(ln->stats, L4LB_NET_FULL_DROPS);
+	    !l4lb_conn_evict(ln, v6, floor) &&
+	    !l4lb_conn_evict(ln, !v6, floor)) {
+		if (!(cs & L4LB_CS_TEMPLATE))
+			l4lb_net_count(ln->stats, L4LB_NET_FULL_DROPS);
 		err = -ENOSPC;
 		goto err_count;
 	}
@@ -452,9 +500,7 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	c->state |= L4LB_CS_NEW | cs |
 		    (u32)orig->proto << L4LB_CS_PROTO_SHIFT;
 	c->seq[L4LB_DIR_ORIG] = seq;
-	c->expires = l4lb_now() +
-		     l4lb_conn_ops(c->state)->timeout(c->state,
-						      &be->vip->timeouts);
+	c->expires = l4lb_now() + l4lb_conn_timeout(be->vip, c->state);
 	if (!l4lb_backend_tryget(be)) {
 		err = -ENOENT;
 		goto err_free;
@@ -518,6 +564,17 @@ bool l4lb_conn_update(struct l4lb_conn *c, enum l4lb_dir dir,
 	    (s32)(expires - READ_ONCE(c->expires)) >= L4LB_EXPIRES_SLACK)
 		WRITE_ONCE(c->expires, expires);
 	return true;
+}
+
+void l4lb_conn_refresh(struct l4lb_conn *c)
+{
+	u32 expires = l4lb_now() + l4lb_conn_timeout(c->backend->vip,
+						     READ_ONCE(c->state));
+	s32 step = expires - READ_ONCE(c->expires);
+
+	/* As for a busy flow; a timeout made shorter is taken at once. */
+	if (step >= L4LB_EXPIRES_SLACK || step < 0)
+		WRITE_ONCE(c->expires, expires);
 }
 
 /* GC */

@@ -14,6 +14,12 @@
  * lookups treat expired entries as absent and reclaim them, a table that is
  * full evicts flows that never completed a handshake, and a GC work item
  * walks the table a bounded slice at a time.
+ *
+ * Templates (L4LB_CS_TEMPLATE) are entries that are no flow: persistence
+ * bindings (see persist.c), keyed with protocol 0, which no flow has. They
+ * take room against the limit and expire like flows, but count as no flow
+ * of their backend or VIP, flow lookups never return them, and a full
+ * table gives them up first.
  */
 #ifndef _L4LB_CONN_H
 #define _L4LB_CONN_H
@@ -121,6 +127,7 @@ struct l4lb_conn6 {
 #define L4LB_CS_ADOPTED		BIT(14)	/* TCP opened mid-stream (see hook.c):
 					 * the backend's answer establishes it
 					 */
+#define L4LB_CS_TEMPLATE	BIT(15)	/* a persistence binding, no flow */
 #define L4LB_CS_PROTO_SHIFT	16
 #define L4LB_CS_MODE_SHIFT	24	/* enum l4lb_fwd_mode, set at creation */
 #define L4LB_CS_MODE(mode)	((u32)(mode) << L4LB_CS_MODE_SHIFT)
@@ -152,15 +159,24 @@ void l4lb_conn_net_exit(struct l4lb_net *ln);
 /* The GC runs while a netns has VIPs or flows: start it with the first VIP. */
 void l4lb_conn_gc_start(struct l4lb_net *ln);
 
+/* Flows only, never templates. */
 struct l4lb_conn *l4lb_conn_lookup(struct l4lb_net *ln,
 				   const struct l4lb_tuple *tuple,
 				   enum l4lb_dir *dir);
-/* @cs: the protocol state and the L4LB_CS_MODE/ONEWAY/OPS bits. */
+/* The template whose ORIG tuple is @tuple. */
+struct l4lb_conn *l4lb_conn_lookup_template(struct l4lb_net *ln,
+					    const struct l4lb_tuple *tuple);
+/*
+ * @cs: the protocol state and the L4LB_CS_MODE/ONEWAY/OPS bits, or
+ * L4LB_CS_TEMPLATE (a template may evict only templates and dead entries).
+ */
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *orig,
 				   const struct l4lb_tuple *reply,
 				   struct l4lb_backend *be, u32 cs, u32 seq);
 void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c);
+/* A template was used: it lives its whole timeout from now. */
+void l4lb_conn_refresh(struct l4lb_conn *c);
 
 /*
  * Account a packet of the flow going in @dir: protocol state, expiry.
@@ -171,7 +187,7 @@ struct l4lb_pkt;
 bool l4lb_conn_update(struct l4lb_conn *c, enum l4lb_dir dir,
 		      const struct l4lb_pkt *pkt);
 
-/* Number of flows in the table now, and of hash buckets holding them. */
+/* Entries in the table now (templates too), and hash buckets holding them. */
 unsigned int l4lb_conn_count(const struct l4lb_net *ln);
 unsigned int l4lb_conn_buckets(struct l4lb_net *ln);
 

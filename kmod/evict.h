@@ -12,6 +12,7 @@ enum l4lb_evict {
 	L4LB_EVICT_LAST,	/* a UDP conversation: liveness is recent use */
 	L4LB_EVICT_UNPROVEN,	/* handshake never completed, UDP no conversation */
 	L4LB_EVICT_ENDED,	/* TIME_WAIT, CLOSE: only late packets are left */
+	L4LB_EVICT_TEMPLATE,	/* a persistence binding: worth less than any flow */
 	L4LB_EVICT_DEAD,	/* expired, or its VIP is gone */
 };
 

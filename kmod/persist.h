@@ -16,8 +16,14 @@ struct l4lb_tuple;
 struct l4lb_backend *l4lb_persist_get(struct l4lb_net *ln,
 				      struct l4lb_vip *vip,
 				      const struct l4lb_tuple *t);
-/* Bind @t's client to @be (a new flow went there), or refresh the binding. */
-void l4lb_persist_note(struct l4lb_net *ln, struct l4lb_vip *vip,
-		       const struct l4lb_tuple *t, struct l4lb_backend *be);
+/*
+ * Bind @t's client to @be (the scheduler's choice for its new flow).
+ * Returns the backend the flow must use: @be, or the one another CPU bound
+ * the client to meanwhile.
+ */
+struct l4lb_backend *l4lb_persist_note(struct l4lb_net *ln,
+				       struct l4lb_vip *vip,
+				       const struct l4lb_tuple *t,
+				       struct l4lb_backend *be);
 
 #endif /* _L4LB_PERSIST_H */

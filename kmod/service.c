@@ -474,6 +474,8 @@ int l4lb_vip_set(struct l4lb_net *ln, struct l4lb_vip *vip,
 
 static void l4lb_backend_unlink(struct l4lb_net *ln, struct l4lb_backend *be)
 {
+	/* Persistence bindings still hold it: see persist.c. */
+	WRITE_ONCE(be->deleted, 1);
 	rhashtable_remove_fast(&ln->backends, &be->hnode, l4lb_backend_params);
 	list_del(&be->list);
 	be->vip->backend_count--;

@@ -63,6 +63,7 @@ struct l4lb_backend {
 	struct l4lb_pcpu_stats __percpu *stats;
 	struct l4lb_vip *vip;		/* holds a reference */
 	u8 state;			/* enum l4lb_backend_state */
+	u8 deleted;			/* no new flow, even a persistent one */
 
 	struct l4lb_backend_hkey hkey;
 	struct rhash_head hnode;	/* in l4lb_net->backends, under the mutex */
