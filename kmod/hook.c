@@ -123,15 +123,16 @@ static bool l4lb_vip_limited(struct l4lb_vip *vip, bool adopt,
 
 /*
  * The backend of a new flow: the client's persistent one if it may take
- * the flow, else the scheduler's choice.
+ * the flow, else the scheduler's choice. A connection adopted mid-stream
+ * goes where the consistent hash says it has been.
  */
 static struct l4lb_backend *l4lb_choose(struct l4lb_net *ln,
 					struct l4lb_vip *vip,
-					const struct l4lb_tuple *t)
+					const struct l4lb_tuple *t, bool adopt)
 {
 	struct l4lb_backend *be;
 
-	if (!READ_ONCE(vip->persist))
+	if (!READ_ONCE(vip->persist) || adopt)
 		return l4lb_sched_pick(vip, t);
 	be = l4lb_persist_get(ln, vip, t);
 	if (be) {
@@ -139,8 +140,9 @@ static struct l4lb_backend *l4lb_choose(struct l4lb_net *ln,
 		return be;
 	}
 	be = l4lb_sched_pick(vip, t);
+	/* Another CPU may have bound the client first: its choice wins. */
 	if (be)
-		l4lb_persist_note(ln, vip, t, be);
+		be = l4lb_persist_note(ln, vip, t, be);
 	return be;
 }
 
@@ -211,7 +213,7 @@ static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
 		*verdict = l4lb_refuse(ln, vip, skb, pkt, state, why);
 		return NULL;
 	}
-	be = l4lb_choose(ln, vip, t);
+	be = l4lb_choose(ln, vip, t, adopt);
 	if (!be) {
 		*verdict = l4lb_refuse(ln, vip, skb, pkt, state,
 				       L4LB_NET_NO_BACKEND_DROPS);
