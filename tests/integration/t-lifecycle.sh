@@ -11,6 +11,10 @@ serve_all
 l4lb_service 4 tcp
 l4lb_service 4 udp
 l4lb_service 6 tcp
+# Scheduler tables and persistence bindings (conn-table templates) must go
+# with the module and with a namespace, too.
+tap_check "the IPv6 TCP VIP takes maglev and persistence" \
+	lbctl vip set "[$VIP6]:$VIP_PORT" sched maglev persist 60
 
 # Per netns: another namespace sees none of lb's configuration.
 ip netns add lb2
@@ -28,7 +32,7 @@ ip -n client link set c2 up
 ip -n lb2 link set l2 up
 ip -n lb2 link set lo up
 ip -n client route add 10.9.9.9/32 via 10.9.0.1
-ip netns exec lb2 "$L4CTL" vip add 10.9.9.9:53 proto udp
+ip netns exec lb2 "$L4CTL" vip add 10.9.9.9:53 proto udp sched wrr persist 30
 ip netns exec lb2 "$L4CTL" backend add 10.9.9.9:53 10.9.0.2:53 proto udp
 client_traffic hello 10.9.9.9 53 --udp --timeout 1 --retries 1 >/dev/null 2>&1
 tap_is "lb2 has a flow" \
@@ -37,6 +41,9 @@ tap_check "a namespace with VIPs and flows is destroyed" ip netns del lb2
 sleep 1
 
 tap_is "traffic flows before rmmod" "$(hellos 3 "$VIP4" $VIP_PORT)" "be1 be2 be3"
+got=$(hellos 3 "$VIP6" $VIP_PORT)
+tap_like "IPv6, maglev + persist: one client, one backend ($got)" "$got" \
+	"@(be1 be1 be1|be2 be2 be2|be3 be3 be3)"
 hold_start a "$VIP4" $VIP_PORT 2
 client_traffic hello "$VIP4" $VIP_PORT --udp >/dev/null
 tap_check "rmmod with TCP and UDP flows open" l4lb_unload
