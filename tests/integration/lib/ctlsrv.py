@@ -9,6 +9,8 @@ on stdin, and reads one answer line each:
   backend PROTO VIP ADDR KEY...  `l4ctl -j backend show VIP proto PROTO`: the
                                  backend ADDR's values (stats included)
   flows ADDR PORT PROTO          `l4ctl -j show`: the VIP's active + inactive
+  vip ADDR PORT PROTO KEY...     `l4ctl -j show`: the VIP's values (stats
+                                 included)
   empty                          `l4ctl -j show`: "ok" when no VIP or backend
                                  counts an active or inactive flow and each
                                  VIP's counters are the sum of its backends';
@@ -118,6 +120,11 @@ def main():
                 for v in l4json("show"):
                     if (v["address"], v["port"], v["proto"]) == (w[1], int(w[2]), w[3]):
                         out = str(v["stats"]["active_conns"] + v["stats"]["inactive_conns"])
+            elif w[0] == "vip":
+                out = "missing"
+                for v in l4json("show"):
+                    if (v["address"], v["port"], v["proto"]) == (w[1], int(w[2]), w[3]):
+                        out = " ".join(text(pick(v, k)) for k in w[4:])
             elif w[0] == "empty":
                 out = empty()
             elif w[0] == "churn":
