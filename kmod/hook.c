@@ -83,39 +83,49 @@ static unsigned int l4lb_xmit_stateless(struct l4lb_net *ln,
 }
 
 /*
+ * May a VIP go on with a flow it has no entry for, without its first
+ * packet? Only where a hash names the backend the flow has been on (its
+ * home, Maglev), and the backend would know the flow again (not SNAT's
+ * new source), unless the VIP wants only SYNs.
+ */
+static bool l4lb_vip_resumes(const struct l4lb_vip *vip)
+{
+	return !(READ_ONCE(vip->flags) & L4LB_VIP_F_SYN_ONLY) &&
+	       !l4lb_xmit_find(READ_ONCE(vip->mode))->new_source &&
+	       l4lb_sched_has_home(vip);
+}
+
+/*
  * A TCP segment of a flow the table does not know, other than a SYN: after
  * an LB restart, a table loss or a failover between LBs behind one ECMP
- * route. A consistent scheduler names the backend the connection has been
- * on, so it may go on there (Maglev does this), unless the VIP wants
- * only SYNs. A RST never opens anything.
+ * route. A plain ACK (data, FIN) may be adopted by a VIP that resumes
+ * flows; a RST or a SYN-ACK (backscatter) never opens anything.
  */
 static bool l4lb_may_adopt(const struct l4lb_vip *vip,
 			   const struct l4lb_pkt *pkt)
 {
 	return pkt->tuple.proto == IPPROTO_TCP &&
-	       (pkt->tcp_flags & (L4LB_TCPF_ACK | L4LB_TCPF_RST)) ==
-	       L4LB_TCPF_ACK &&
-	       !(READ_ONCE(vip->flags) & L4LB_VIP_F_SYN_ONLY) &&
-	       l4lb_sched_consistent(vip);
+	       (pkt->tcp_flags & (L4LB_TCPF_SYN | L4LB_TCPF_ACK |
+				  L4LB_TCPF_RST)) == L4LB_TCPF_ACK &&
+	       l4lb_vip_resumes(vip);
 }
 
 /*
  * Is the VIP at its own limits? @why is what refused the flow. The rate
- * limit is for flows that start (a SYN, a first datagram), not for
- * connections that go on after a restart (adopted).
+ * limit comes first: a flood it cuts is dropped silently, where a VIP at
+ * its maxconn answers each refused flow.
  */
-static bool l4lb_vip_limited(struct l4lb_vip *vip, bool adopt,
-			     enum l4lb_net_counter *why)
+static bool l4lb_vip_limited(struct l4lb_vip *vip, enum l4lb_net_counter *why)
 {
 	u32 max = READ_ONCE(vip->maxconn);
 
+	if (!l4lb_rate_allow(&vip->rate)) {
+		*why = L4LB_NET_RATE_LIMIT_DROPS;
+		return true;
+	}
 	if (max && (u32)(atomic_read(&vip->conns.active) +
 			 atomic_read(&vip->conns.inactive)) >= max) {
 		*why = L4LB_NET_VIP_LIMIT_DROPS;
-		return true;
-	}
-	if (!adopt && !l4lb_rate_allow(&vip->rate)) {
-		*why = L4LB_NET_RATE_LIMIT_DROPS;
 		return true;
 	}
 	return false;
@@ -132,7 +142,9 @@ static struct l4lb_backend *l4lb_choose(struct l4lb_net *ln,
 {
 	struct l4lb_backend *be;
 
-	if (!READ_ONCE(vip->persist) || adopt)
+	if (adopt)
+		return l4lb_sched_home(vip, t);
+	if (!READ_ONCE(vip->persist))
 		return l4lb_sched_pick(vip, t);
 	be = l4lb_persist_get(ln, vip, t);
 	if (be) {
@@ -209,7 +221,7 @@ static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
 		adopt = true;
 	}
 
-	if (l4lb_vip_limited(vip, adopt, &why)) {
+	if (l4lb_vip_limited(vip, &why)) {
 		*verdict = l4lb_refuse(ln, vip, skb, pkt, state, why);
 		return NULL;
 	}
@@ -233,13 +245,15 @@ static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
 				return c;
 		}
 		/*
-		 * A full table: a consistent scheduler's choice holds without
-		 * an entry where the LB sees no replies (Maglev's answer to a
-		 * SYN flood). Every packet of the flow is scheduled again,
-		 * to the same backend while the set stays.
+		 * A full table: where the LB sees no replies and the hash
+		 * names a home, a flow needs no entry (Maglev's answer to a
+		 * SYN flood): each of its packets goes to its home, where
+		 * adoption sends the ones after this one. No maxconn holds
+		 * for flows the LB does not count.
 		 */
 		if (PTR_ERR(c) == -ENOSPC && ops->oneway &&
-		    l4lb_sched_consistent(vip)) {
+		    l4lb_vip_resumes(vip)) {
+			be = l4lb_sched_home(vip, t) ?: be;
 			*verdict = l4lb_xmit_stateless(ln, skb, pkt, be, cs,
 						       state);
 			return NULL;
@@ -312,6 +326,14 @@ static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
 		l4lb_conn_kill(ln, c);
 		c = NULL;
 	}
+	/* The backend's answer to a one-way flow is not the LB's business
+	 * even when routed through this host.
+	 */
+	if (c && *dir == L4LB_DIR_REPLY &&
+	    (READ_ONCE(c->state) & L4LB_CS_ONEWAY)) {
+		*verdict = NF_ACCEPT;
+		return NULL;
+	}
 	if (c && unlikely(l4lb_expire_down(ln, c))) {
 		/* A client's new flow goes elsewhere; what cannot open one
 		 * is answered so that the client starts over now.
@@ -329,13 +351,6 @@ static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
 	if (!c) {
 		*dir = L4LB_DIR_ORIG;
 		return l4lb_new_flow(ln, skb, pkt, state, verdict);
-	}
-	/* The backend's answer to a one-way flow is not the LB's business
-	 * even when routed through this host.
-	 */
-	if (*dir == L4LB_DIR_REPLY && (READ_ONCE(c->state) & L4LB_CS_ONEWAY)) {
-		*verdict = NF_ACCEPT;
-		return NULL;
 	}
 	/* An out-of-window RST still goes on: its receiver checks it
 	 * exactly. It only must not change the flow.

@@ -102,7 +102,7 @@ static const struct nla_policy l4lb_snat_policy[L4LB_SNAT_ATTR_MAX + 1] = {
 static const struct nla_policy l4lb_vip_new_policy[L4LB_VIP_ATTR_MAX + 1] = {
 	L4LB_VIP_KEY_POLICY,
 	[L4LB_VIP_ATTR_SCHED] = { .type = NLA_NUL_STRING,
-				  .len = L4LB_SCHED_NAME_MAX - 1 },
+				  .len = L4LB_SCHED_ARG_MAX - 1 },
 	[L4LB_VIP_ATTR_MODE] = NLA_POLICY_MAX(NLA_U8, L4LB_FWD_MAX),
 	[L4LB_VIP_ATTR_SNAT_ADDRS] = NLA_POLICY_NESTED(l4lb_snat_policy),
 	[L4LB_VIP_ATTR_SNAT_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),

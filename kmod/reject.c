@@ -3,8 +3,12 @@
  * Rejects are built by netfilter's nf_reject (what nft and iptables REJECT
  * use): it never answers a RST or an ICMP error, checks the packet's
  * checksum first, and routes the answer from PREROUTING as well as from
- * LOCAL_OUT. The answer comes from the VIP, as the client addressed it.
- * Kernels built without nf_reject drop instead.
+ * LOCAL_OUT. A RST comes from the VIP, as the client addressed it; an ICMP
+ * error, like a router's, from the LB's own address toward the client (it
+ * quotes the client's packet, which is what the client matches it by).
+ * "rejects" counts what was asked of nf_reject: it still declines to answer
+ * a packet with a bad checksum, and ICMP errors are rate limited
+ * (net.ipv4.icmp_ratelimit). Kernels built without nf_reject drop instead.
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>

@@ -46,10 +46,16 @@ struct l4lb_sched_ops {
 				     struct l4lb_dest_group *g,
 				     unsigned int count,
 				     const struct l4lb_tuple *tuple);
-	/* The same tuple always gets the same backend while the set stays:
-	 * a TCP packet of an unknown flow may be given one (see hook.c).
+	/*
+	 * Optional: the backend the hash names for @tuple, full or not,
+	 * the same on every LB with the same backends, whatever the order
+	 * they were added in. A TCP packet of a flow the LB does not know
+	 * goes there (see hook.c): that is where the connection has been.
 	 */
-	bool consistent;
+	struct l4lb_backend *(*home)(const struct l4lb_dest_set *set,
+				     struct l4lb_dest_group *g,
+				     unsigned int count,
+				     const struct l4lb_tuple *tuple);
 };
 
 extern const struct l4lb_sched_ops l4lb_sched_rr;
@@ -78,10 +84,11 @@ static inline bool l4lb_backend_full(const struct l4lb_backend *be)
 
 /* Flows of @be now, as lc and wlc count them (IPVS: active * 256 +
  * inactive, since a connection in handshake or closing costs little).
+ * 64 bits: a table may hold 2^26 flows; times a weight, still below 2^51.
  */
-static inline u32 l4lb_backend_load(const struct l4lb_backend *be)
+static inline u64 l4lb_backend_load(const struct l4lb_backend *be)
 {
-	return ((u32)atomic_read(&be->conns.active) << 8) +
+	return ((u64)(u32)atomic_read(&be->conns.active) << 8) +
 	       (u32)atomic_read(&be->conns.inactive);
 }
 
@@ -92,24 +99,34 @@ static inline u32 l4lb_backend_load(const struct l4lb_backend *be)
  */
 #define L4LB_SCHED_HASH_SEED	0x6c346c62U
 
+/* Of the address in host order, so that LBs of either byte order agree. */
+static inline u32 l4lb_sched_hash_addr(const union nf_inet_addr *a, u8 family,
+				       u32 seed)
+{
+	u32 w[4];
+	int i;
+
+	if (family == AF_INET)
+		return jhash_1word(ntohl(a->ip), seed);
+	for (i = 0; i < 4; i++)
+		w[i] = ntohl(a->ip6[i]);
+	return jhash2(w, 4, seed);
+}
+
 static inline u32 l4lb_sched_hash_src(const struct l4lb_tuple *t, bool port)
 {
-	u32 h = t->family == AF_INET ?
-		jhash_1word((__force u32)t->src.ip, L4LB_SCHED_HASH_SEED) :
-		jhash2((const u32 *)t->src.all, 4, L4LB_SCHED_HASH_SEED);
+	u32 h = l4lb_sched_hash_addr(&t->src, t->family, L4LB_SCHED_HASH_SEED);
 
-	return port ? jhash_1word((__force u32)t->sport, h) : h;
+	return port ? jhash_1word(ntohs(t->sport), h) : h;
 }
 
 static inline u32 l4lb_sched_hash_5tuple(const struct l4lb_tuple *t)
 {
 	u32 h = l4lb_sched_hash_src(t, false);
 
-	h = jhash_3words((__force u32)t->sport << 16 | (__force u32)t->dport,
-			 t->proto, t->family == AF_INET ?
-			 (__force u32)t->dst.ip :
-			 jhash2((const u32 *)t->dst.all, 4, 0), h);
-	return h;
+	return jhash_3words((u32)ntohs(t->sport) << 16 | ntohs(t->dport),
+			    t->proto,
+			    l4lb_sched_hash_addr(&t->dst, t->family, 0), h);
 }
 
 /*
@@ -140,12 +157,31 @@ static inline struct l4lb_backend *l4lb_sched_pick(struct l4lb_vip *vip,
 	return NULL;
 }
 
-/* Is the VIP's scheduler a consistent one (maglev, sh)? Under RCU. */
-static inline bool l4lb_sched_consistent(const struct l4lb_vip *vip)
+/* Does the VIP's scheduler name a home backend (maglev)? Under RCU. */
+static inline bool l4lb_sched_has_home(const struct l4lb_vip *vip)
 {
 	struct l4lb_dest_set *set = rcu_dereference(vip->dests);
 
-	return set && set->sched->consistent;
+	return set && set->sched->home;
+}
+
+/* The home of @tuple: of the primaries, or of the backups if none. */
+static inline struct l4lb_backend *l4lb_sched_home(struct l4lb_vip *vip,
+						   const struct l4lb_tuple *tuple)
+{
+	struct l4lb_dest_set *set = rcu_dereference(vip->dests);
+	unsigned int count;
+	int i;
+
+	if (!set || !set->sched->home)
+		return NULL;
+	for (i = 0; i < L4LB_GROUPS; i++) {
+		count = READ_ONCE(set->group[i].count);
+		if (count)
+			return set->sched->home(set, &set->group[i], count,
+						tuple);
+	}
+	return NULL;
 }
 
 #endif /* _L4LB_SCHED_H */

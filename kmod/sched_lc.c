@@ -22,7 +22,8 @@ static struct l4lb_backend *l4lb_lc_scan(struct l4lb_dest_group *g,
 {
 	unsigned int i = (unsigned int)atomic_inc_return(&g->pos) % count;
 	struct l4lb_backend *be, *least = NULL;
-	u32 w, least_w = 0, load, least_load = 0;
+	u64 load, least_load = 0;
+	u32 w, least_w = 0;
 	unsigned int n;
 
 	for (n = 0; n < count; n++, i = i + 1 < count ? i + 1 : 0) {
@@ -33,7 +34,7 @@ static struct l4lb_backend *l4lb_lc_scan(struct l4lb_dest_group *g,
 		load = l4lb_backend_load(be);
 		/* Not less loaded than the one found: next. */
 		if (least && (weighted ?
-			      (u64)load * least_w >= (u64)least_load * w :
+			      load * least_w >= least_load * w :
 			      load >= least_load))
 			continue;
 		if (l4lb_backend_full(be))

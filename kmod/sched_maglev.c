@@ -282,20 +282,36 @@ static void l4lb_maglev_free(struct l4lb_dest_group *g)
 	g->priv = NULL;
 }
 
+static u32 l4lb_maglev_hash(const struct l4lb_dest_set *set,
+			    const struct l4lb_tuple *tuple)
+{
+	return set->flags & L4LB_VIP_F_HASH_SRC ?
+	       l4lb_sched_hash_src(tuple, false) :
+	       l4lb_sched_hash_5tuple(tuple);
+}
+
+/* The table's entry for @tuple, full or not. */
+static struct l4lb_backend *l4lb_maglev_home(const struct l4lb_dest_set *set,
+					     struct l4lb_dest_group *g,
+					     unsigned int count,
+					     const struct l4lb_tuple *tuple)
+{
+	const struct l4lb_idx_table *t = g->priv;
+
+	return g->backends[l4lb_idx_get(t, l4lb_maglev_hash(set, tuple) %
+					  t->len)];
+}
+
 static struct l4lb_backend *l4lb_maglev_pick(const struct l4lb_dest_set *set,
 					     struct l4lb_dest_group *g,
 					     unsigned int count,
 					     const struct l4lb_tuple *tuple)
 {
 	const struct l4lb_idx_table *t = g->priv;
+	u32 hash = l4lb_maglev_hash(set, tuple), e = hash % t->len;
 	struct l4lb_backend *be;
 	unsigned int i;
-	u32 hash, e;
 
-	hash = set->flags & L4LB_VIP_F_HASH_SRC ?
-	       l4lb_sched_hash_src(tuple, false) :
-	       l4lb_sched_hash_5tuple(tuple);
-	e = hash % t->len;
 	for (i = 0; i < L4LB_MAGLEV_PROBES; i++) {
 		be = g->backends[l4lb_idx_get(t, e)];
 		if (!l4lb_backend_full(be))
@@ -316,5 +332,5 @@ const struct l4lb_sched_ops l4lb_sched_maglev = {
 	.build = l4lb_maglev_build,
 	.free = l4lb_maglev_free,
 	.pick = l4lb_maglev_pick,
-	.consistent = true,
+	.home = l4lb_maglev_home,
 };

@@ -92,9 +92,9 @@ static unsigned int l4lb_p2c_draw(const struct l4lb_p2c *p,
 }
 
 /* Has a less load per weight than b? */
-static bool l4lb_p2c_less(u32 load_a, u32 w_a, u32 load_b, u32 w_b)
+static bool l4lb_p2c_less(u64 load_a, u32 w_a, u64 load_b, u32 w_b)
 {
-	return (u64)load_a * w_b < (u64)load_b * w_a;
+	return load_a * w_b < load_b * w_a;
 }
 
 static struct l4lb_backend *l4lb_p2c_scan(const struct l4lb_p2c *p,
@@ -102,7 +102,8 @@ static struct l4lb_backend *l4lb_p2c_scan(const struct l4lb_p2c *p,
 					  unsigned int count, unsigned int i)
 {
 	struct l4lb_backend *be, *least = NULL;
-	u32 w, least_w = 0, load, least_load = 0;
+	u64 load, least_load = 0;
+	u32 w, least_w = 0;
 	unsigned int n;
 
 	for (n = 0; n < count; n++, i = i + 1 < count ? i + 1 : 0) {

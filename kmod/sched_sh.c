@@ -105,5 +105,7 @@ const struct l4lb_sched_ops l4lb_sched_sh = {
 	.build = l4lb_sh_build,
 	.free = l4lb_sh_free,
 	.pick = l4lb_sh_pick,
-	.consistent = true,
+	/* No home: the table follows the order backends were added in, so
+	 * two LBs, or one before and after a restart, may disagree.
+	 */
 };

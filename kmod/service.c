@@ -603,8 +603,11 @@ err_put:
 
 /*
  * What decides whether and where a backend takes new flows (weight, state,
- * backup) rebuilds the dest set; on failure nothing changes. A maxconn is
- * read at pick time.
+ * backup) rebuilds the dest set, which schedulers build from the backends'
+ * fields: those are written first, and put back if the set cannot be built
+ * (out of memory). Meanwhile the packet path may see the new values on the
+ * old set (a down backend's flows may already end). A maxconn is read at
+ * pick time.
  */
 int l4lb_backend_set(struct l4lb_net *ln, struct l4lb_backend *be,
 		     const struct l4lb_backend_cfg *cfg,

@@ -169,7 +169,6 @@ struct l4lb_vip {
 	u32 flags;			/* L4LB_VIP_F_* */
 	u32 maxconn;			/* 0: no limit */
 	u32 persist;			/* jiffies, 0: no persistence */
-	struct l4lb_rate rate;		/* new flows; rate 0: no limit */
 	struct l4lb_snat_addrs __rcu *snat;
 	struct l4lb_vip_key key;
 	struct hlist_node hnode;	/* in the VIP hash, RCU */
@@ -184,9 +183,12 @@ struct l4lb_vip {
 	struct list_head list;		/* in l4lb_net->vips, under the mutex */
 	struct list_head backends;	/* under the mutex */
 	unsigned int backend_count;	/* under the mutex */
-	struct l4lb_conn_counts conns;
 	refcount_t refcnt;
 	struct rcu_head rcu;
+
+	/* Written by new flows: off the lines read per packet. */
+	struct l4lb_conn_counts conns ____cacheline_aligned_in_smp;
+	struct l4lb_rate rate;		/* new flows; rate 0: no limit */
 };
 
 int l4lb_service_net_init(struct l4lb_net *ln);

@@ -28,6 +28,12 @@ struct l4lb_xmit_ops {
 	 * about such a flow need no translation.
 	 */
 	bool oneway;
+	/*
+	 * A new flow gets a source the backend has never seen (SNAT's
+	 * address and port): a connection cannot be resumed after the LB
+	 * lost its entry (see hook.c, adoption).
+	 */
+	bool new_source;
 	/* Optional: may a VIP @key have configuration @cfg in this mode? */
 	int (*check)(const struct l4lb_vip_key *key,
 		     const struct l4lb_vip_cfg *cfg,

@@ -229,6 +229,7 @@ static unsigned int l4lb_snat_xmit(struct sk_buff *skb,
 }
 
 const struct l4lb_xmit_ops l4lb_xmit_snat = {
+	.new_source = true,
 	.create = l4lb_snat_create,
 	.xmit = l4lb_snat_xmit,
 };

@@ -664,7 +664,7 @@ int main(void)
 {
 	kshim_srandom(9);
 	fx_ok(l4lb_sched_find("maglev") == &l4lb_sched_maglev &&
-	      l4lb_sched_maglev.consistent && l4lb_sched_maglev.build &&
+	      l4lb_sched_maglev.home && l4lb_sched_maglev.build &&
 	      l4lb_sched_maglev.free, "registry: maglev, consistent, builds a table");
 	test_balance(10, M_DEFAULT);
 	test_balance(100, M_DEFAULT);

@@ -262,7 +262,7 @@ static void test_names(void)
 	CHECK(check_sched("rr") == 0);
 	CHECK(check_sched("") < 0);
 	CHECK(check_sched("least-connections") == 0);
-	/* L4LB_SCHED_NAME_MAX (32) includes the NUL */
+	/* L4LB_SCHED_ARG_MAX (32) includes the NUL */
 	CHECK(check_sched("0123456789abcdef0123456789abcde") == 0);
 	CHECK(check_sched("0123456789abcdef0123456789abcdef") < 0);
 	CHECK(parse_state("up", &v) == 0 && v == L4LB_BACKEND_UP);

@@ -51,13 +51,13 @@
 #define L4LB_GENL_VERSION	1
 
 /*
- * Scheduler names are at most this long, including the terminating NUL:
- * rr, wrr, lc, wlc, sh, maglev, p2c; and the aliases round-robin (rr),
- * least-connections (lc) and ip-hash (sh), which dumps show by their
- * canonical names. (Was 16, before the aliases: a larger bound only
- * accepts more.)
+ * Scheduler names (rr, wrr, lc, wlc, sh, maglev, p2c), as dumps show them,
+ * are at most L4LB_SCHED_NAME_MAX long, including the terminating NUL. A
+ * request may also name one by an alias: round-robin (rr),
+ * least-connections (lc), ip-hash (sh), up to L4LB_SCHED_ARG_MAX long.
  */
-#define L4LB_SCHED_NAME_MAX	32
+#define L4LB_SCHED_NAME_MAX	16
+#define L4LB_SCHED_ARG_MAX	32
 
 /* Backend weights: 0 drains (no new flows), up to L4LB_WEIGHT_MAX. */
 #define L4LB_WEIGHT_DEFAULT	1

@@ -143,7 +143,7 @@ int check_sched(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n > 0 && n < L4LB_SCHED_NAME_MAX ? 0 : -1;
+	return n > 0 && n < L4LB_SCHED_ARG_MAX ? 0 : -1;
 }
 
 const char *proto_name(uint8_t proto, char *buf, size_t len)
@@ -199,7 +199,7 @@ static int parse_value(unsigned int bit, const char *kw, const char *val,
 		if (check_sched(val)) {
 			snprintf(expect, sizeof(expect),
 				 "a name of 1 to %d characters",
-				 L4LB_SCHED_NAME_MAX - 1);
+				 L4LB_SCHED_ARG_MAX - 1);
 			return bad_value(kw, val, expect, object);
 		}
 		o->sched = val;

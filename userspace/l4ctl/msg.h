@@ -41,7 +41,7 @@ struct backend {
 
 struct vip {
 	struct vip_key key;
-	char sched[L4LB_SCHED_NAME_MAX];	/* "" if not sent */
+	char sched[L4LB_SCHED_ARG_MAX];	/* "" if not sent */
 	uint8_t mode;
 	bool has_mode;
 	bool has_encap, has_encap_port, has_snat_ports, has_flags;
