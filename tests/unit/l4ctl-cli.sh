@@ -154,6 +154,38 @@ run 1 vip add 10.0.0.1:53 proto udp timeout udp 86401 && has "$err" "or default"
 	run 1 vip set 10.0.0.1:53 timeout && run 1 vip set 10.0.0.1:53 timeout udp 5 udp 6 &&
 	has "$err" "given twice"
 result $? "'timeout NAME SECONDS' of vip add / vip set checked before sending"
+# batch: usage errors need no kernel; each names its line
+bf=$(mktemp)
+printf '# restore\n\nvip add bogus\nvip add 10.0.0.1:80 frob 1\n' >"$bf"
+run 1 -b "$bf" && has "$err" "l4ctl: line 3: invalid VIP address 'bogus'" &&
+	! grep -q "line 4" "$err" &&
+	run 1 -force -b "$bf" && has "$err" "line 3:" &&
+	has "$err" "l4ctl: line 4: unknown keyword 'frob'" &&
+	run 1 -b - <"$bf" && has "$err" "line 3:" &&
+	run 1 -b /nonexistent/batch && has "$err" "cannot open '/nonexistent/batch'" &&
+	run 1 -b "$bf" vip show && has "$err" "-b takes no command"
+result $? "'l4ctl -b FILE': stops at the first bad line and names it; -force goes on; - is stdin"
+rm -f "$bf"
+
+printf -- '-A -t 10.0.0.1:80 -s wrr\n-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 2\n' |
+	"$L4CTL" import-ipvsadm >"$out" 2>"$err" &&
+	has "$out" "vip add 10.0.0.1:80 proto tcp sched wrr mode dnat" &&
+	has "$out" "backend add 10.0.0.1:80 10.0.1.1:80 proto tcp weight 2" &&
+	printf 'garbage\n' | { "$L4CTL" import-ipvsadm >"$out" 2>"$err"; [ $? -eq 1 ]; } &&
+	has "$err" "line 1: not an 'ipvsadm -S -n' line"
+result $? "'l4ctl import-ipvsadm' maps ipvsadm -S -n output, refuses garbage"
+
+run 1 -n no-such-netns-l4ctl vip show &&
+	has "$err" "cannot open network namespace \"no-such-netns-l4ctl\"" &&
+	run 1 -n ../x vip show && has "$err" "invalid network namespace name"
+result $? "'l4ctl -n NETNS': a missing namespace is refused"
+
+run 0 -V && has "$out" "l4ctl " && has "$out" "l4lb module" &&
+	run 1 save now && run 1 flush all && run 1 info x &&
+	run 0 vip help && has "$out" "vip replace" &&
+	run 0 backend help && has "$out" "backend replace"
+result $? "'l4ctl -V' names both versions; save/flush/info take no argument; replace in help"
+
 if "$L4CTL" -j vip show >/dev/null 2>&1; then
 	n=$((n + 1))
 	echo "ok $n - # SKIP the l4lb module is loaded here"

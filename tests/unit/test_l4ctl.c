@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -25,7 +26,9 @@
 #include "msg.h"
 #include "nl.h"
 #include "print.h"
+#include "save.h"
 #include "timeouts.h"
+#include "utils.h"
 
 static int tests, failed;
 static bool group_ok;
@@ -1915,6 +1918,348 @@ static void test_cli_refused(void)
 	end("bad scheduling values: exit 1, nothing sent, the token and what was expected");
 }
 
+/* ---- batch (-b), save, import-ipvsadm ---- */
+
+static char batch_seen[8][128];	/* the words of each line run, joined */
+static int batch_calls, batch_fail_at;
+
+/* A command that fails on its call number @batch_fail_at (1-based). */
+static int batch_fake_run(int argc, char **argv)
+{
+	char *p;
+	int i;
+
+	if (batch_calls < 8) {
+		p = batch_seen[batch_calls];
+		p[0] = '\0';
+		for (i = 0; i < argc; i++) {
+			strncat(p, argv[i], 127 - strlen(p));
+			if (i + 1 < argc)
+				strncat(p, "|", 127 - strlen(p));
+		}
+	}
+	if (++batch_calls == batch_fail_at) {
+		pr_err("boom %s", argv[0]);
+		return EXIT_KERNEL;
+	}
+	return EXIT_OK;
+}
+
+/* Run @text as a batch; stderr into @err. Returns the exit status. */
+static int batch_text(const char *text, bool force, int fail_at, char *err,
+		      size_t len)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	FILE *tmp = tmpfile();
+	int rc, saved;
+	size_t n;
+
+	batch_calls = 0;
+	batch_fail_at = fail_at;
+	memset(batch_seen, 0, sizeof(batch_seen));
+	err[0] = '\0';
+	if (!in || !tmp)
+		return -1;
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(tmp), 2);
+	rc = batch_run(in, force, batch_fake_run);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	n = fread(err, 1, len - 1, tmp);
+	err[n] = '\0';
+	fclose(tmp);
+	fclose(in);
+	return rc;
+}
+
+static void test_batch(void)
+{
+	static const char text[] =
+		"# a comment line\n"
+		"\n"
+		"vip add 10.0.0.1:80   sched rr # trailing comment\n"
+		"   \t  \n"
+		"l4ctl backend add 10.0.0.1:80 10.0.1.1:80\n"
+		"\tvip del 10.0.0.1:80\n"
+		"flush";		/* no final newline */
+	char line[] = "  a\tb  c # d e\n", err[512], *argv[4], many[] = "a b c d e";
+	int rc;
+
+	begin();
+	CHECK(batch_split(line, argv, 4) == 3);
+	CHECK_STR(argv[0], "a");
+	CHECK_STR(argv[2], "c");
+	CHECK(batch_split(many, argv, 4) == -1);
+
+	rc = batch_text(text, false, 0, err, sizeof(err));
+	CHECK(rc == EXIT_OK);
+	CHECK(batch_calls == 4);
+	CHECK_STR(batch_seen[0], "vip|add|10.0.0.1:80|sched|rr");
+	CHECK_STR(batch_seen[1], "backend|add|10.0.0.1:80|10.0.1.1:80");
+	CHECK_STR(batch_seen[2], "vip|del|10.0.0.1:80");
+	CHECK_STR(batch_seen[3], "flush");
+	CHECK_STR(err, "");
+
+	/* the second command (line 5) fails: stop there, name the line */
+	rc = batch_text(text, false, 2, err, sizeof(err));
+	CHECK(rc == EXIT_KERNEL);
+	CHECK(batch_calls == 2);
+	CHECK_STR(err, "l4ctl: line 5: boom backend\n");
+
+	/* -force: go on to the end, still fail */
+	rc = batch_text(text, true, 3, err, sizeof(err));
+	CHECK(rc == EXIT_KERNEL);
+	CHECK(batch_calls == 4);
+	CHECK_STR(batch_seen[3], "flush");
+	CHECK_STR(err, "l4ctl: line 6: boom vip\n");
+	/* messages outside a batch carry no line */
+	CHECK(err_line == 0);
+	end("batch: comments and blank lines skipped, stops at the failing line and names it, -force goes on");
+}
+
+static struct vip save_sample(void)
+{
+	struct vip v;
+
+	memset(&v, 0, sizeof(v));
+	endpoint_parse("10.0.0.1:80", &v.key.ep, NULL);
+	v.key.proto = IPPROTO_TCP;
+	snprintf(v.sched, sizeof(v.sched), "maglev");
+	v.has_mode = true;
+	v.mode = L4LB_FWD_SNAT;
+	v.has_snat_ports = true;
+	v.snat_port_min = 2000;
+	v.snat_port_max = 3000;
+	v.n_snat = 2;
+	addr_parse("192.0.2.1", &v.snat[0], NULL);
+	addr_parse("192.0.2.2", &v.snat[1], NULL);
+	v.has_flags = true;
+	v.flags = L4LB_VIP_F_HASH_SRC | L4LB_VIP_F_SYN_ONLY |
+		  L4LB_VIP_F_NO_REJECT | L4LB_VIP_F_EXPIRE_DOWN;
+	v.has_maglev_size = v.has_maxconn = v.has_rate = true;
+	v.has_burst = v.has_persist = true;
+	v.maglev_size = 251;
+	v.maxconn = 1000;
+	v.rate = 50;
+	v.burst = 50;		/* the rate's: not written */
+	v.persist = 0;		/* none: not written */
+	v.timeouts.given = 1u << 2 | 1u << 4;
+	v.timeouts.secs[2] = 900;
+	v.timeouts.secs[4] = 0;	/* follows the default: not written */
+	return v;
+}
+
+static void test_save_format(void)
+{
+	struct timeouts cur, defaults;
+	struct backend bs[2];
+	struct vip v[2];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	begin();
+	memset(bs, 0, sizeof(bs));
+	v[0] = save_sample();
+	v[0].backends = bs;
+	v[0].n_backends = 2;
+	endpoint_parse("10.0.1.1:8080", &bs[0].ep, NULL);
+	bs[0].has_weight = bs[0].has_state = true;
+	bs[0].has_maxconn = bs[0].has_flags = true;
+	bs[0].weight = 1;
+	bs[0].state = L4LB_BACKEND_UP;
+	endpoint_parse("10.0.1.2:8080", &bs[1].ep, NULL);
+	bs[1].has_weight = bs[1].has_state = true;
+	bs[1].has_maxconn = bs[1].has_flags = true;
+	bs[1].weight = 7;
+	bs[1].state = L4LB_BACKEND_DRAIN;
+	bs[1].maxconn = 10;
+	bs[1].flags = L4LB_BACKEND_F_BACKUP;
+
+	memset(&v[1], 0, sizeof(v[1]));
+	endpoint_parse("[2001:db8::1]:53", &v[1].key.ep, NULL);
+	v[1].key.proto = IPPROTO_UDP;
+	snprintf(v[1].sched, sizeof(v[1].sched), "rr");
+	v[1].has_mode = v[1].has_encap = v[1].has_encap_port = true;
+	v[1].mode = L4LB_FWD_TUNNEL;
+	v[1].encap = L4LB_ENCAP_GUE;
+	v[1].encap_port = 6080;
+	v[1].has_flags = true;
+	v[1].flags = L4LB_VIP_F_OPS;
+	v[1].has_rate = v[1].has_burst = v[1].has_persist = true;
+	v[1].rate = 10;
+	v[1].burst = 40;
+	v[1].persist = 300;
+
+	memset(&cur, 0, sizeof(cur));
+	memset(&defaults, 0, sizeof(defaults));
+	cur.given = 0x7f;
+	defaults.given = 0x3f;		/* udp's default unknown */
+	cur.secs[0] = defaults.secs[0] = 30;
+	cur.secs[1] = 45;
+	defaults.secs[1] = 60;
+	cur.secs[6] = 120;
+
+	f = open_memstream(&buf, &len);
+	save_write(f, &cur, &defaults, v, 2);
+	fclose(f);
+	CHECK_STR(buf,
+		  "# l4ctl save (l4ctl test); restore with: l4ctl -b FILE\n"
+		  "timeouts set tcp-syn 45 udp 120\n"
+		  "vip add 10.0.0.1:80 proto tcp sched maglev mode snat snat-ports 2000-3000"
+		  " snat-addr 192.0.2.1 snat-addr 192.0.2.2 hash src maglev-size 251"
+		  " syn-only maxconn 1000 rate 50 no-reject expire-down"
+		  " timeout tcp-established 900\n"
+		  "backend add 10.0.0.1:80 10.0.1.1:8080 proto tcp weight 1\n"
+		  "backend add 10.0.0.1:80 10.0.1.2:8080 proto tcp weight 7 state drain"
+		  " maxconn 10 backup\n"
+		  "vip add [2001:db8::1]:53 proto udp sched rr mode tunnel encap gue"
+		  " encap-port 6080 ops rate 10 burst 40 persist 300\n");
+	free(buf);
+
+	/* nothing differs: no timeouts line */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	save_timeouts(f, &cur, &cur);
+	fclose(f);
+	CHECK_STR(buf, "");
+	free(buf);
+	end("save: every non-default VIP and backend option, timeouts that differ from the module's");
+}
+
+/* NET_GET (timeouts), VIP dump (one), BACKEND dump (two). */
+static void script_save(struct fake *f, int n)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest, *to;
+
+	(void)n;
+	if (f->cmd == L4LB_CMD_NET_GET) {
+		nlh = new_msg(fake_buf(f, 0), 0x20);
+		nlh->nlmsg_seq = f->seq;
+		nest = mnl_attr_nest_start(nlh, L4LB_ATTR_NET);
+		to = mnl_attr_nest_start(nlh, L4LB_NET_ATTR_TIMEOUTS);
+		mnl_attr_put_u32(nlh, L4LB_TIMEOUT_ATTR_TCP_UNREPLIED, 17);
+		mnl_attr_nest_end(nlh, to);
+		mnl_attr_nest_end(nlh, nest);
+		fake_put(f, 0, nlh);
+		fake_ack(f, 0, 0, NULL);
+	} else if (f->cmd == L4LB_CMD_VIP_GET) {
+		fake_vip(f, 0, 7, 0);
+		fake_done(f, 0, 0);
+	} else if (f->cmd == L4LB_CMD_BACKEND_GET) {
+		fake_backend(f, 0, 1, 0);
+		fake_backend(f, 0, 2, 0);
+		fake_done(f, 0, 0);
+	} else {
+		fake_ack(f, 0, -EINVAL, "unexpected");
+	}
+}
+
+static void test_save_cmd(void)
+{
+	static struct fake f;
+	static const struct nl_transport xport = {
+		fake_send, fake_recv, &f
+	};
+	char out[2048];
+	FILE *tmp = tmpfile();
+	int rc, saved;
+	size_t n;
+
+	begin();
+	memset(&f, 0, sizeof(f));
+	f.script = script_save;
+	nl_test_transport = &xport;
+	fflush(stdout);
+	saved = dup(1);
+	dup2(fileno(tmp), 1);
+	rc = cmd_save(0, NULL);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	nl_test_transport = NULL;
+	rewind(tmp);
+	n = fread(out, 1, sizeof(out) - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	CHECK(rc == EXIT_OK);
+	CHECK(f.sends == 3);
+	CHECK(f.log[0] == L4LB_CMD_NET_GET && f.log[1] == L4LB_CMD_VIP_GET &&
+	      f.log[2] == L4LB_CMD_BACKEND_GET);
+	/* the host has no l4lb module: every timeout sent is written */
+	CHECK(strstr(out, "\ntimeouts set tcp-unreplied 17\n") != NULL);
+	CHECK(strstr(out, "\nvip add 10.0.0.7:80 proto tcp sched rr mode dnat\n"
+			  "backend add 10.0.0.7:80 10.0.1.1:8080 proto tcp weight 1\n"
+			  "backend add 10.0.0.7:80 10.0.1.2:8080 proto tcp weight 1\n")
+	      != NULL);
+	if (!group_ok)
+		printf("#   got: %s", out);
+	end("'l4ctl save' over the fake kernel: NET_GET, the VIP dump, each VIP's backends");
+}
+
+static void test_ipvsadm(void)
+{
+	static const char in[] =
+		"-A -t 10.0.0.1:80 -s mh -p 300\n"
+		"-a -t 10.0.0.1:80 -r 10.0.1.1:8080 -m -w 3 -x 100\n"
+		"-a -t 10.0.0.1:80 -r 10.0.1.2:8080 -g -w 1 -x 0\n"
+		"-A -u [2001:db8::1]:53 -s dh -o\n"
+		"-a -u [2001:db8::1]:53 -r [2001:db8::5]:53 -i -w 2 -y 5\n"
+		"-A -t 10.0.0.2:443 -s wlc -b sh-fallback\n"
+		"-a -t 10.0.0.2:443 -r 10.0.1.9 -g -w 0\n"
+		"-A -f 5 -s rr\n"
+		"-A -t 10.0.0.3:22 -s mh -b mh-port\n";
+	FILE *fin = fmemopen((void *)in, strlen(in), "r");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	begin();
+	CHECK(ipvsadm_convert(fin, out) == EXIT_OK);
+	fclose(out);
+	fclose(fin);
+	CHECK_STR(buf,
+		  "# ipvsadm: firewall-mark service 5 has no l4lb equivalent: left out\n"
+		  "vip add 10.0.0.1:80 proto tcp sched maglev mode dnat hash src persist 300\n"
+		  "backend add 10.0.0.1:80 10.0.1.1:8080 proto tcp weight 3 maxconn 100\n"
+		  "# ipvsadm: real server 10.0.1.2:8080 forwards in mode dsr, but l4lb has one mode per VIP: dnat\n"
+		  "backend add 10.0.0.1:80 10.0.1.2:8080 proto tcp weight 1\n"
+		  "# ipvsadm: scheduler 'dh' of [2001:db8::1]:53 has no l4lb equivalent: the default (rr) is used\n"
+		  "vip add [2001:db8::1]:53 proto udp mode tunnel ops\n"
+		  "# ipvsadm: '-y 5' of real server [2001:db8::5]:53 has no l4lb equivalent: left out\n"
+		  "backend add [2001:db8::1]:53 [2001:db8::5]:53 proto udp weight 2\n"
+		  "# ipvsadm: scheduler flag 'sh-fallback' of 10.0.0.2:443 has no l4lb equivalent: left out\n"
+		  "vip add 10.0.0.2:443 proto tcp sched wlc mode dsr\n"
+		  "backend add 10.0.0.2:443 10.0.1.9:443 proto tcp weight 0\n"
+		  "# ipvsadm: 10.0.0.3:22 has no real server: mode dnat assumed\n"
+		  "vip add 10.0.0.3:22 proto tcp sched maglev mode dnat\n");
+	free(buf);
+
+	/* not ipvsadm-save output: exit 1 */
+	fin = fmemopen("-X nonsense\n", 12, "r");
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	fflush(stderr);
+	{
+		int saved = dup(2), null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 2);
+		CHECK(ipvsadm_convert(fin, out) == EXIT_USAGE);
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		close(null);
+	}
+	fclose(out);
+	fclose(fin);
+	free(buf);
+	end("import-ipvsadm: mh->maglev, -m/-g/-i -> dnat/dsr/tunnel, -x -> maxconn, -p -> persist, the rest in comments");
+}
+
 int main(void)
 {
 	test_parse_v4();
@@ -1945,6 +2290,10 @@ int main(void)
 	test_cli_vip();
 	test_cli_backend();
 	test_cli_refused();
+	test_batch();
+	test_save_format();
+	test_save_cmd();
+	test_ipvsadm();
 	printf("1..%d\n", tests);
 	return failed ? 1 : 0;
 }

@@ -16,6 +16,7 @@ void backend_usage(FILE *f)
 	fprintf(f,
 		"Usage: l4ctl backend add VIP BACKEND [ proto PROTO ] [ OPTIONS ]\n"
 		"       l4ctl backend set VIP BACKEND [ proto PROTO ] OPTIONS\n"
+		"       l4ctl backend replace VIP BACKEND [ proto PROTO ] [ OPTIONS ]\n"
 		"       l4ctl backend { drain | down | up } VIP BACKEND [ proto PROTO ]\n"
 		"       l4ctl backend del VIP BACKEND [ proto PROTO ]\n"
 		"       l4ctl backend show VIP [ proto PROTO ]\n"
@@ -30,7 +31,8 @@ void backend_usage(FILE *f)
 		"           its flows go on, or end if the VIP has expire-down\n"
 		"maxconn: flows at once, beyond which it is skipped (default: none)\n"
 		"backup:  new flows only when no primary backend can take them\n"
-		"backend drain|down|up: 'backend set ... state drain|down|up'\n");
+		"backend drain|down|up: 'backend set ... state drain|down|up'\n"
+		"backend replace: add it, or set what is named if it exists\n");
 }
 
 /* VIP BACKEND [keywords]: the positional part shared by add/del/set. */
@@ -63,7 +65,10 @@ static void backend_opts_from(const struct kw_opts *o, struct backend_opts *b)
 	/* the flags: see struct request */
 }
 
-/* backend add and set: the kernel has the defaults, send what was typed */
+/*
+ * backend add and set: the kernel has the defaults, send what was typed.
+ * @cmd 0: replace (add, or set what is named if it exists).
+ */
 static int backend_add_set(int argc, char **argv, uint8_t cmd)
 {
 	struct backend_opts bo;
@@ -84,7 +89,17 @@ static int backend_add_set(int argc, char **argv, uint8_t cmd)
 	backend_opts_from(&o, &bo);
 	r.flags_named = o.flags_named;
 	r.flags_on = o.flags_on;
+	if (!cmd) {
+		r.cmd = L4LB_CMD_BACKEND_NEW;
+		return send_replace(&r, L4LB_CMD_BACKEND_SET,
+				    o.seen & KW_BACKEND_CFG);
+	}
 	return send_request(&r);
+}
+
+static int backend_replace(int argc, char **argv)
+{
+	return backend_add_set(argc, argv, 0);
 }
 
 static int backend_add(int argc, char **argv)
@@ -196,6 +211,7 @@ static const struct cmd backend_cmds[] = {
 	{ "del",	backend_del },
 	{ "delete",	backend_del },
 	{ "set",	backend_set },
+	{ "replace",	backend_replace },
 	{ "drain",	backend_drain },
 	{ "down",	backend_down },
 	{ "up",		backend_up },

@@ -27,4 +27,36 @@ void print_backend(const struct backend *b, const char *indent);
 void print_vips(const struct vip *vips, size_t n, bool with_backends);
 void print_net(const struct net_info *ni);
 
+/* batch.c: l4ctl -b FILE, and -n NETNS. */
+#define BATCH_ARGS_MAX	128
+#define NETNS_RUN_DIR	"/run/netns"
+/*
+ * Split @line in place into words (blanks separate them, '#' starts a
+ * comment, a leading "l4ctl" is dropped). Returns the number of words, or
+ * -1 when there are more than @max.
+ */
+int batch_split(char *line, char **argv, int max);
+/*
+ * Run each line of @in with @run, over one netlink socket. Errors name
+ * their line ("l4ctl: line N: ..."). Stops at the first failing line unless
+ * @force. Returns EXIT_OK, or the status of the first line that failed.
+ */
+int batch_run(FILE *in, bool force, int (*run)(int argc, char **argv));
+/* batch_run() over the file @path, "-" for stdin. */
+int batch_file(const char *path, bool force, int (*run)(int argc, char **argv));
+/* setns() into /run/netns/@name. Returns 0, or -1 after printing why. */
+int netns_enter(const char *name);
+
+/* save.c: save, flush, info, version; ipvsadm.c: import-ipvsadm. */
+int cmd_save(int argc, char **argv);
+int cmd_flush(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_import_ipvsadm(int argc, char **argv);
+int print_versions(void);
+/*
+ * The l4ctl commands of the 'ipvsadm -S -n' output @in, onto @out. Lines
+ * it cannot read are reported on stderr. Returns the exit status.
+ */
+int ipvsadm_convert(FILE *in, FILE *out);
+
 #endif

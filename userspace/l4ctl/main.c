@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <linux/l4lb.h>
 
@@ -27,8 +28,12 @@ static void usage(FILE *f)
 		"       l4ctl [ OPTIONS ] show\n"
 		"       l4ctl [ OPTIONS ] stats\n"
 		"       l4ctl help\n"
+		"       l4ctl [ OPTIONS ] { save | flush | info }\n"
+		"       l4ctl import-ipvsadm < ipvsadm-save-output\n"
+		"       l4ctl [ OPTIONS ] -b FILE [ -force ]   (FILE - : stdin)\n"
 		"OBJECT  := { vip | backend | stats | timeouts }\n"
-		"OPTIONS := { -j|--json | -p|--pretty | -V|--version | -h|--help }\n"
+		"OPTIONS := { -j|--json | -p|--pretty | -V|--version | -h|--help |\n"
+		"             -n|--netns NETNS }\n"
 		"\n");
 	vip_usage(f);
 	fputc('\n', f);
@@ -39,6 +44,8 @@ static void usage(FILE *f)
 	timeouts_usage(f);
 	fprintf(f,
 		"\n'l4ctl show' lists every VIP followed by its backends.\n"
+		"'l4ctl save' prints the configuration as commands for 'l4ctl -b';\n"
+		"'l4ctl flush' deletes every VIP; 'l4ctl info' shows the module.\n"
 		"Objects and commands may be abbreviated (l4ctl b a ...).\n");
 }
 
@@ -57,8 +64,21 @@ static const struct cmd objects[] = {
 	{ "stats",	cmd_stats },
 	{ "timeouts",	cmd_timeouts },
 	{ "help",	cmd_help },
+	{ "save",	cmd_save },
+	{ "flush",	cmd_flush },
+	{ "info",	cmd_info },
+	{ "import-ipvsadm", cmd_import_ipvsadm },
 	{ NULL,		NULL },
 };
+
+/* One command: an object and its arguments (a batch line, or argv). */
+static int run_cmd(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	c = cmd_lookup(objects, argv[0], "object", "l4ctl help");
+	return c ? c->fn(argc - 1, argv + 1) : EXIT_USAGE;
+}
 
 int main(int argc, char **argv)
 {
@@ -67,14 +87,27 @@ int main(int argc, char **argv)
 		{ "pretty",	no_argument,	NULL, 'p' },
 		{ "version",	no_argument,	NULL, 'V' },
 		{ "help",	no_argument,	NULL, 'h' },
+		{ "batch",	required_argument, NULL, 'b' },
+		{ "force",	no_argument,	NULL, 'F' },
+		{ "netns",	required_argument, NULL, 'n' },
 		{ NULL,		0,		NULL, 0 },
 	};
-	bool json = false, pretty = false;
-	const struct cmd *c;
-	int opt;
+	bool json = false, pretty = false, force = false, version = false;
+	const char *batch = NULL;
+	int opt, i;
+
+	/* ip(8) spells them -force, -batch, -netns */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-force") == 0)
+			argv[i] = "--force";
+		else if (strcmp(argv[i], "-batch") == 0)
+			argv[i] = "--batch";
+		else if (strcmp(argv[i], "-netns") == 0)
+			argv[i] = "--netns";
+	}
 
 	/* '+': options end at the object, as for ip(8) */
-	while ((opt = getopt_long(argc, argv, "+jpVh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jpVhb:n:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -83,9 +116,18 @@ int main(int argc, char **argv)
 			pretty = true;
 			break;
 		case 'V':
-			printf("l4ctl %s (l4lb netlink family version %d)\n",
-			       L4CTL_VERSION, L4LB_GENL_VERSION);
-			return EXIT_OK;
+			version = true;
+			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 'F':
+			force = true;
+			break;
+		case 'n':
+			if (netns_enter(optarg))
+				return EXIT_USAGE;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -96,12 +138,19 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (version)
+		return print_versions();
+	print_init(stdout, json, pretty);
+	if (batch) {
+		if (argc > 0) {
+			pr_err("-b takes no command: '%s'", argv[0]);
+			return EXIT_USAGE;
+		}
+		return batch_file(batch, force, run_cmd);
+	}
 	if (argc == 0) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	print_init(stdout, json, pretty);
-
-	c = cmd_lookup(objects, argv[0], "object", "l4ctl help");
-	return c ? c->fn(argc - 1, argv + 1) : EXIT_USAGE;
+	return run_cmd(argc, argv);
 }

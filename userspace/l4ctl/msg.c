@@ -597,3 +597,21 @@ int send_request(const struct request *r)
 	nl_close(ctx);
 	return err ? EXIT_KERNEL : EXIT_OK;
 }
+
+int send_replace(struct request *r, uint8_t set_cmd, bool change)
+{
+	struct nl_ctx *ctx = nl_open();
+	int err;
+
+	if (!ctx)
+		return EXIT_KERNEL;
+	err = request_run(ctx, r);
+	if (err == -EEXIST) {
+		r->cmd = set_cmd;
+		err = change ? request_run(ctx, r) : 0;
+	}
+	if (err)
+		nl_report(ctx, err);
+	nl_close(ctx);
+	return err ? EXIT_KERNEL : EXIT_OK;
+}

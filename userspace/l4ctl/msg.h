@@ -170,4 +170,11 @@ int request_run(struct nl_ctx *ctx, const struct request *r);
 /* Open, request_run(), report. Returns the exit status. */
 int send_request(const struct request *r);
 
+/*
+ * 'replace': send @r (an _NEW command); when the object exists, send it
+ * again as @set_cmd if @change (something beyond the key was given), else
+ * leave the object as it is. Returns the exit status.
+ */
+int send_replace(struct request *r, uint8_t set_cmd, bool change);
+
 #endif

@@ -269,7 +269,39 @@ static int resolve_family(struct nl_ctx *ctx)
 
 const struct nl_transport *nl_test_transport;
 
+/* A batch keeps one context for all its commands (nl_batch_begin()). */
+static bool nl_batch;
+static struct nl_ctx *nl_shared;
+
+void nl_batch_begin(void)
+{
+	nl_batch = true;
+}
+
+void nl_batch_end(void)
+{
+	struct nl_ctx *ctx = nl_shared;
+
+	nl_batch = false;
+	nl_shared = NULL;
+	nl_close(ctx);
+}
+
+static struct nl_ctx *nl_open_new(void);
+
 struct nl_ctx *nl_open(void)
+{
+	struct nl_ctx *ctx;
+
+	if (nl_shared)
+		return nl_shared;
+	ctx = nl_open_new();
+	if (nl_batch)
+		nl_shared = ctx;
+	return ctx;
+}
+
+static struct nl_ctx *nl_open_new(void)
 {
 	struct nl_ctx *ctx = calloc(1, sizeof(*ctx));
 	int one = 1, err;
@@ -317,7 +349,7 @@ fail:
 
 void nl_close(struct nl_ctx *ctx)
 {
-	if (!ctx)
+	if (!ctx || ctx == nl_shared)
 		return;
 	if (ctx->sock)
 		mnl_socket_close(ctx->sock);
@@ -329,18 +361,16 @@ int nl_report(const struct nl_ctx *ctx, int err)
 	const char *why;
 
 	if (err == -NL_DUMP_INTR) {
-		fprintf(stderr,
-			"l4ctl: the configuration changed during each of %d attempts to list it; try again\n",
-			NL_DUMP_TRIES);
+		pr_err("the configuration changed during each of %d attempts to list it; try again",
+		       NL_DUMP_TRIES);
 		return EXIT_KERNEL;
 	}
 	why = strerror(err < 0 ? -err : err);
 	if (ctx->extack[0])
-		fprintf(stderr, "l4ctl: %s: %s\n", why, ctx->extack);
+		pr_err("%s: %s", why, ctx->extack);
 	else if (ctx->miss_type)
-		fprintf(stderr, "l4ctl: %s: missing attribute (type %u)\n",
-			why, ctx->miss_type);
+		pr_err("%s: missing attribute (type %u)", why, ctx->miss_type);
 	else
-		fprintf(stderr, "l4ctl: %s\n", why);
+		pr_err("%s", why);
 	return EXIT_KERNEL;
 }

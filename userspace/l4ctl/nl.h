@@ -56,6 +56,13 @@ struct nl_ctx *nl_open(void);
 void nl_close(struct nl_ctx *ctx);
 
 /*
+ * Between these, nl_open() hands out one context (opened on first use) and
+ * nl_close() leaves it open: a batch talks over a single socket.
+ */
+void nl_batch_begin(void);
+void nl_batch_end(void);
+
+/*
  * For the unit tests only: when set, nl_open() opens no socket and resolves
  * nothing; its contexts carry this transport and family id NL_TEST_FAMILY,
  * so that whole commands run against a fake kernel.

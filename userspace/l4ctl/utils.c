@@ -5,9 +5,14 @@
 
 #include "utils.h"
 
+unsigned int err_line;
+
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "l4ctl: %s", prefix);
+	if (err_line)
+		fprintf(stderr, "l4ctl: line %u: %s", err_line, prefix);
+	else
+		fprintf(stderr, "l4ctl: %s", prefix);
 	/* clang-analyzer checks vmsg() without its callers' va_start() */
 	vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	fputc('\n', stderr);

@@ -10,6 +10,9 @@
 #define EXIT_USAGE	1	/* bad command line, nothing was sent */
 #define EXIT_KERNEL	2	/* netlink or kernel refused the request */
 
+/* Non-zero while a batch runs its line @err_line: messages name it. */
+extern unsigned int err_line;
+
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

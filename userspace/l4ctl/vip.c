@@ -16,6 +16,7 @@ void vip_usage(FILE *f)
 	fprintf(f,
 		"Usage: l4ctl vip add VIP [ proto PROTO ] [ OPTIONS ]\n"
 		"       l4ctl vip set VIP [ proto PROTO ] OPTIONS\n"
+		"       l4ctl vip replace VIP [ proto PROTO ] [ OPTIONS ]\n"
 		"       l4ctl vip del VIP [ proto PROTO ]\n"
 		"       l4ctl vip [ show | list ]\n"
 		"       l4ctl vip help\n"
@@ -57,7 +58,7 @@ void vip_usage(FILE *f)
 		"           unreachable (the default); no-reject drops it silently\n"
 		"expire-down: flows of a backend set down end (default: they go on)\n"
 		"vip set changes only what it names; a new mode or scheduler applies to\n"
-		"new flows.\n",
+		"new flows. vip replace adds the VIP, or sets what it names if it exists.\n",
 		L4LB_MAGLEV_SIZE_MIN, L4LB_MAGLEV_SIZE_MAX,
 		L4LB_MAGLEV_SIZE_DEFAULT);
 }
@@ -107,6 +108,7 @@ static void vip_opts_from(const struct kw_opts *o, struct vip_opts *v)
 		v->persist = o->persist;
 }
 
+/* @cmd: L4LB_CMD_VIP_NEW, L4LB_CMD_VIP_SET, or 0 for replace */
 static int vip_add_set(int argc, char **argv, uint8_t cmd)
 {
 	struct timeouts to;
@@ -129,7 +131,17 @@ static int vip_add_set(int argc, char **argv, uint8_t cmd)
 	vo.timeouts = &to;
 	r.flags_named = o.flags_named;
 	r.flags_on = o.flags_on;
+	if (!cmd) {
+		r.cmd = L4LB_CMD_VIP_NEW;
+		return send_replace(&r, L4LB_CMD_VIP_SET,
+				    (o.seen & KW_VIP_CFG) || to.given);
+	}
 	return send_request(&r);
+}
+
+static int vip_replace(int argc, char **argv)
+{
+	return vip_add_set(argc, argv, 0);
 }
 
 static int vip_add(int argc, char **argv)
@@ -197,6 +209,7 @@ static const struct cmd vip_cmds[] = {
 	{ "add",	vip_add },
 	{ "set",	vip_set },
 	{ "change",	vip_set },
+	{ "replace",	vip_replace },
 	{ "del",	vip_del },
 	{ "delete",	vip_del },
 	{ "show",	vip_show },
