@@ -23,6 +23,18 @@
 
 static struct genl_family l4lb_genl_family;
 
+/* Multicast groups, in the order of l4lb_mcgrps[]. */
+enum l4lb_mcgrp {
+	L4LB_MCGRP_EVENTS,
+};
+
+/* Configuration events (defined with the dumps, whose attributes they use). */
+static struct sk_buff *l4lb_event(struct l4lb_net *ln, struct genl_info *info,
+				  u8 cmd, const struct l4lb_vip *vip,
+				  const struct l4lb_backend *be);
+static void l4lb_event_send(struct l4lb_net *ln, struct sk_buff *msg);
+static void l4lb_event_net(struct l4lb_net *ln, struct genl_info *info);
+
 /* Not const: 6.1 declares the policy's range pointer non-const. */
 static struct netlink_range_validation l4lb_weight_range = {
 	.min = 0,
@@ -602,6 +614,11 @@ static int l4lb_cmd_vip_new(struct sk_buff *skb, struct genl_info *info)
 		err = l4lb_vip_add(ln, &key, &cfg, info->extack);
 		if (err)
 			l4lb_hooks_put(ln);
+		else
+			l4lb_event_send(ln, l4lb_event(ln, info,
+						       L4LB_CMD_VIP_NEW,
+						       l4lb_vip_find(ln, &key),
+						       NULL));
 	} else {
 		kfree(cfg.snat);
 	}
@@ -633,6 +650,9 @@ static int l4lb_cmd_vip_set(struct sk_buff *skb, struct genl_info *info)
 	err = l4lb_parse_vip_cfg(tb, &key, vip, &cfg, info->extack);
 	if (!err)
 		err = l4lb_vip_set(ln, vip, &cfg, info->extack);
+	if (!err)
+		l4lb_event_send(ln, l4lb_event(ln, info, L4LB_CMD_VIP_SET, vip,
+					       NULL));
 out:
 	mutex_unlock(&ln->lock);
 	return err;
@@ -653,8 +673,13 @@ static int l4lb_cmd_vip_del(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&ln->lock);
 	vip = l4lb_find_vip(ln, &key, info);
 	if (vip) {
+		/* Built first: the VIP and its last counters go with it. */
+		struct sk_buff *ev = l4lb_event(ln, info, L4LB_CMD_VIP_DEL,
+						vip, NULL);
+
 		l4lb_vip_del(ln, vip);
 		l4lb_hooks_put(ln);
+		l4lb_event_send(ln, ev);
 	}
 	mutex_unlock(&ln->lock);
 	return vip ? 0 : -ENOENT;
@@ -727,6 +752,7 @@ static int l4lb_cmd_backend_new(struct sk_buff *skb, struct genl_info *info)
 	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
 	struct l4lb_backend_cfg cfg;
 	struct l4lb_backend_req req;
+	struct l4lb_backend *be;
 	int err;
 
 	mutex_lock(&ln->lock);
@@ -736,6 +762,12 @@ static int l4lb_cmd_backend_new(struct sk_buff *skb, struct genl_info *info)
 		l4lb_parse_backend_cfg(req.tb, &cfg);
 		err = l4lb_backend_add(ln, req.vip, &req.key, &cfg,
 				       info->extack);
+		if (!err) {
+			be = l4lb_backend_find(ln, req.vip, &req.key);
+			l4lb_event_send(ln, l4lb_event(ln, info,
+						       L4LB_CMD_BACKEND_NEW,
+						       req.vip, be));
+		}
 	}
 	mutex_unlock(&ln->lock);
 	return err;
@@ -746,13 +778,24 @@ static int l4lb_cmd_backend_del(struct sk_buff *skb, struct genl_info *info)
 	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
 	struct l4lb_backend_req req;
 	struct l4lb_backend *be;
+	struct sk_buff *ev;
 	int err;
 
 	mutex_lock(&ln->lock);
 	err = l4lb_backend_req(ln, info, &req);
 	if (!err) {
 		be = l4lb_find_backend(&req, info);
-		err = be ? l4lb_backend_del(ln, be, info->extack) : -ENOENT;
+		err = -ENOENT;
+		if (be) {
+			/* Built first, as the backend goes. */
+			ev = l4lb_event(ln, info, L4LB_CMD_BACKEND_DEL,
+					req.vip, be);
+			err = l4lb_backend_del(ln, be, info->extack);
+			if (err)
+				nlmsg_free(ev);
+			else
+				l4lb_event_send(ln, ev);
+		}
 	}
 	mutex_unlock(&ln->lock);
 	return err;
@@ -780,6 +823,9 @@ static int l4lb_cmd_backend_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	be = l4lb_find_backend(&req, info);
 	err = be ? l4lb_backend_set(ln, be, &cfg, info->extack) : -ENOENT;
+	if (!err)
+		l4lb_event_send(ln, l4lb_event(ln, info, L4LB_CMD_BACKEND_SET,
+					       req.vip, be));
 out:
 	mutex_unlock(&ln->lock);
 	return err;
@@ -1155,8 +1201,84 @@ static int l4lb_cmd_net_set(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&ln->lock);
 	l4lb_net_set_timeouts(ln, secs);
+	l4lb_event_net(ln, info);
 	mutex_unlock(&ln->lock);
 	return 0;
+}
+
+/*
+ * Events: after each successful change, a message of the change's command
+ * with what a dump shows of the object, to the "events" group of the
+ * change's netns. Built and sent under the netns lock, so listeners see the
+ * changes in the order they were made; nothing when nobody listens. A
+ * failure to notify (no memory, a listener's full queue) does not fail the
+ * change: listeners learn of lost messages from ENOBUFS on their socket.
+ */
+static struct sk_buff *l4lb_event_new(struct l4lb_net *ln,
+				      struct genl_info *info, u8 cmd,
+				      void **hdr)
+{
+	struct sk_buff *msg;
+
+	lockdep_assert_held(&ln->lock);
+	if (!genl_has_listeners(&l4lb_genl_family, ln->net, L4LB_MCGRP_EVENTS))
+		return NULL;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	/* The requester's port and sequence: it can tell its own changes. */
+	*hdr = genlmsg_put(msg, info->snd_portid, info->snd_seq,
+			   &l4lb_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* A VIP event carries the VIP as its dump does; a backend event both keys. */
+static struct sk_buff *l4lb_event(struct l4lb_net *ln, struct genl_info *info,
+				  u8 cmd, const struct l4lb_vip *vip,
+				  const struct l4lb_backend *be)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!vip)
+		return NULL;
+	msg = l4lb_event_new(ln, info, cmd, &hdr);
+	if (!msg)
+		return NULL;
+	if (l4lb_put_vip(msg, vip, !be) || (be && l4lb_put_backend(msg, be))) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	genlmsg_end(msg, hdr);
+	return msg;
+}
+
+/* NET_SET: the namespace as NET_GET shows it, new defaults included. */
+static void l4lb_event_net(struct l4lb_net *ln, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = l4lb_event_new(ln, info, L4LB_CMD_NET_SET, &hdr);
+	if (!msg)
+		return;
+	if (l4lb_put_net(msg, ln)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	l4lb_event_send(ln, msg);
+}
+
+static void l4lb_event_send(struct l4lb_net *ln, struct sk_buff *msg)
+{
+	if (msg)
+		genlmsg_multicast_netns(&l4lb_genl_family, ln->net, msg, 0,
+					L4LB_MCGRP_EVENTS, GFP_KERNEL);
 }
 
 /* GET commands are dumps; say so rather than the core's bare EOPNOTSUPP. */
@@ -1198,6 +1320,14 @@ static const struct genl_ops l4lb_genl_ops[] = {
 		l4lb_net_set_cmd_policy),
 };
 
+/* Joining needs CAP_NET_ADMIN over the netns, as changing it does. */
+static const struct genl_multicast_group l4lb_mcgrps[] = {
+	[L4LB_MCGRP_EVENTS] = {
+		.name = L4LB_GENL_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
 static struct genl_family l4lb_genl_family __ro_after_init = {
 	.name = L4LB_GENL_NAME,
 	.version = L4LB_GENL_VERSION,
@@ -1208,6 +1338,8 @@ static struct genl_family l4lb_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = l4lb_genl_ops,
 	.n_ops = ARRAY_SIZE(l4lb_genl_ops),
+	.mcgrps = l4lb_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(l4lb_mcgrps),
 };
 
 int __init l4lb_genl_init(void)

@@ -51,6 +51,20 @@
 #define L4LB_GENL_VERSION	1
 
 /*
+ * Multicast group of configuration events, joinable with CAP_NET_ADMIN over
+ * the network namespace. After each successful change the kernel sends, to
+ * the namespace of the change, a message of the change's command with the
+ * attributes a dump shows: VIP_NEW, VIP_SET, VIP_DEL carry L4LB_ATTR_VIP as
+ * the VIP dump (VIP_DEL: its last counters; its backends go without events
+ * of their own); BACKEND_NEW, BACKEND_SET, BACKEND_DEL carry L4LB_ATTR_VIP
+ * (key) and L4LB_ATTR_BACKEND as the backend dump; NET_SET carries
+ * L4LB_ATTR_NET as NET_GET. The header's port and sequence are those of the
+ * request that made the change. Events come in the order of the changes; a
+ * listener too slow to keep up gets ENOBUFS on its socket.
+ */
+#define L4LB_GENL_MCGRP_EVENTS	"events"
+
+/*
  * Scheduler names (rr, wrr, lc, wlc, sh, maglev, p2c), as dumps show them,
  * are at most L4LB_SCHED_NAME_MAX long, including the terminating NUL. A
  * request may also name one by an alias: round-robin (rr),

@@ -13,6 +13,7 @@
 #include <linux/l4lb.h>
 
 #include "l4ctl.h"
+#include "monitor.h"
 #include "print.h"
 #include "timeouts.h"
 #include "utils.h"
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 		"Usage: l4ctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       l4ctl [ OPTIONS ] show\n"
 		"       l4ctl [ OPTIONS ] stats\n"
+		"       l4ctl [ OPTIONS ] monitor [ timestamp ]\n"
 		"       l4ctl help\n"
 		"       l4ctl [ OPTIONS ] { save | flush | info }\n"
 		"       l4ctl import-ipvsadm < ipvsadm-save-output\n"
@@ -42,6 +44,8 @@ static void usage(FILE *f)
 	stats_usage(f);
 	fputc('\n', f);
 	timeouts_usage(f);
+	fputc('\n', f);
+	monitor_usage(f);
 	fprintf(f,
 		"\n'l4ctl show' lists every VIP followed by its backends.\n"
 		"'l4ctl save' prints the configuration as commands for 'l4ctl -b';\n"
@@ -63,6 +67,7 @@ static const struct cmd objects[] = {
 	{ "show",	cmd_show },
 	{ "stats",	cmd_stats },
 	{ "timeouts",	cmd_timeouts },
+	{ "monitor",	cmd_monitor },
 	{ "help",	cmd_help },
 	{ "save",	cmd_save },
 	{ "flush",	cmd_flush },

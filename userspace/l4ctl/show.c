@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "l4ctl.h"
+#include "monitor.h"
 #include "msg.h"
 #include "print.h"
 #include "utils.h"
@@ -67,13 +68,9 @@ static void print_endpoint(const char *label, const struct endpoint *ep)
  * Text: what differs from a plain backend, as it is typed ("state drain
  * maxconn 100 backup"); JSON: every value the kernel sent.
  */
-void print_backend(const struct backend *b, const char *indent)
+void print_backend_fields(const struct backend *b, const char *label)
 {
-	char fmt[32], sub[16];
-
-	print_open_object(NULL);
-	snprintf(fmt, sizeof(fmt), "%sbackend %%s", indent);
-	print_endpoint(fmt, &b->ep);
+	print_endpoint(label, &b->ep);
 	if (b->has_weight)
 		print_uint(PRINT_ANY, "weight", " weight %u", b->weight);
 	if (b->has_state) {
@@ -89,6 +86,15 @@ void print_backend(const struct backend *b, const char *indent)
 	if (b->has_flags)
 		print_bool(PRINT_ANY, "backup", " backup",
 			   b->flags & L4LB_BACKEND_F_BACKUP);
+}
+
+void print_backend(const struct backend *b, const char *indent)
+{
+	char fmt[32], sub[16];
+
+	print_open_object(NULL);
+	snprintf(fmt, sizeof(fmt), "%sbackend %%s", indent);
+	print_backend_fields(b, fmt);
 	print_nl();
 	snprintf(sub, sizeof(sub), "%s  ", indent);
 	print_stats(&b->stats, sub);
@@ -171,12 +177,11 @@ static void print_vip_sched(const struct vip *v)
 	}
 }
 
-void print_vip(const struct vip *v, bool with_backends)
+void print_vip_fields(const struct vip *v, const char *label)
 {
 	char buf[16];
 
-	print_open_object(NULL);
-	print_endpoint("vip %s", &v->key.ep);
+	print_endpoint(label, &v->key.ep);
 	print_string(PRINT_ANY, "proto", " proto %s",
 		     proto_name(v->key.proto, buf, sizeof(buf)));
 	if (v->sched[0])
@@ -187,6 +192,12 @@ void print_vip(const struct vip *v, bool with_backends)
 	print_vip_mode(v);
 	print_vip_sched(v);
 	timeouts_print_vip(&v->timeouts, v->key.proto);
+}
+
+void print_vip(const struct vip *v, bool with_backends)
+{
+	print_open_object(NULL);
+	print_vip_fields(v, "vip %s");
 	print_nl();
 	print_stats(&v->stats, "  ");
 	if (with_backends) {
