@@ -584,6 +584,13 @@ static struct l4lb_conn *l4lb_conn_of_obj(void *obj, bool v6)
 	return v6 ? l4lb_conn_of6(obj) : l4lb_conn_of4(obj);
 }
 
+struct l4lb_conn *l4lb_conn_of_walk(void *obj, bool v6, enum l4lb_dir *dir)
+{
+	*dir = v6 ? ((struct l4lb_hash6 *)obj)->key.dir :
+		    ((struct l4lb_hash4 *)obj)->key.dir;
+	return l4lb_conn_of_obj(obj, v6);
+}
+
 /*
  * Go on walking table @idx for at most *@budget entries. True when the walk
  * reached the end of the table. A resize between two runs rewinds the walk

@@ -150,6 +150,10 @@ static inline bool l4lb_conn_is_v6(const struct l4lb_conn *c)
 
 void l4lb_conn_tuple(const struct l4lb_conn *c, enum l4lb_dir dir,
 		     struct l4lb_tuple *t);
+/* The flow of an entry an rhashtable walk of table @v6 returned, and which
+ * of its two hash entries that is.
+ */
+struct l4lb_conn *l4lb_conn_of_walk(void *obj, bool v6, enum l4lb_dir *dir);
 
 int l4lb_conn_module_init(void);
 void l4lb_conn_module_exit(void);

@@ -21,7 +21,7 @@
 #include "service.h"
 #include "xmit.h"
 
-static struct genl_family l4lb_genl_family;
+struct genl_family l4lb_genl_family;
 
 /* Multicast groups, in the order of l4lb_mcgrps[]. */
 enum l4lb_mcgrp {
@@ -101,7 +101,7 @@ l4lb_timeouts_policy[L4LB_TIMEOUT_ATTR_MAX + 1] = {
 				     .len = sizeof(struct in6_addr) },	\
 	[L4LB_BACKEND_ATTR_PORT] = NLA_POLICY_MIN(NLA_BE16, 1)
 
-static const struct nla_policy l4lb_vip_key_policy[L4LB_VIP_ATTR_MAX + 1] = {
+const struct nla_policy l4lb_vip_key_policy[L4LB_VIP_ATTR_MAX + 1] = {
 	L4LB_VIP_KEY_POLICY,
 };
 
@@ -220,8 +220,8 @@ static int l4lb_get_addr(const struct nlattr *fam_attr,
 }
 
 /* Parse the VIP nest of a request into its attributes and its key. */
-static int l4lb_parse_vip(struct genl_info *info, struct nlattr **tb,
-			  struct l4lb_vip_key *key)
+int l4lb_parse_vip(struct genl_info *info, struct nlattr **tb,
+		   struct l4lb_vip_key *key)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *nest = info->attrs[L4LB_ATTR_VIP];
@@ -1318,6 +1318,18 @@ static const struct genl_ops l4lb_genl_ops[] = {
 		l4lb_vip_new_cmd_policy),
 	L4LB_OP(L4LB_CMD_NET_SET, l4lb_cmd_net_set, NULL,
 		l4lb_net_set_cmd_policy),
+	{
+		.cmd = L4LB_CMD_CONN_GET,
+		.doit = l4lb_cmd_dump_only,
+		.start = l4lb_conn_dump_start,
+		.dumpit = l4lb_conn_dump,
+		.done = l4lb_conn_dump_done,
+		.policy = l4lb_conn_cmd_policy,
+		.maxattr = L4LB_ATTR_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	L4LB_OP(L4LB_CMD_CONN_DEL, l4lb_cmd_conn_del, NULL,
+		l4lb_conn_cmd_policy),
 };
 
 /* Joining needs CAP_NET_ADMIN over the netns, as changing it does. */
@@ -1328,7 +1340,7 @@ static const struct genl_multicast_group l4lb_mcgrps[] = {
 	},
 };
 
-static struct genl_family l4lb_genl_family __ro_after_init = {
+struct genl_family l4lb_genl_family __ro_after_init = {
 	.name = L4LB_GENL_NAME,
 	.version = L4LB_GENL_VERSION,
 	.maxattr = L4LB_ATTR_MAX,

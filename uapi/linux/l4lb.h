@@ -89,6 +89,8 @@ enum l4lb_cmd {
 	L4LB_CMD_NET_GET,
 	L4LB_CMD_VIP_SET,
 	L4LB_CMD_NET_SET,
+	L4LB_CMD_CONN_GET,
+	L4LB_CMD_CONN_DEL,
 
 	__L4LB_CMD_MAX
 };
@@ -100,6 +102,7 @@ enum l4lb_attr {
 	L4LB_ATTR_VIP,		/* nested: enum l4lb_vip_attr */
 	L4LB_ATTR_BACKEND,	/* nested: enum l4lb_backend_attr */
 	L4LB_ATTR_NET,		/* nested: enum l4lb_net_attr (replies only) */
+	L4LB_ATTR_CONN,		/* nested: enum l4lb_conn_attr */
 
 	__L4LB_ATTR_MAX
 };
@@ -380,5 +383,95 @@ enum l4lb_net_stats_attr {
 };
 
 #define L4LB_NET_STATS_ATTR_MAX (__L4LB_NET_STATS_ATTR_MAX - 1)
+
+/*
+ * Flows (L4LB_CMD_CONN_GET, L4LB_CMD_CONN_DEL).
+ *
+ *   L4LB_CMD_CONN_GET  dump only; one message per flow: L4LB_ATTR_CONN. Each
+ *                      flow once, templates (persistence bindings) and
+ *                      expired flows left out. Filters, all optional, all
+ *                      of them must match: L4LB_ATTR_VIP (key: the flows
+ *                      of that VIP address, port and protocol) and
+ *                      L4LB_ATTR_CONN with FAMILY (needed with any
+ *                      address), PROTO, STATE (needs PROTO), BACKEND_ADDR,
+ *                      BACKEND_PORT, and ORIG holding any of SRC (the
+ *                      client address), SPORT, DST, DPORT: all four and
+ *                      PROTO name one flow. Flows come and go during a
+ *                      dump: those there from its start to its end are
+ *                      listed once, unless the table was resized under it,
+ *                      which NLM_F_DUMP_INTR tells (dump again).
+ *   L4LB_CMD_CONN_DEL  the same filters: the flows that match end now (their
+ *                      next packet is one of no flow: a TCP one without SYN
+ *                      is dropped). No filter: every flow.
+ *
+ * In a reply, L4LB_ATTR_CONN carries every attribute below. The ORIG tuple is the client's packets
+ * (client -> VIP: DST and DPORT are the VIP), the REPLY tuple the backend's
+ * (backend -> what the backend sees as its client: the client in DNAT, an
+ * SNAT address and port in SNAT mode).
+ */
+enum l4lb_tuple_attr {
+	L4LB_TUPLE_ATTR_UNSPEC,
+	L4LB_TUPLE_ATTR_SRC,	/* binary: 4 or 16 bytes, network order */
+	L4LB_TUPLE_ATTR_DST,	/* binary: 4 or 16 bytes, network order */
+	L4LB_TUPLE_ATTR_SPORT,	/* be16 */
+	L4LB_TUPLE_ATTR_DPORT,	/* be16 */
+
+	__L4LB_TUPLE_ATTR_MAX
+};
+
+#define L4LB_TUPLE_ATTR_MAX (__L4LB_TUPLE_ATTR_MAX - 1)
+
+/* L4LB_CONN_ATTR_STATE of a TCP flow */
+enum l4lb_conn_tcp_state {
+	L4LB_CONN_TCP_NONE,
+	L4LB_CONN_TCP_SYN_SENT,		/* client SYN seen, no answer yet */
+	L4LB_CONN_TCP_SYN_RECV,		/* backend SYN-ACK seen */
+	L4LB_CONN_TCP_ESTABLISHED,
+	L4LB_CONN_TCP_FIN_WAIT,		/* client sent FIN */
+	L4LB_CONN_TCP_CLOSE_WAIT,	/* backend sent FIN */
+	L4LB_CONN_TCP_TIME_WAIT,	/* both sides sent FIN */
+	L4LB_CONN_TCP_CLOSE,		/* RST seen */
+
+	__L4LB_CONN_TCP_MAX
+};
+
+#define L4LB_CONN_TCP_MAX (__L4LB_CONN_TCP_MAX - 1)
+
+/* L4LB_CONN_ATTR_STATE of a UDP flow */
+enum l4lb_conn_udp_state {
+	L4LB_CONN_UDP_UNREPLIED,	/* no answer yet */
+	L4LB_CONN_UDP_ANSWERED,		/* the backend answered */
+	L4LB_CONN_UDP_CONVERSATION,	/* the client went on after an answer */
+
+	__L4LB_CONN_UDP_MAX
+};
+
+#define L4LB_CONN_UDP_MAX (__L4LB_CONN_UDP_MAX - 1)
+
+/* L4LB_CONN_ATTR_FLAGS */
+#define L4LB_CONN_F_REPLIED	0x1U	/* a packet came back from the backend */
+#define L4LB_CONN_F_ONEWAY	0x2U	/* replies bypass the LB (DSR, tunnel) */
+#define L4LB_CONN_F_OPS		0x4U	/* one packet scheduling */
+#define L4LB_CONN_F_ADOPTED	0x8U	/* TCP opened mid-stream (maglev) */
+
+enum l4lb_conn_attr {
+	L4LB_CONN_ATTR_UNSPEC,
+	L4LB_CONN_ATTR_PAD,
+	L4LB_CONN_ATTR_FAMILY,		/* u16: AF_INET or AF_INET6 */
+	L4LB_CONN_ATTR_PROTO,		/* u8: IPPROTO_TCP or IPPROTO_UDP */
+	L4LB_CONN_ATTR_ORIG,		/* nested: enum l4lb_tuple_attr */
+	L4LB_CONN_ATTR_REPLY,		/* nested: enum l4lb_tuple_attr */
+	L4LB_CONN_ATTR_BACKEND_ADDR,	/* binary: 4 or 16 bytes */
+	L4LB_CONN_ATTR_BACKEND_PORT,	/* be16 */
+	L4LB_CONN_ATTR_MODE,		/* u8: enum l4lb_fwd_mode */
+	/* u8: enum l4lb_conn_tcp_state or enum l4lb_conn_udp_state */
+	L4LB_CONN_ATTR_STATE,
+	L4LB_CONN_ATTR_FLAGS,		/* u32: L4LB_CONN_F_* */
+	L4LB_CONN_ATTR_EXPIRES,		/* u32: seconds until it expires idle */
+
+	__L4LB_CONN_ATTR_MAX
+};
+
+#define L4LB_CONN_ATTR_MAX (__L4LB_CONN_ATTR_MAX - 1)
 
 #endif /* _UAPI_LINUX_L4LB_H */

@@ -16,10 +16,12 @@ int cmd_vip(int argc, char **argv);
 int cmd_backend(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_conn(int argc, char **argv);
 
 void vip_usage(FILE *f);
 void backend_usage(FILE *f);
 void stats_usage(FILE *f);
+void conn_usage(FILE *f);
 
 /* show.c: the single place deciding how objects look. */
 void print_vip(const struct vip *v, bool with_backends);

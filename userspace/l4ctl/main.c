@@ -33,7 +33,7 @@ static void usage(FILE *f)
 		"       l4ctl [ OPTIONS ] { save | flush | info }\n"
 		"       l4ctl import-ipvsadm < ipvsadm-save-output\n"
 		"       l4ctl [ OPTIONS ] -b FILE [ -force ]   (FILE - : stdin)\n"
-		"OBJECT  := { vip | backend | stats | timeouts }\n"
+		"OBJECT  := { vip | backend | stats | timeouts | conn }\n"
 		"OPTIONS := { -j|--json | -p|--pretty | -V|--version | -h|--help |\n"
 		"             -n|--netns NETNS }\n"
 		"\n");
@@ -42,6 +42,8 @@ static void usage(FILE *f)
 	backend_usage(f);
 	fputc('\n', f);
 	stats_usage(f);
+	fputc('\n', f);
+	conn_usage(f);
 	fputc('\n', f);
 	timeouts_usage(f);
 	fputc('\n', f);
@@ -66,6 +68,7 @@ static const struct cmd objects[] = {
 	{ "backend",	cmd_backend },
 	{ "show",	cmd_show },
 	{ "stats",	cmd_stats },
+	{ "conn",	cmd_conn },
 	{ "timeouts",	cmd_timeouts },
 	{ "monitor",	cmd_monitor },
 	{ "help",	cmd_help },
