@@ -18,30 +18,7 @@
 
 #include <linux/l4lb.h>
 
-static int tests, failed;
-
-static void check_str(const char *desc, const char *got, const char *want)
-{
-	tests++;
-	if (got && !strcmp(got, want)) {
-		printf("ok %d - %s\n", tests, desc);
-		return;
-	}
-	failed++;
-	printf("not ok %d - %s\n#   got  '%s'\n#   want '%s'\n", tests, desc,
-	       got ? got : "(null)", want);
-}
-
-static void check_int(const char *desc, long got, long want)
-{
-	tests++;
-	if (got == want) {
-		printf("ok %d - %s\n", tests, desc);
-		return;
-	}
-	failed++;
-	printf("not ok %d - %s\n#   got %ld, want %ld\n", tests, desc, got, want);
-}
+#include "tap.h"
 
 static int filter(struct conn_filter *f, const char *line)
 {
@@ -225,6 +202,6 @@ int main(void)
 {
 	test_filters();
 	test_print();
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	printf("1..%d\n", tap_tests);
+	return tap_failed ? 1 : 0;
 }

@@ -18,30 +18,7 @@
 #include <linux/l4lb.h>
 #include <netinet/in.h>
 
-static int tests, failed;
-
-static void check_str(const char *desc, const char *got, const char *want)
-{
-	tests++;
-	if (got && !strcmp(got, want)) {
-		printf("ok %d - %s\n", tests, desc);
-		return;
-	}
-	failed++;
-	printf("not ok %d - %s\n#   got  '%s'\n#   want '%s'\n", tests, desc,
-	       got ? got : "(null)", want);
-}
-
-static void check_int(const char *desc, int got, int want)
-{
-	tests++;
-	if (got == want) {
-		printf("ok %d - %s\n", tests, desc);
-		return;
-	}
-	failed++;
-	printf("not ok %d - %s\n#   got %d, want %d\n", tests, desc, got, want);
-}
+#include "tap.h"
 
 static char buf[4096];
 
@@ -183,6 +160,6 @@ int main(void)
 	check_int("... and leaves no output", (int)out_len, 0);
 
 	free(out);
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	printf("1..%d\n", tap_tests);
+	return tap_failed ? 1 : 0;
 }

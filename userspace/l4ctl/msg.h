@@ -120,6 +120,8 @@ int msg_parse_net(const struct nlattr *nest, struct net_info *ni);
 int dump_vips(struct nl_ctx *ctx, struct vip **vips, size_t *n);
 int dump_backends(struct nl_ctx *ctx, const struct vip_key *key,
 		  struct backend **backends, size_t *n);
+/* Every VIP with its backends; a VIP deleted meanwhile has none. */
+int dump_config(struct nl_ctx *ctx, struct vip **vips, size_t *n);
 void free_vips(struct vip *vips, size_t n);
 
 /* L4LB_CMD_NET_GET. Returns 0, or -errno (-EPROTO: a reply without L4LB_ATTR_NET). */

@@ -187,21 +187,6 @@ void save_write(FILE *f, const struct timeouts *cur,
 }
 
 /* Every VIP with its backends, as 'l4ctl show' collects them. */
-static int dump_config(struct nl_ctx *ctx, struct vip **vips, size_t *n)
-{
-	size_t i;
-	int err;
-
-	err = dump_vips(ctx, vips, n);
-	for (i = 0; !err && i < *n; i++) {
-		err = dump_backends(ctx, &(*vips)[i].key, &(*vips)[i].backends,
-				    &(*vips)[i].n_backends);
-		if (err == -ENOENT)	/* deleted since the VIP dump */
-			err = 0;
-	}
-	return err;
-}
-
 int cmd_save(int argc, char **argv)
 {
 	struct timeouts defaults;

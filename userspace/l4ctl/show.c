@@ -313,7 +313,7 @@ int cmd_show(int argc, char **argv)
 {
 	struct vip *vips = NULL;
 	struct nl_ctx *ctx;
-	size_t n = 0, i;
+	size_t n = 0;
 	int err;
 
 	if (argc > 0) {
@@ -324,14 +324,7 @@ int cmd_show(int argc, char **argv)
 	ctx = nl_open();
 	if (!ctx)
 		return EXIT_KERNEL;
-	err = dump_vips(ctx, &vips, &n);
-	for (i = 0; !err && i < n; i++) {
-		err = dump_backends(ctx, &vips[i].key, &vips[i].backends,
-				    &vips[i].n_backends);
-		/* deleted since the VIP dump: show it without backends */
-		if (err == -ENOENT)
-			err = 0;
-	}
+	err = dump_config(ctx, &vips, &n);
 	if (err) {
 		nl_report(ctx, err);
 		free_vips(vips, n);
