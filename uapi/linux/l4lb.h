@@ -287,6 +287,31 @@ enum l4lb_stats_attr {
 	L4LB_STATS_ATTR_BYTES_OUT,
 	L4LB_STATS_ATTR_DROPS,		/* new flows refused: no backend, table full */
 	L4LB_STATS_ATTR_INACTIVE_CONNS,	/* now: TCP in handshake or closing */
+	/*
+	 * TCP flows that reached ESTABLISHED (the backend answered the
+	 * handshake): the connection success rate is ESTABLISHED / CONNS.
+	 */
+	L4LB_STATS_ATTR_ESTABLISHED,
+	/* TCP flows that ended before ESTABLISHED: reset, or never answered */
+	L4LB_STATS_ATTR_FAILED,
+	L4LB_STATS_ATTR_RSTS_CLIENT,	/* TCP RST segments from the client */
+	L4LB_STATS_ATTR_RSTS_BACKEND,	/* TCP RST segments from the backend */
+	L4LB_STATS_ATTR_SYN_RETRANS,	/* client SYNs again on an unreplied flow */
+	/* drops of new flows by reason (DROPS is their sum) */
+	L4LB_STATS_ATTR_DROPS_NO_BACKEND,
+	L4LB_STATS_ATTR_DROPS_LIMIT,	/* VIP or backend maxconn */
+	L4LB_STATS_ATTR_DROPS_RATE,
+	L4LB_STATS_ATTR_DROPS_TABLE_FULL,
+	L4LB_STATS_ATTR_DROPS_NOMEM,
+	L4LB_STATS_ATTR_DROPS_NAT_PORTS,
+	L4LB_STATS_ATTR_DROPS_XMIT,	/* no route, or the send failed */
+	/*
+	 * Backend only, NAT modes: handshake latency (the SYN forwarded to
+	 * the SYN-ACK seen), an EWMA in microseconds (weight 1/8, as TCP's
+	 * srtt), and how many handshakes fed it.
+	 */
+	L4LB_STATS_ATTR_HANDSHAKE_US,
+	L4LB_STATS_ATTR_HANDSHAKES,
 
 	__L4LB_STATS_ATTR_MAX
 };
