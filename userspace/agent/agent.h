@@ -152,6 +152,7 @@ struct health_state {
 	uint64_t changes_usec[8];		/* recent state changes (monotonic) */
 	unsigned int n_changes;
 	uint64_t held_until_usec;		/* flap damping: down until then */
+	uint64_t last_fail_usec;		/* monotonic: the hold counts from it */
 	bool passive_down;			/* taken down by passive.c */
 	uint64_t last_check_usec;		/* CLOCK_REALTIME, 0: never */
 	uint32_t last_latency_us;
