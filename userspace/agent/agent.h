@@ -341,5 +341,14 @@ void http_stop(struct agent *a);
 char *metrics_render(const struct agent *a, size_t *len);
 /* status.c: the HTML page for /, malloc'd. */
 char *status_render(const struct agent *a, size_t *len);
+/*
+ * The JSON bodies of /health and /backends (malloc'd, NUL-terminated) and
+ * the HTTP status to answer with: 200, 503 (/health not healthy), 404
+ * (/backends?vip= of an unknown VIP). @vip NULL: every VIP.
+ */
+char *http_health_json(const struct agent *a, int *status);
+char *http_backends_json(const struct agent *a, const char *vip, int *status);
+/* RFC 3339 UTC ("2024-01-15T10:30:00Z") of a CLOCK_REALTIME time in usec. */
+const char *rfc3339(uint64_t usec, char *buf, size_t len);
 
 #endif
