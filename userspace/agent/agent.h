@@ -172,6 +172,7 @@ struct abackend {
 	uint32_t listed;		/* bit i: source i lists it now */
 	uint32_t draining_src;		/* bit i: source i lists it as draining */
 	uint64_t gone_usec;		/* monotonic time no source listed it; 0: listed */
+	sd_event_source *gone_timer;	/* model.c: removes it drain_grace_ms after gone_usec */
 	bool adopted;			/* found in the kernel at start, not yet listed */
 	bool last_healthy;		/* up when the VIP's last healthy backend fell (ALL_DOWN_KEEP) */
 	struct health_state hs;
@@ -269,7 +270,25 @@ void backend_health_changed(struct abackend *b, enum health old);
 int backend_desired_state(const struct abackend *b);
 bool backend_is_healthy(const struct abackend *b);
 struct abackend *vip_find_backend(struct avip *v, const struct endpoint *ep);
+/*
+ * Backends no source has dropped (listed, or adopted and not yet judged);
+ * @healthy (may be NULL): those of them that take new flows on their own
+ * merit (healthy, not drained by a source).
+ */
 size_t vip_count(const struct avip *v, size_t *healthy);
+/*
+ * kernel.c at start: a backend of our VIP the kernel already has. Health
+ * starts as its kernel state says (up -> UP, down -> DOWN, drain ->
+ * UNKNOWN), checks start; it stays until every source has answered once
+ * and none lists it, then drains like any vanished backend. Returns the
+ * existing backend if the model has it already, NULL on ENOMEM.
+ */
+struct abackend *vip_adopt_backend(struct avip *v, const struct endpoint *ep,
+				   uint32_t weight, uint8_t kstate);
+/* main.c: set up @v for @c (sources' state, no backends); vip_free undoes it. */
+void vip_init(struct avip *v, struct agent *a, const struct vip_cfg *c);
+/* Every backend: health_stop(), timers cancelled, freed. The kernel is not touched. */
+void vip_free(struct avip *v);
 
 /* ---------------------------------------------------------- kernel.c */
 int kernel_start(struct agent *a);	/* open netlink, adopt what the kernel has, subscribe */
