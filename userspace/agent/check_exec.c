@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * l4lb-agent: the exec check. `/bin/sh -c CHECK_EXEC` in a process group of
+ * its own, with L4LB_BACKEND_ADDR, L4LB_BACKEND_PORT and L4LB_VIP in its
+ * environment and /dev/null as stdin, stdout and stderr; exit status 0 is
+ * healthy. At the timeout the whole group gets SIGKILL (a shell's children
+ * too) and the check fails; the child is still reaped when it is gone,
+ * by a run detached from the backend.
+ */
+#define _GNU_SOURCE	/* asprintf, close_range */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "check.h"
+
+extern char **environ;
+
+static const char *const own_vars[] = {
+	"L4LB_BACKEND_ADDR=", "L4LB_BACKEND_PORT=", "L4LB_VIP=",
+};
+
+/* The agent's environment without our three, then ours. NULL: ENOMEM. */
+static char **exec_env(const struct abackend *b, char *vars[3])
+{
+	char addr[ADDR_STRLEN], vip[ADDR_STRLEN];
+	const struct check_cfg *c = check_cfg_of(b);
+	size_t n = 0, i, j, k = 0;
+	char **env;
+
+	while (environ && environ[n])
+		n++;
+	env = calloc(n + 4, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 3; j++)
+			if (!strncmp(environ[i], own_vars[j], strlen(own_vars[j])))
+				break;
+		if (j == 3)
+			env[k++] = environ[i];
+	}
+	if (asprintf(&vars[0], "L4LB_BACKEND_ADDR=%s",
+		     addr_format(&b->ep, addr, sizeof(addr))) < 0)
+		vars[0] = NULL;
+	if (asprintf(&vars[1], "L4LB_BACKEND_PORT=%u",
+		     c->port ? c->port : b->ep.port) < 0)
+		vars[1] = NULL;
+	if (asprintf(&vars[2], "L4LB_VIP=%s",
+		     endpoint_format(&b->vip->cfg->vip, vip, sizeof(vip))) < 0)
+		vars[2] = NULL;
+	if (!vars[0] || !vars[1] || !vars[2]) {
+		free(env);
+		return NULL;
+	}
+	env[k++] = vars[0];
+	env[k++] = vars[1];
+	env[k++] = vars[2];
+	env[k] = NULL;
+	return env;
+}
+
+static void exec_kill(struct check_run *r)
+{
+	if (r->pid > 0)
+		kill(-r->pid, SIGKILL);
+}
+
+static int exec_on_child(sd_event_source *s, const siginfo_t *si, void *arg)
+{
+	struct check_run *r = arg;
+
+	(void)s;
+	r->pid = 0;	/* reaped by sd-event (WEXITED) */
+	if (!r->b) {
+		/* a detached run: only the child was left to wait for */
+		check_run_free(r);
+		return 0;
+	}
+	if (si->si_code == CLD_EXITED && si->si_status == 0)
+		check_done(r, true, NULL);
+	else if (si->si_code == CLD_EXITED)
+		check_done(r, false, "exit status %d", si->si_status);
+	else
+		check_done(r, false, "killed by signal %d (%s)", si->si_status,
+			   strsignal(si->si_status));
+	return 0;
+}
+
+/*
+ * The run outlives the check until its child is reaped: without a backend
+ * (r->b NULL) and without a timer, owned by its child event source.
+ */
+static void exec_detach(struct check_run *r)
+{
+	if (r->b && r->b->check == r)
+		r->b->check = NULL;
+	r->b = NULL;
+	r->timer = sd_event_source_disable_unref(r->timer);
+	if (!r->child)
+		check_run_free(r);
+}
+
+static int exec_on_timeout(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct check_run *r = arg;
+	struct abackend *b = r->b;
+	const struct check_cfg *c = check_cfg_of(b);
+	uint64_t lat = now_usec(CLOCK_MONOTONIC) - r->start_usec;
+	char why[64];
+
+	(void)s;
+	(void)usec;
+	exec_kill(r);
+	exec_detach(r);
+	snprintf(why, sizeof(why), "timed out after %ums: killed",
+		 c->timeout_ms);
+	health_result(b, false, lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat,
+		      why);
+	return 0;
+}
+
+static void exec_cancel(struct abackend *b)
+{
+	struct check_run *r = b->check;
+
+	if (!r)
+		return;
+	exec_kill(r);
+	exec_detach(r);
+}
+
+static int exec_start(struct abackend *b)
+{
+	const struct check_cfg *c = check_cfg_of(b);
+	struct check_run *r;
+	char *vars[3] = { NULL, NULL, NULL };
+	char **env;
+	sigset_t ss, old;
+	pid_t pid;
+	int err;
+
+	if (!c->exec || !*c->exec)
+		return -EINVAL;
+	/* sd-event watches children only with SIGCHLD blocked */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &ss, &old);
+
+	r = check_run_new(b);
+	if (!r)
+		return -ENOMEM;
+	env = exec_env(b, vars);
+	if (!env) {
+		free(vars[0]);
+		free(vars[1]);
+		free(vars[2]);
+		check_done(r, false, "exec: out of memory");
+		return 0;
+	}
+
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+		sigset_t none;
+
+		/* its own group: the timeout kills the shell's children too */
+		setpgid(0, 0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		/* nothing of the agent's leaks into the check */
+		close_range(3, ~0U, 0);
+		execve("/bin/sh", (char *[]){ "sh", "-c", c->exec, NULL }, env);
+		_exit(127);
+	}
+	err = errno;
+	free(vars[0]);
+	free(vars[1]);
+	free(vars[2]);
+	free(env);
+	if (pid < 0) {
+		check_done(r, false, "fork: %s", check_errstr(err));
+		return 0;
+	}
+	/* the parent too: no race with a kill before the child's own setpgid */
+	setpgid(pid, pid);
+	r->pid = pid;
+	err = sd_event_add_child(check_event_of(b), &r->child, pid, WEXITED,
+				 exec_on_child, r);
+	if (err < 0) {
+		/* unwatched: kill it and wait here, it cannot linger */
+		exec_kill(r);
+		waitpid(pid, NULL, 0);
+		r->pid = 0;
+		check_done(r, false, "event loop: %s", check_errstr(err));
+		return 0;
+	}
+	err = check_timeout_start(r, exec_on_timeout);
+	if (err < 0) {
+		exec_kill(r);
+		exec_detach(r);
+		health_result(b, false, 0, "event loop: cannot arm the timeout");
+	}
+	return 0;
+}
+
+const struct check_ops check_exec_ops = {
+	.type = CHECK_EXEC,
+	.name = "exec",
+	.start = exec_start,
+	.cancel = exec_cancel,
+};
