@@ -139,9 +139,13 @@ INSTALL_US = build/install/userspace
 INSTALL_KO = $(or $(MODULE_DIR),build/$(KVER))/l4lb.ko
 
 install: module-for
-	@mkdir -p $(INSTALL_US)/l4ctl
-	@cp -u userspace/Makefile $(INSTALL_US)/
-	@cp -u userspace/l4ctl/*.c userspace/l4ctl/*.h userspace/l4ctl/l4ctl.8 $(INSTALL_US)/l4ctl/
+# A fresh copy each time: a file moved or removed must not stay in the copy.
+	@rm -rf $(INSTALL_US)/lib $(INSTALL_US)/l4ctl $(INSTALL_US)/agent
+	@mkdir -p $(INSTALL_US)/lib $(INSTALL_US)/l4ctl $(INSTALL_US)/agent
+	@cp userspace/Makefile $(INSTALL_US)/
+	@cp userspace/lib/*.c userspace/lib/*.h $(INSTALL_US)/lib/
+	@cp userspace/l4ctl/*.c userspace/l4ctl/*.h userspace/l4ctl/l4ctl.8 $(INSTALL_US)/l4ctl/
+	@cp $(wildcard userspace/agent/*.c userspace/agent/*.h userspace/agent/*.8) $(INSTALL_US)/agent/
 	$(MAKE) -C $(INSTALL_US) TOP=$(TOP) SANITIZE= install DESTDIR=$(DESTDIR) \
 		PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) MANDIR=$(MANDIR)
 	$(INSTALL) -d $(MODDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
@@ -161,8 +165,10 @@ install: module-for
 
 uninstall:
 	rm -f $(MODDIR)/l4lb.ko $(DESTDIR)$(SBINDIR)/l4ctl \
+		$(DESTDIR)$(SBINDIR)/l4lb-agent \
 		$(DESTDIR)$(INCLUDEDIR)/linux/l4lb.h \
-		$(DESTDIR)$(MANDIR)/man8/l4ctl.8 $(DESTDIR)$(MANDIR)/man7/l4lb.7
+		$(DESTDIR)$(MANDIR)/man8/l4ctl.8 $(DESTDIR)$(MANDIR)/man8/l4lb-agent.8 \
+		$(DESTDIR)$(MANDIR)/man7/l4lb.7
 # Only the untouched example goes; an edited config is the admin's.
 	@if [ -e $(MODPROBE_CONF) ]; then \
 		if cmp -s etc/modprobe.d/l4lb.conf $(MODPROBE_CONF); then \

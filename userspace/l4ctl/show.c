@@ -13,6 +13,7 @@
 #include "monitor.h"
 #include "msg.h"
 #include "print.h"
+#include "timeouts.h"
 #include "utils.h"
 
 static const struct {

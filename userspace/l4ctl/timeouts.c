@@ -2,10 +2,10 @@
 /*
  * l4ctl timeouts { show | set NAME SECONDS... | help }: the namespace's
  * default idle timeouts; and the 'timeout NAME SECONDS' words of vip add /
- * vip set, a VIP's own. Ranges are the kernel's (module parameters).
+ * vip set, a VIP's own. The names, ranges and attributes are
+ * lib/timeouts_core.c.
  */
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,55 +16,14 @@
 #include "timeouts.h"
 #include "utils.h"
 
-static const struct {
-	const char *name;	/* command line, text */
-	const char *key;	/* JSON, and accepted on the command line */
-	uint8_t proto;
-	uint32_t max;
-} timeout_info[TIMEOUTS_N] = {
-	{ "tcp-unreplied", "tcp_unreplied", IPPROTO_TCP, 86400 },
-	{ "tcp-syn", "tcp_syn", IPPROTO_TCP, 86400 },
-	{ "tcp-established", "tcp_established", IPPROTO_TCP, 604800 },
-	{ "tcp-fin", "tcp_fin", IPPROTO_TCP, 86400 },
-	{ "tcp-close", "tcp_close", IPPROTO_TCP, 3600 },
-	{ "udp-unreplied", "udp_unreplied", IPPROTO_UDP, 86400 },
-	{ "udp", "udp", IPPROTO_UDP, 86400 },
-};
-
-const char *timeout_name(unsigned int i)
-{
-	return i < TIMEOUTS_N ? timeout_info[i].name : "?";
-}
-
-const char *timeout_key(unsigned int i)
-{
-	return i < TIMEOUTS_N ? timeout_info[i].key : "?";
-}
-
-int timeout_index(const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < TIMEOUTS_N; i++)
-		if (strcmp(name, timeout_info[i].name) == 0 ||
-		    strcmp(name, timeout_info[i].key) == 0)
-			return (int)i;
-	return -1;
-}
-
-bool timeout_of_proto(unsigned int i, uint8_t proto)
-{
-	return i < TIMEOUTS_N && timeout_info[i].proto == proto;
-}
-
 static void timeout_names_hint(void)
 {
 	unsigned int i;
 
 	fprintf(stderr, "Timeouts:");
 	for (i = 0; i < TIMEOUTS_N; i++)
-		fprintf(stderr, " %s (1-%u s)", timeout_info[i].name,
-			timeout_info[i].max);
+		fprintf(stderr, " %s (1-%u s)", timeout_name(i),
+			timeout_max(i));
 	fputc('\n', stderr);
 }
 
@@ -95,9 +54,9 @@ int timeout_parse_pair(const char *name, const char *val, bool vip,
 	}
 	for (p = val; *p >= '0' && *p <= '9' && v <= UINT32_MAX; p++)
 		v = v * 10 + (uint64_t)(*p - '0');
-	if (!*val || *p || v < 1 || v > timeout_info[i].max) {
+	if (!*val || *p || v < 1 || v > timeout_max(i)) {
 		pr_err("invalid timeout %s '%s': expected seconds from 1 to %u%s",
-		       name, val, timeout_info[i].max,
+		       name, val, timeout_max(i),
 		       vip ? ", or default" : "");
 		return -1;
 	}
@@ -137,41 +96,6 @@ int timeouts_extract(int *argc, char **argv, struct timeouts *t)
 	return 0;
 }
 
-void timeouts_put(struct nlmsghdr *nlh, uint16_t type,
-		  const struct timeouts *t)
-{
-	struct nlattr *nest;
-	unsigned int i;
-
-	if (!t || !t->given)
-		return;
-	nest = mnl_attr_nest_start(nlh, type);
-	for (i = 0; i < TIMEOUTS_N; i++)
-		if (t->given & (1u << i))
-			mnl_attr_put_u32(nlh, L4LB_TIMEOUT_ATTR_TCP_UNREPLIED + i,
-					 t->secs[i]);
-	mnl_attr_nest_end(nlh, nest);
-}
-
-void timeouts_parse(const struct nlattr *nest, struct timeouts *t)
-{
-	const struct nlattr *a;
-
-	memset(t, 0, sizeof(*t));
-	if (!nest)
-		return;
-	mnl_attr_for_each_nested(a, nest) {
-		unsigned int type = mnl_attr_get_type(a);
-		unsigned int i = type - L4LB_TIMEOUT_ATTR_TCP_UNREPLIED;
-
-		if (type < L4LB_TIMEOUT_ATTR_TCP_UNREPLIED || i >= TIMEOUTS_N ||
-		    mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			continue;
-		t->secs[i] = mnl_attr_get_u32(a);
-		t->given |= 1u << i;
-	}
-}
-
 static struct timeouts defaults;
 
 void timeouts_print_vip(const struct timeouts *own, uint8_t proto)
@@ -184,7 +108,7 @@ void timeouts_print_vip(const struct timeouts *own, uint8_t proto)
 	for (i = 0; i < TIMEOUTS_N; i++)
 		if ((own->given & (1u << i)) && own->secs[i]) {
 			snprintf(fmt, sizeof(fmt), " timeout %s %%u",
-				 timeout_info[i].name);
+				 timeout_name(i));
 			print_uint(PRINT_FP, NULL, fmt, own->secs[i]);
 		}
 	if (!print_is_json())
@@ -205,14 +129,14 @@ void timeouts_print_vip(const struct timeouts *own, uint8_t proto)
 	print_open_object("timeouts");
 	for (i = 0; i < TIMEOUTS_N; i++)
 		if (secs[i])
-			print_uint(PRINT_JSON, timeout_info[i].key, NULL,
+			print_uint(PRINT_JSON, timeout_key(i), NULL,
 				   secs[i]);
 	print_close_object();
 	print_open_array("own_timeouts");
 	for (i = 0; i < TIMEOUTS_N; i++)
 		if ((own->given & (1u << i)) && own->secs[i])
 			print_string(PRINT_JSON, NULL, NULL,
-				     timeout_info[i].key);
+				     timeout_key(i));
 	print_close_array();
 }
 
@@ -271,9 +195,9 @@ static int timeouts_show(int argc, char **argv)
 		if (!(ni.timeouts.given & (1u << i)))
 			continue;
 		snprintf(fmt, sizeof(fmt), "%s%s %%u", i ? " " : "",
-			 timeout_info[i].name);
+			 timeout_name(i));
 		print_uint(PRINT_FP, NULL, fmt, ni.timeouts.secs[i]);
-		print_uint(PRINT_JSON, timeout_info[i].key, NULL,
+		print_uint(PRINT_JSON, timeout_key(i), NULL,
 			   ni.timeouts.secs[i]);
 	}
 	print_nl();

@@ -1,40 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "utils.h"
 
-unsigned int err_line;
-
-static void vmsg(const char *prefix, const char *fmt, va_list ap)
-{
-	if (err_line)
-		fprintf(stderr, "l4ctl: line %u: %s", err_line, prefix);
-	else
-		fprintf(stderr, "l4ctl: %s", prefix);
-	/* clang-analyzer checks vmsg() without its callers' va_start() */
-	vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
-	fputc('\n', stderr);
-}
-
-void pr_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg("", fmt, ap);
-	va_end(ap);
-}
-
-void pr_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg("warning: ", fmt, ap);
-	va_end(ap);
-}
+/* lib/pr.c: the prefix of every message */
+const char *prog_name = "l4ctl";
 
 bool matches(const char *arg, const char *full)
 {
@@ -61,7 +32,8 @@ const struct cmd *cmd_lookup(const struct cmd *tab, const char *arg,
 	if (hits == 1)
 		return found;
 	if (hits > 1) {
-		fprintf(stderr, "l4ctl: ambiguous %s '%s', could be:", what, arg);
+		fprintf(stderr, "%s: ambiguous %s '%s', could be:",
+			prog_name, what, arg);
 		for (c = tab; c->name; c++)
 			if (matches(arg, c->name))
 				fprintf(stderr, " %s", c->name);

@@ -5,16 +5,7 @@
 
 #include <stdbool.h>
 
-/* Exit statuses, documented in l4ctl(8). */
-#define EXIT_OK		0
-#define EXIT_USAGE	1	/* bad command line, nothing was sent */
-#define EXIT_KERNEL	2	/* netlink or kernel refused the request */
-
-/* Non-zero while a batch runs its line @err_line: messages name it. */
-extern unsigned int err_line;
-
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "pr.h"	/* pr_err, pr_warn, err_line, EXIT_* (userspace/lib) */
 
 /* ip(8)-style: is @arg a non-empty prefix of @full? */
 bool matches(const char *arg, const char *full);

@@ -9,6 +9,7 @@
 #include "l4ctl.h"
 #include "msg.h"
 #include "print.h"
+#include "timeouts.h"
 #include "utils.h"
 
 void vip_usage(FILE *f)

@@ -9,7 +9,7 @@
 #include <linux/genetlink.h>
 
 #include "msg.h"
-#include "utils.h"
+#include "pr.h"
 
 /* A VIP and a backend key share their layout: FAMILY, ADDR, PORT. */
 struct key_types {

@@ -4,8 +4,8 @@
  * requests, decoding replies, and the two dumps. The parsers are pure (an
  * nlattr in, a struct out) and unit tested.
  */
-#ifndef L4CTL_MSG_H
-#define L4CTL_MSG_H
+#ifndef L4LB_LIB_MSG_H
+#define L4LB_LIB_MSG_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,7 +16,7 @@
 
 #include "addr.h"
 #include "nl.h"
-#include "timeouts.h"
+#include "timeouts_core.h"
 
 struct vip_key {
 	struct endpoint ep;

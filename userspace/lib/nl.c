@@ -16,7 +16,7 @@
 #include <linux/l4lb.h>
 
 #include "nl.h"
-#include "utils.h"
+#include "pr.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK	270
@@ -251,9 +251,36 @@ static int family_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* The id of the "events" group, among the family's multicast groups. */
+static void mcast_groups(struct nl_ctx *ctx, const struct nlattr *nest)
+{
+	const struct nlattr *grp, *a;
+
+	mnl_attr_for_each_nested(grp, nest) {
+		const char *name = NULL;
+		uint32_t id = 0;
+
+		mnl_attr_for_each_nested(a, grp) {
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+				name = mnl_attr_get_str(a);
+			else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+				 mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				id = mnl_attr_get_u32(a);
+		}
+		if (name && strcmp(name, L4LB_GENL_MCGRP_EVENTS) == 0)
+			ctx->events_group = id;
+	}
+}
+
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct nlattr *a;
+
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, data);
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GROUPS)
+			mcast_groups(data, a);
 	return MNL_CB_OK;
 }
 
@@ -287,27 +314,35 @@ void nl_batch_end(void)
 	nl_close(ctx);
 }
 
-static struct nl_ctx *nl_open_new(void);
+static struct nl_ctx *nl_open_new(int *errp, bool quiet);
 
 struct nl_ctx *nl_open(void)
 {
 	struct nl_ctx *ctx;
+	int err;
 
 	if (nl_shared)
 		return nl_shared;
-	ctx = nl_open_new();
+	ctx = nl_open_new(&err, false);
 	if (nl_batch)
 		nl_shared = ctx;
 	return ctx;
 }
 
-static struct nl_ctx *nl_open_new(void)
+struct nl_ctx *nl_open_quiet(int *err)
+{
+	return nl_open_new(err, true);
+}
+
+static struct nl_ctx *nl_open_new(int *errp, bool quiet)
 {
 	struct nl_ctx *ctx = calloc(1, sizeof(*ctx));
 	int one = 1, err;
 
 	if (!ctx) {
-		pr_err("%s", strerror(errno));
+		*errp = -errno;
+		if (!quiet)
+			pr_err("%s", strerror(errno));
 		return NULL;
 	}
 	if (nl_test_transport) {
@@ -317,12 +352,17 @@ static struct nl_ctx *nl_open_new(void)
 	}
 	ctx->sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!ctx->sock) {
-		pr_err("cannot open a generic netlink socket: %s",
-		       strerror(errno));
+		err = -errno;
+		if (!quiet)
+			pr_err("cannot open a generic netlink socket: %s",
+			       strerror(errno));
 		goto fail;
 	}
 	if (mnl_socket_bind(ctx->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		pr_err("cannot bind the netlink socket: %s", strerror(errno));
+		err = -errno;
+		if (!quiet)
+			pr_err("cannot bind the netlink socket: %s",
+			       strerror(errno));
 		goto fail;
 	}
 	ctx->portid = mnl_socket_get_portid(ctx->sock);
@@ -331,18 +371,20 @@ static struct nl_ctx *nl_open_new(void)
 	mnl_socket_setsockopt(ctx->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 
 	err = resolve_family(ctx);
-	if (err == -ENOENT) {
-		pr_err("the l4lb module is not loaded (modprobe l4lb)");
-		goto fail;
-	}
 	if (err == 0 && ctx->family_id == 0)
 		err = -EPROTO;
-	if (err) {
-		nl_report(ctx, err);
-		goto fail;
+	if (err && !quiet) {
+		if (err == -ENOENT)
+			pr_err("the l4lb module is not loaded (modprobe l4lb)");
+		else
+			nl_report(ctx, err);
 	}
+	if (err)
+		goto fail;
+	*errp = 0;
 	return ctx;
 fail:
+	*errp = err;
 	nl_close(ctx);
 	return NULL;
 }

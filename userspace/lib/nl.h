@@ -3,8 +3,8 @@
  * Generic netlink transport: resolve the "l4lb" family, send a request and
  * wait for its ack, or run a dump to its end. Knows nothing of VIPs.
  */
-#ifndef L4CTL_NL_H
-#define L4CTL_NL_H
+#ifndef L4LB_LIB_NL_H
+#define L4LB_LIB_NL_H
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -41,6 +41,7 @@ struct nl_ctx {
 	uint32_t seq;
 	uint16_t family_id;
 	uint32_t family_version;
+	uint32_t events_group;		/* "events" multicast group, 0: none */
 	char extack[NL_EXTACK_MAX];	/* message of the last error, if any */
 	uint32_t miss_type;		/* NLMSGERR_ATTR_MISS_TYPE, 0 if none */
 	struct nl_transport xport;	/* zeroed: the socket */
@@ -53,6 +54,12 @@ struct nl_ctx {
  * (module not loaded, no socket...); the caller exits with EXIT_KERNEL.
  */
 struct nl_ctx *nl_open(void);
+/*
+ * The same, printing nothing: NULL with *@err = -errno, -ENOENT when the
+ * l4lb family is not there (module not loaded). For a daemon that retries
+ * and logs only when this changes.
+ */
+struct nl_ctx *nl_open_quiet(int *err);
 void nl_close(struct nl_ctx *ctx);
 
 /*
@@ -102,7 +109,7 @@ int nl_process(struct nl_ctx *ctx, const void *buf, size_t len, uint32_t seq,
 	       mnl_cb_t cb, void *data);
 
 /*
- * Print "l4ctl: <strerror>: <extack message>" for @err, or what
+ * Print "<prog_name>: <strerror>: <extack message>" for @err, or what
  * -NL_DUMP_INTR means; returns EXIT_KERNEL.
  */
 int nl_report(const struct nl_ctx *ctx, int err);

@@ -4,8 +4,8 @@
  *
  * Pure logic, no netlink: this file is unit tested on its own.
  */
-#ifndef L4CTL_ADDR_H
-#define L4CTL_ADDR_H
+#ifndef L4LB_LIB_ADDR_H
+#define L4LB_LIB_ADDR_H
 
 #include <stddef.h>
 #include <stdint.h>

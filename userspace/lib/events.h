@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The l4lb "events" multicast group: the kernel sends one message per
+ * configuration change (VIP, backend, default timeouts), with the object
+ * as it is after the change. 'l4ctl monitor' prints them; the agent
+ * reconciles on them.
+ */
+#ifndef L4LB_LIB_EVENTS_H
+#define L4LB_LIB_EVENTS_H
+
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+
+#include "msg.h"
+#include "nl.h"
+
+/* One event, parsed. Which members are filled depends on @cmd. */
+struct l4lb_event {
+	uint8_t cmd;		/* L4LB_CMD_VIP_NEW ... L4LB_CMD_NET_SET */
+	struct vip vip;		/* VIP and backend events: the VIP (key at least) */
+	struct backend backend;	/* backend events */
+	struct net_info net;	/* L4LB_CMD_NET_SET: the defaults now */
+};
+
+/*
+ * Open a netlink socket joined to the "events" group of this network
+ * namespace. Prints nothing: NULL with *@err = -errno (-ENOENT: no l4lb
+ * family; -EOPNOTSUPP: a module that sends no events; -EPERM: joining needs
+ * CAP_NET_ADMIN). Close it with nl_close().
+ */
+struct nl_ctx *events_open(int *err);
+
+/*
+ * One message of the l4lb family (genl header included) into @e. Returns 0,
+ * 1 when it is no event (another command), -1 when malformed.
+ */
+int event_parse(const struct nlmsghdr *nlh, struct l4lb_event *e);
+
+/*
+ * Read every message waiting on @ctx without blocking and call @cb (as
+ * mnl_cb_run() would) for each one of the l4lb family. Returns 0 when the
+ * socket is drained, -ENOBUFS when events were lost because they came
+ * faster than they were read (the caller should resynchronise; reading
+ * again goes on), or another -errno.
+ */
+int events_read(struct nl_ctx *ctx, mnl_cb_t cb, void *data);
+
+#endif
