@@ -244,13 +244,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	size_t len;
 	char *body;
 
+	static int headers_seen;
+
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
-	(void)req_cls;
+	/* no body wanted: 405 at once (MHD then closes rather than read one) */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 				  "405 method not allowed: this port is read-only\n");
+	/*
+	 * The first call comes with the headers alone. Answering then makes
+	 * MHD give up the connection (a body may follow), so wait for the
+	 * second call: keep-alive for scrapers. A GET's body is ignored.
+	 */
+	if (!*req_cls) {
+		*req_cls = &headers_seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (!strcmp(url, "/health")) {
 		body = http_health_json(a, &status);
 		return reply(c, status, JSON_TYPE, body, body ? strlen(body) : 0);
@@ -364,6 +378,8 @@ int http_start(struct agent *a)
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_LIMIT,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+				/* 400 for what RFC 9112 calls malformed, e.g. no Host */
+				MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_END);
 	if (!h->d) {
