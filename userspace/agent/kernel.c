@@ -35,6 +35,8 @@
 #define EVENT_DEBOUNCE_USEC	(200 * 1000ULL)
 /* after a reconcile with errors, the stats tick retries no sooner */
 #define ERROR_RETRY_USEC	(10 * 1000000ULL)
+/* sd-event's default slack (0: 250 ms) is too coarse for short intervals */
+#define TIMER_ACCURACY		(10 * 1000ULL)
 
 static sd_event_source *retry_ev;	/* reconnect while the kernel is away */
 static sd_event_source *stats_ev;	/* every stats_interval_ms */
@@ -130,8 +132,8 @@ static void arm_retry(struct agent *a)
 		sd_event_source_set_enabled(retry_ev, SD_EVENT_ONESHOT);
 		return;
 	}
-	if (sd_event_add_time(a->ev, &retry_ev, CLOCK_MONOTONIC, when, 0,
-			      retry_cb, a) < 0)
+	if (sd_event_add_time(a->ev, &retry_ev, CLOCK_MONOTONIC, when,
+			      TIMER_ACCURACY, retry_cb, a) < 0)
 		log_err("kernel: cannot arm the retry timer");
 }
 
@@ -191,7 +193,7 @@ static void adopt(struct agent *a)
 		struct avip *v = &a->vips[i];
 		struct backend *bs = NULL;
 		struct vip_key key;
-		char lbl[96], ep[ADDR_STRLEN];
+		char lbl[128];
 		size_t n = 0;
 		int err;
 
@@ -209,18 +211,13 @@ static void adopt(struct agent *a)
 			uint8_t st = bs[j].has_state ? bs[j].state : L4LB_BACKEND_UP;
 			uint32_t w = bs[j].has_weight ? bs[j].weight :
 				     L4LB_WEIGHT_DEFAULT;
-			struct abackend *b = vip_find_backend(v, &bs[j].ep);
+			/* known already (a source answered first): refreshed */
+			struct abackend *b = vip_adopt_backend(v, &bs[j].ep,
+							       w, st);
 
 			if (!b) {
-				b = vip_adopt_backend(v, &bs[j].ep, w, st);
-				if (!b) {
-					log_err("kernel: out of memory adopting a backend");
-					break;
-				}
-				log_info("kernel: %s: adopted backend %s (state %s, weight %u)",
-					 vip_label(v, lbl, sizeof(lbl)),
-					 endpoint_format(&bs[j].ep, ep, sizeof(ep)),
-					 state_name(st), w);
+				log_err("kernel: out of memory adopting a backend");
+				break;
 			}
 			b->in_kernel = true;
 			b->kstate = st;
@@ -545,8 +542,8 @@ static void schedule_after_events(struct agent *a)
 		sd_event_source_set_enabled(debounce_ev, SD_EVENT_ONESHOT);
 		return;
 	}
-	if (sd_event_add_time(a->ev, &debounce_ev, CLOCK_MONOTONIC, when, 0,
-			      debounce_cb, a) < 0)
+	if (sd_event_add_time(a->ev, &debounce_ev, CLOCK_MONOTONIC, when,
+			      TIMER_ACCURACY, debounce_cb, a) < 0)
 		reconcile_schedule(a);
 }
 
@@ -577,8 +574,13 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	r = event_parse(nlh, e);
 	if (r == 0)
 		a->m.kernel_events++;
-	/* a malformed one might have been ours: look again to be sure */
+	/*
+	 * An event carries the port of the request that made the change: our
+	 * own changes need no second look. A malformed one might have been
+	 * about our VIPs: look again to be sure.
+	 */
 	if (r < 0 || (r == 0 && e->cmd != L4LB_CMD_NET_SET &&
+		      (!a->nl || nlh->nlmsg_pid != a->nl->portid) &&
 		      is_our_vip(a, &e->vip.key)))
 		schedule_after_events(a);
 	free(e);
@@ -735,10 +737,14 @@ static int stats_cb(sd_event_source *s, uint64_t usec, void *data)
 	struct agent *a = data;
 	uint64_t interval = (a->cfg.stats_interval_ms ? a->cfg.stats_interval_ms :
 			     1000) * 1000ULL;
+	uint64_t now;
 
 	if (a->kernel_ok)
 		stats_read(a);
-	sd_event_source_set_time(s, usec + interval);
+	/* a loop that fell behind skips ticks rather than bunching them */
+	now = now_usec(CLOCK_MONOTONIC);
+	usec += interval;
+	sd_event_source_set_time(s, usec > now ? usec : now + interval);
 	sd_event_source_set_enabled(s, SD_EVENT_ON);
 	return 0;
 }
@@ -756,8 +762,8 @@ int kernel_start(struct agent *a)
 	pr_hook = lib_log;
 
 	r = sd_event_add_time(a->ev, &stats_ev, CLOCK_MONOTONIC,
-			      now_usec(CLOCK_MONOTONIC) + interval, 0,
-			      stats_cb, a);
+			      now_usec(CLOCK_MONOTONIC) + interval,
+			      TIMER_ACCURACY, stats_cb, a);
 	if (r < 0) {
 		log_err("kernel: cannot start the stats timer: %s", strerror(-r));
 		return r;
