@@ -1,0 +1,263 @@
+#!/bin/bash
+# l4lb-agent health checks against real backends (lib/agentsrv.py), one
+# agent with six VIPs from an INI file (`-c FILE`: [global], [defaults],
+# [vip NAME]), each with the static BACKENDS be1..be3:
+#   tcp    :80 tcp   connect check on the data port
+#   udp    :80 udp   CHECK=udp, PING -> +PONG on the data port
+#   expect :81       tcp send/expect on port 9000 (PING\r\n -> +PONG)
+#   http   :82       CHECK=http on port 9001, path /healthz
+#   refuse :83       the same check, ALL_DOWN=refuse
+#   flap   :84       CHECK=http on port 9002, rise 1 fall 1, FLAP_* small
+# - a killed server is down in the kernel within fall x interval + 1 s and
+#   gets no new flow (TCP and UDP); back, it is up after rise checks, not
+#   sooner;
+# - a server that accepts but answers wrong (-ERR, closes) fails
+#   send/expect; HTTP 500 fails the HTTP check, 301 passes it;
+# - every backend failing: ALL_DOWN=keep keeps one up and serving,
+#   refuse sets all down and the kernel refuses new flows; /health 503
+#   degraded;
+# - a backend flapping is held down FLAP_HOLD past its last failure.
+. "$(dirname "$0")/lib/agent.sh"
+agent_require
+
+trap agent_cleanup EXIT
+topo_setup || { tap_fail "topology"; tap_done; exit 1; }
+l4lb_load || { tap_fail "load l4lb.ko"; tap_done; exit 1; }
+ok=1
+for i in 1 2 3; do
+	srv_start $i $i --tcp 8080 --udp 8080 || ok=0
+	srv_start ${i}c $i --line 9000 --http 9001 --http 9002:flap || ok=0
+	mkdir -p "$W/be$i/flap"
+done
+agent_helpers_start
+tap_is "backends and helpers start" $ok 1
+
+B1=10.0.1.1:8080 B2=10.0.1.2:8080 B3=10.0.1.3:8080
+ALL="$B1=up $B2=up $B3=up"
+BES=$B1,$B2,$B3
+INTERVAL=1 FALL=2 RISE=3
+
+cat >"$W/agent.conf" <<EOF
+# the agent's health tests
+[global]
+HEALTH_PORT = $AGENT_PORT
+HEALTH_ADDR = 127.0.0.1
+LOG_LEVEL = debug
+STATS_INTERVAL = 1s
+
+[defaults]
+CHECK_INTERVAL = ${INTERVAL}s
+CHECK_JITTER = 0
+CHECK_RISE = $RISE
+CHECK_FALL = $FALL
+PASSIVE = no
+
+[vip tcp]
+VIP = 10.0.0.10
+PORT = 80
+BACKENDS = $BES
+
+[vip udp]
+VIP = 10.0.0.10
+PORT = 80
+PROTO = udp
+BACKENDS = $BES
+CHECK = udp
+CHECK_SEND = PING\r\n
+CHECK_EXPECT = +PONG
+
+[vip expect]
+VIP = 10.0.0.10
+PORT = 81
+BACKENDS = $BES
+CHECK = tcp
+CHECK_PORT = 9000
+CHECK_SEND = PING\r\n
+CHECK_EXPECT = +PONG
+
+[vip http]
+VIP = 10.0.0.10
+PORT = 82
+BACKENDS = $BES
+CHECK = http
+CHECK_PORT = 9001
+CHECK_HTTP_PATH = /healthz
+
+[vip refuse]
+VIP = 10.0.0.10
+PORT = 83
+BACKENDS = $BES
+CHECK = http
+CHECK_PORT = 9001
+CHECK_HTTP_PATH = /healthz
+ALL_DOWN = refuse
+
+[vip flap]
+VIP = 10.0.0.10
+PORT = 84
+BACKENDS = $BES
+CHECK = http
+CHECK_PORT = 9002
+CHECK_INTERVAL = 300ms
+CHECK_RISE = 1
+CHECK_FALL = 1
+FLAP_CHANGES = 4
+FLAP_WINDOW = 60s
+FLAP_HOLD = 5s
+EOF
+
+AGENT_ENV=()
+tap_check "the agent starts with -c FILE" agent_start -c "$W/agent.conf"
+ok=1
+for vp in "80 tcp" "80 udp" "81 tcp" "82 tcp" "83 tcp" "84 tcp"; do
+	got=$(q waitk 20 10.0.0.10 $vp $ALL)
+	[[ $got == ok* ]] || { ok=0; tap_diag "VIP :$vp: $got"; }
+done
+tap_is "six VIPs, each with be1..be3 up" $ok 1
+tap_is "/health: 200 healthy, six VIPs" \
+	"$(q get /health) $(q json 'j["status"], len(j["vips"]), sorted(v["name"] for v in j["vips"])')" \
+	'200 healthy 6 ["expect","flap","http","refuse","tcp","udp"]'
+tap_check "the send/expect check sends PING on port 9000" \
+	grep -q '^9000 line PING$' "$W/be1/requests.log"
+tap_check "the HTTP check asks for /healthz on port 9001" \
+	grep -q '^9001 http GET /healthz$' "$W/be1/requests.log"
+tap_check "the UDP check sends PING to the data port" \
+	grep -q '^8080 udp ping$' "$W/be1/requests.log"
+
+# since T0 : seconds (one decimal) since $EPOCHREALTIME was T0.
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+# ------------------------------------------------- a server killed
+t0=$EPOCHREALTIME
+be_kill 1
+got=$(q waitk 10 10.0.0.10 80 tcp $B1=down $B2=up $B3=up)
+t=$(since "$t0")
+max=$((FALL * INTERVAL + 1))
+tap_like "be1's server killed: down in the kernel ($got)" "$got" "ok*"
+tap_check "... within fall x interval + 1 s = $max s ($t s)" le "$t" $max
+read -ra names <<<"$(c hellos 6 10.0.0.10 80)"
+tap_is "... 6 new flows: none to be1, 3 each to be2, be3 (${names[*]})" \
+	"$(count_words be1 "${names[@]}") $(count_words be2 "${names[@]}") $(count_words be3 "${names[@]}")" "0 3 3"
+got=$(q waitk 10 10.0.0.10 80 udp $B1=down $B2=up $B3=up)
+tap_like "... the UDP check takes it down on the UDP VIP too ($got)" "$got" "ok*"
+read -ra names <<<"$(c hellos 4 10.0.0.10 80 udp)"
+tap_is "... 4 new UDP flows, none to be1 (${names[*]})" \
+	"$(count_words be1 "${names[@]}") $(($(count_words be2 "${names[@]}") + $(count_words be3 "${names[@]}")))" "0 4"
+tap_is "... the VIPs checked on other ports keep it up" \
+	"$(q kstates 10.0.0.10 81 tcp) | $(q kstates 10.0.0.10 82 tcp)" "$ALL | $ALL"
+tap_is "... /backends?vip=tcp: be1 not healthy, with an error" \
+	"$(q get '/backends?vip=tcp') $(q json '[(e["healthy"], bool(e["last_error"])) for e in sorted(j, key=lambda e: e["address"])][0]')" \
+	'200 [false,true]'
+
+t0=$EPOCHREALTIME
+srv_start 1 1 --tcp 8080 --udp 8080
+got=$(q waitk 10 10.0.0.10 80 tcp $ALL)
+t=$(since "$t0")
+tap_like "be1's server back: up again ($got)" "$got" "ok*"
+tap_check "... after rise ($RISE) checks: within $(((RISE - 1) * INTERVAL))-$((RISE * INTERVAL + 1)) s ($t s)" \
+	awk -v t="$t" -v lo=$(((RISE - 1) * INTERVAL)) -v hi=$((RISE * INTERVAL + 1)) \
+	'BEGIN { exit !(t >= lo - 0.3 && t <= hi) }'
+read -ra names <<<"$(c hellos 6 10.0.0.10 80)"
+tap_is "... new flows reach it again (${names[*]})" "$(count_words be1 "${names[@]}")" 2
+got=$(q waitk 10 10.0.0.10 80 udp $ALL)
+tap_like "... up on the UDP VIP too ($got)" "$got" "ok*"
+
+# ------------------------------------------------- send/expect, HTTP
+put "$W/be2/reply" $'-ERR\r'
+got=$(q waitk 10 10.0.0.10 81 tcp $B1=up $B2=down $B3=up)
+tap_like "be2 answers -ERR to PING: down on the send/expect VIP ($got)" "$got" "ok*"
+tap_is "... still up where only the connection is checked" "$(q kstates 10.0.0.10 80 tcp)" "$ALL"
+put "$W/be2/reply" CLOSE
+tap_is "be2 accepts and closes without an answer: stays down" \
+	"$(q holdk 3 10.0.0.10 81 tcp $B1=up $B2=down $B3=up)" ok
+rm -f "$W/be2/reply"
+got=$(q waitk 10 10.0.0.10 81 tcp $ALL)
+tap_like "be2 answers +PONG again: up ($got)" "$got" "ok*"
+put "$W/be3/reply" CLOSE
+got=$(q waitk 10 10.0.0.10 81 tcp $B1=up $B2=up $B3=down)
+tap_like "be3 closes without answering: down ($got)" "$got" "ok*"
+rm -f "$W/be3/reply"
+q waitk 10 10.0.0.10 81 tcp $ALL >/dev/null
+
+put "$W/be3/status" 500
+got=$(q waitk 10 10.0.0.10 82 tcp $B1=up $B2=up $B3=down)
+tap_like "be3's /healthz answers 500: down on the HTTP VIP ($got)" "$got" "ok*"
+tap_like "... and on the other VIP with that check" \
+	"$(q waitk 5 10.0.0.10 83 tcp $B1=up $B2=up $B3=down)" "ok*"
+tap_is "... the send/expect VIP keeps it up" "$(q kstates 10.0.0.10 81 tcp)" "$ALL"
+read -ra names <<<"$(c hellos 4 10.0.0.10 82)"
+tap_is "... no new flow to be3 on the HTTP VIP (${names[*]})" "$(count_words be3 "${names[@]}")/${#names[@]}" "0/4"
+put "$W/be3/status" 301
+got=$(q waitk 10 10.0.0.10 82 tcp $ALL)
+tap_like "a 301 passes (any 2xx/3xx): up again ($got)" "$got" "ok*"
+put "$W/be3/status" 200
+
+# ------------------------------------------------- every backend failing
+for i in 1 2 3; do put "$W/be$i/status" 503; done
+got=$(q waitk 10 10.0.0.10 83 tcp $B1=down $B2=down $B3=down)
+tap_like "every /healthz 503: ALL_DOWN=refuse sets all down ($got)" "$got" "ok*"
+got=$(c hellos 1 10.0.0.10 83)
+tap_is "... a new connection is refused (RST)" "$got" ECONNREFUSED
+got=$(q waitjson 10 '/backends?vip=http' 'not any(e["healthy"] for e in j)')
+tap_like "ALL_DOWN=keep: /backends counts none healthy ($got)" "$got" "ok*"
+ks=$(q kstates 10.0.0.10 82 tcp)
+tap_like "... the kernel keeps one up ($ks)" "$ks" "*=up*"
+got=$(c hellos 2 10.0.0.10 82)
+tap_like "... new connections are still served ($got)" "$got" "be[123] be[123]"
+tap_is "/health: 503 degraded (other VIPs have healthy backends)" \
+	"$(q get /health) $(q json 'j["status"], [(v["name"], v["healthy_backends"]) for v in j["vips"] if v["name"] in ("http", "refuse")]')" \
+	'503 degraded [["http",0],["refuse",0]]'
+for i in 1 2 3; do put "$W/be$i/status" 200; done
+got=$(q waitk 15 10.0.0.10 83 tcp $ALL)
+tap_like "checks pass again: all up on the refuse VIP ($got)" "$got" "ok*"
+got=$(q waitk 5 10.0.0.10 82 tcp $ALL)
+tap_like "... and on the keep VIP ($got)" "$got" "ok*"
+got=$(q waitjson 5 /health 'j["status"] == "healthy"')
+tap_like "... /health healthy again ($got)" "$got" "ok*"
+
+# ------------------------------------------------- flapping
+# rise 1, fall 1, checks every 300 ms: be1 follows each change of its
+# status at once, until the 4th state change in 60 s: then it stays down
+# FLAP_HOLD (5 s) past its last failure, whatever its checks say.
+F="10.0.0.10 84 tcp"
+mon_start
+held=0
+for ((cyc = 1; cyc <= 4; cyc++)); do
+	put "$W/be1/flap/status" 500
+	got=$(q waitk 5 $F $B1=down $B2=up $B3=up)
+	[[ $got == ok* ]] || { tap_diag "cycle $cyc: not down: $got"; break; }
+	put "$W/be1/flap/status" 200
+	t0=$EPOCHREALTIME
+	got=$(q waitk 2.5 $F $ALL)
+	if [[ $got != ok* ]]; then
+		held=$cyc
+		break
+	fi
+done
+tap_like "flapping be1 (up/down every ~1 s) is held down, in cycle $held" "$held" "[23]"
+got=$(q waitk 8 $F $ALL)
+t=$(since "$t0")
+tap_like "... then up again ($got)" "$got" "ok*"
+tap_check "... FLAP_HOLD (5 s) after its last failure ($t s after it passed again)" \
+	awk -v t="$t" 'BEGIN { exit !(t >= 4 && t <= 7) }'
+mon_stop
+tap_is "... be2 and be3 were never touched meanwhile (monitor)" \
+	"$(mon_events 10.0.0.10 84 $B2)$(mon_events 10.0.0.10 84 $B3)" ""
+n=$(mon_events 10.0.0.10 84 $B1 | grep -c '"state":"down"')
+tap_like "... be1 was set down $held times ($n)" "$n" "$held"
+q metrics >/dev/null
+tap_like "/metrics: state changes counted" "$(q metric l4lb_agent_state_changes_total)" "[1-9]*"
+tap_like "... failed checks counted" "$(q metric l4lb_agent_checks_total result=fail)" "[1-9]*"
+
+rc=$(agent_stop TERM)
+tap_is "SIGTERM: status 0" "$rc" 0
+tap_is "... the kernel keeps every VIP" "$(q vips)" \
+	"10.0.0.10:80/tcp 10.0.0.10:80/udp 10.0.0.10:81/tcp 10.0.0.10:82/tcp 10.0.0.10:83/tcp 10.0.0.10:84/tcp"
+agent_sanitizer_check
+
+agent_cleanup
+trap - EXIT
+topo_teardown
+l4lb_unload
+tap_done
