@@ -80,11 +80,11 @@ static void human(FILE *f, double v)
 }
 
 /*
- * A polyline of the history (oldest left), scaled to its maximum. The
- * samples are per stats interval; the label gives the rate per second.
+ * A polyline of the history (oldest left), scaled to its maximum. Each
+ * sample is a rate per second (kernel.c divides by the time between reads).
  */
 static void sparkline(FILE *f, const struct avip *v, const uint64_t *hist,
-		      const char *what, double interval_s)
+		      const char *what)
 {
 	const unsigned int W = 240, H = 40;
 	unsigned int n = v->hist_n < AGENT_HISTORY ? v->hist_n : AGENT_HISTORY;
@@ -99,9 +99,9 @@ static void sparkline(FILE *f, const struct avip *v, const uint64_t *hist,
 		last = x;
 	}
 	fprintf(f, "<div class=\"spark\"><small>%s/s, last %u samples: now ", what, n);
-	human(f, interval_s > 0 ? last / interval_s : (double)last);
+	human(f, (double)last);
 	fputs(", max ", f);
-	human(f, interval_s > 0 ? max / interval_s : (double)max);
+	human(f, (double)max);
 	fprintf(f, "</small><br><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\" role=\"img\" aria-label=\"%s per second\">",
 		W, H, W, H, what);
 	if (n > 1) {
@@ -194,9 +194,8 @@ static void sources_table(FILE *f, const struct avip *v)
 	fputs("</table>\n", f);
 }
 
-static void vip_section(FILE *f, const struct agent *a, const struct avip *v)
+static void vip_section(FILE *f, const struct avip *v)
 {
-	double interval_s = a->cfg.stats_interval_ms / 1000.0;
 	const struct abackend *b;
 	char addr[ADDR_STRLEN];
 	size_t healthy = 0, total = vip_count(v, &healthy);
@@ -213,8 +212,8 @@ static void vip_section(FILE *f, const struct agent *a, const struct avip *v)
 	fprintf(f, " <span class=\"%s\">%zu/%zu healthy</span>%s</h2>\n",
 		healthy ? "ok" : "bad", healthy, total,
 		v->in_kernel ? "" : " <span class=\"bad\">(not in the kernel)</span>");
-	sparkline(f, v, v->hist_flows, "flows", interval_s);
-	sparkline(f, v, v->hist_bytes, "bytes", interval_s);
+	sparkline(f, v, v->hist_flows, "flows");
+	sparkline(f, v, v->hist_bytes, "bytes");
 	fputs("<table><tr><th>id</th><th>address</th><th>state</th><th>health</th><th>weight</th><th>connections</th><th>last check</th><th>last error</th></tr>\n", f);
 	for (b = v->backends; b; b = b->next)
 		backend_row(f, b);
@@ -253,7 +252,7 @@ char *status_render(const struct agent *a, size_t *len)
 			a->net.val[L4LB_NET_ATTR_CONN_MAX]);
 	fputs(" &middot; <a href=\"/health\">/health</a> <a href=\"/backends\">/backends</a> <a href=\"/metrics\">/metrics</a></p>\n", f);
 	for (i = 0; i < a->cfg.n_vips; i++)
-		vip_section(f, a, &a->vips[i]);
+		vip_section(f, &a->vips[i]);
 	fputs("</body></html>\n", f);
 	if (fclose(f)) {
 		free(buf);
