@@ -531,6 +531,27 @@ static void test_tcp(void)
 		  "bind: cannot assign requested address");
 	memset(&vcfg.check.source, 0, sizeof(vcfg.check.source));
 
+	/* IPv6: a listener on ::1 */
+	{
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+					     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+		socklen_t len = sizeof(sin6);
+		int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		char ep[64];
+
+		if (fd >= 0 && !bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) &&
+		    !listen(fd, 8) &&
+		    !getsockname(fd, (struct sockaddr *)&sin6, &len)) {
+			snprintf(ep, sizeof(ep), "[::1]:%u", ntohs(sin6.sin6_port));
+			backend_init(&b, ep);
+			check_int("tcp IPv6 connect: ok", run_check(&b, "tcp v6"), 1);
+		} else {
+			printf("ok %d - # SKIP no IPv6 loopback\n", ++tap_tests);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+
 	/* cancel in flight: nothing reported, nothing left */
 	backend_at(&b, silent.port);
 	vcfg.check.expect = "+PONG";
@@ -588,6 +609,15 @@ static void test_udp(void)
 	backend_at(&b, closed_port(SOCK_DGRAM));
 	check_int("udp closed port without expect: failed",
 		  run_check(&b, "udp closed noexp"), 0);
+	/* CHECK_SOURCE on a UDP socket: the port comes at connect */
+	vcfg.check.expect = "PING";
+	vcfg.check.expect_len = 4;
+	addr_parse("127.0.0.1", &vcfg.check.source, NULL);
+	backend_at(&b, echo.port);
+	check_int("udp echo from CHECK_SOURCE: ok", run_check(&b, "udp src"), 1);
+	memset(&vcfg.check.source, 0, sizeof(vcfg.check.source));
+	vcfg.check.expect = NULL;
+	vcfg.check.expect_len = 0;
 	vcfg.check.send = NULL;
 	vcfg.check.send_len = 0;
 

@@ -142,16 +142,23 @@ static int exec_start(struct abackend *b)
 	struct check_run *r;
 	char *vars[3] = { NULL, NULL, NULL };
 	char **env;
-	sigset_t ss, old;
+	static bool sigchld_blocked;
+	sigset_t ss;
 	pid_t pid;
 	int err;
 
 	if (!c->exec || !*c->exec)
 		return -EINVAL;
-	/* sd-event watches children only with SIGCHLD blocked */
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &ss, &old);
+	/*
+	 * sd-event watches children only with SIGCHLD blocked (main should
+	 * have; the agent has no threads, so doing it here is safe too).
+	 */
+	if (!sigchld_blocked) {
+		sigemptyset(&ss);
+		sigaddset(&ss, SIGCHLD);
+		sigprocmask(SIG_BLOCK, &ss, NULL);
+		sigchld_blocked = true;
+	}
 
 	r = check_run_new(b);
 	if (!r)
