@@ -288,11 +288,22 @@ int instances_parse_json(const char *text, size_t len, uint16_t def_port,
 	root = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	off = json_tokener_get_parse_end(tok);
+	if (!root && jerr == json_tokener_continue) {
+		/* the end of input ends a bare number, or cuts the text short */
+		root = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		off = len;
+	}
 	json_tokener_free(tok);
 	if (!root) {
-		if (jerr == json_tokener_continue || jerr == json_tokener_success)
-			return fail(err, errlen, "malformed JSON: %s",
-				    len ? "truncated" : "empty");
+		bool blank = true;
+
+		for (i = 0; i < len && blank; i++)
+			blank = isspace((unsigned char)text[i]);
+		if (blank)
+			return fail(err, errlen, "malformed JSON: empty");
+		if (jerr == json_tokener_error_parse_eof)
+			return fail(err, errlen, "malformed JSON: truncated");
 		return fail(err, errlen, "malformed JSON at offset %zu: %s",
 			    off, json_tokener_error_desc(jerr));
 	}

@@ -44,10 +44,11 @@ int instance_addr_parse(const char *s, struct endpoint *ep, const char **why);
  * A source's good answer, with the "empty after non-empty" rule applied
  * here too: an empty answer from a source whose last answer listed
  * instances is a failure (the last good set stays), never "remove all".
- * @last_n is the source's own record of its last delivered count.
+ * @last_n is the source's own record of its last delivered count; @what
+ * names the source in the message ("operator URL", "BACKENDS_FILE PATH").
  */
-void source_deliver(struct source_state *s, const struct instance *inst,
-		    size_t n, size_t *last_n);
+void source_deliver(struct source_state *s, const char *what,
+		    const struct instance *inst, size_t n, size_t *last_n);
 
 /* The source's VIP's defaults for instances without a port or weight. */
 uint16_t source_default_port(const struct source_state *s);

@@ -18,8 +18,8 @@ const struct source_ops *source_ops_get(enum source_type t)
 	return sources[t];
 }
 
-void source_deliver(struct source_state *s, const struct instance *inst,
-		    size_t n, size_t *last_n)
+void source_deliver(struct source_state *s, const char *what,
+		    const struct instance *inst, size_t n, size_t *last_n)
 {
 	/*
 	 * An operator restarting, a file truncated while written, a DNS
@@ -29,8 +29,8 @@ void source_deliver(struct source_state *s, const struct instance *inst,
 	 */
 	if (!n && *last_n) {
 		vip_source_failed(s->vip, s->idx,
-				  "empty instance list (the last good one had %zu): keeping it",
-				  *last_n);
+				  "%s: empty instance list (the last good one had %zu): keeping it",
+				  what, *last_n);
 		return;
 	}
 	*last_n = n;

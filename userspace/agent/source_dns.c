@@ -287,13 +287,16 @@ static void finish(struct dns_src *p)
 	uint32_t delay = ival;
 
 	p->busy = false;
+	if (!p->failed)	/* names the source if the answer is empty */
+		snprintf(p->err, sizeof(p->err), "DNS %s %s",
+			 p->s->cfg->srv ? "SRV" : "A/AAAA", qname(p));
 	if (!p->failed && p->ttl_ms != UINT32_MAX && p->ttl_ms > delay)
 		delay = p->ttl_ms > DNS_TTL_MAX_MS ? DNS_TTL_MAX_MS : p->ttl_ms;
 	schedule(p, delay);
 	if (p->failed)
 		vip_source_failed(p->s->vip, p->s->idx, "%s", p->err);
 	else
-		source_deliver(p->s, p->acc, p->acc_n, &p->last_n);
+		source_deliver(p->s, p->err, p->acc, p->acc_n, &p->last_n);
 	free(p->acc);
 	p->acc = NULL;
 	p->acc_n = p->acc_cap = 0;

@@ -97,7 +97,7 @@ fail:
 static void load(struct file_src *p)
 {
 	struct source_state *s = p->s;
-	char err[AGENT_ERR_MAX];
+	char err[AGENT_ERR_MAX], label[AGENT_ERR_MAX];
 	struct instance *inst;
 	size_t len, n;
 	char *text;
@@ -120,7 +120,8 @@ static void load(struct file_src *p)
 		return;
 	}
 	free(text);
-	source_deliver(s, inst, n, &p->last_n);
+	snprintf(label, sizeof(label), "BACKENDS_FILE %s", path_of(p));
+	source_deliver(s, label, inst, n, &p->last_n);
 	free(inst);
 }
 

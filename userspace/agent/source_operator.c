@@ -59,10 +59,11 @@ static void answer(struct op_src *p, const struct httpc_result *r)
 {
 	struct source_state *s = p->s;
 	const char *url = s->cfg->url;
-	char err[AGENT_ERR_MAX], snip[64];
+	char err[AGENT_ERR_MAX], snip[64], label[AGENT_ERR_MAX];
 	struct instance *inst;
 	size_t n;
 
+	snprintf(label, sizeof(label), "operator %s", url);
 	if (r->curl_code) {
 		vip_source_failed(s->vip, s->idx, "operator %s: %s", url,
 				  r->error ? r->error : "transfer failed");
@@ -76,7 +77,7 @@ static void answer(struct op_src *p, const struct httpc_result *r)
 					  url);
 			return;
 		}
-		source_deliver(s, p->inst, p->n, &p->last_n);
+		source_deliver(s, label, p->inst, p->n, &p->last_n);
 		return;
 	}
 	if (r->status < 200 || r->status > 299) {
@@ -88,12 +89,20 @@ static void answer(struct op_src *p, const struct httpc_result *r)
 	if (instances_parse_json(r->body, r->body_len, source_default_port(s),
 				 source_default_weight(s), &inst, &n, err,
 				 sizeof(err))) {
-		vip_source_failed(s->vip, s->idx, "operator %s: %s", url, err);
+		/* what came instead (an HTML error page, say) tells why */
+		body_snippet(r->body, r->body_len, snip, sizeof(snip));
+		if (!strncmp(err, "malformed JSON", 14) && *snip)
+			vip_source_failed(s->vip, s->idx,
+					  "operator %s: %s (body \"%s\")", url,
+					  err, snip);
+		else
+			vip_source_failed(s->vip, s->idx, "operator %s: %s",
+					  url, err);
 		return;
 	}
 	if (!n && p->last_n) {
 		/* source_deliver() reports it; keep the last good set and ETag */
-		source_deliver(s, inst, n, &p->last_n);
+		source_deliver(s, label, inst, n, &p->last_n);
 		free(inst);
 		return;
 	}
@@ -103,7 +112,7 @@ static void answer(struct op_src *p, const struct httpc_result *r)
 	p->have = true;
 	free(p->etag);
 	p->etag = r->etag && *r->etag ? strdup(r->etag) : NULL;
-	source_deliver(s, p->inst, p->n, &p->last_n);
+	source_deliver(s, label, p->inst, p->n, &p->last_n);
 }
 
 static void on_done(void *arg, const struct httpc_result *r)

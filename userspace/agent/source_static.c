@@ -21,7 +21,7 @@ static int on_defer(sd_event_source *es, void *userdata)
 	struct static_src *p = userdata;
 
 	(void)es;
-	source_deliver(p->s, p->inst, p->n, &p->last_n);
+	source_deliver(p->s, "BACKENDS", p->inst, p->n, &p->last_n);
 	return 0;
 }
 
