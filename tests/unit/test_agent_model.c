@@ -350,6 +350,15 @@ static void test_adopted(void)
 	check_int("adopt: a2 drains", backend_desired_state(a2), L4LB_BACKEND_DRAIN);
 	check_int("adopt: a3 gone", a3->gone_usec != 0, 1);
 	check_int("adopt: a1 stays", a1->gone_usec, 0);
+	/* the kernel shows up after every source answered: judged at once */
+	{
+		struct endpoint e5 = ep("10.0.1.5:80");
+		struct abackend *a5 = vip_adopt_backend(&v, &e5, 1, L4LB_BACKEND_UP);
+
+		check_int("adopt late: drained at once", a5 && a5->gone_usec, 1);
+		check_int("adopt late: drain", a5 ? backend_desired_state(a5) : -1,
+			  L4LB_BACKEND_DRAIN);
+	}
 	vip_free(&v);
 }
 

@@ -282,6 +282,17 @@ static void backend_unvanish(struct abackend *b)
 
 /* ---------------------------------------------------------- creating */
 
+static bool all_sources_answered(const struct avip *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->cfg->n_sources; i++)
+		if (!v->src[i].answered)
+			return false;
+	return true;
+}
+
+
 static struct abackend *backend_new(struct avip *v, const struct endpoint *ep,
 				    const char *id, uint32_t weight)
 {
@@ -340,20 +351,18 @@ struct abackend *vip_adopt_backend(struct avip *v, const struct endpoint *ep,
 		 kstate == L4LB_BACKEND_UP ? "up" :
 		 kstate == L4LB_BACKEND_DOWN ? "down" : "drain", weight);
 	health_start(b);
+	/*
+	 * The kernel came later than the sources' answers (module loaded
+	 * after the agent started): no source lists it, so it goes the way
+	 * of any vanished backend. A static source never answers again,
+	 * which is why this cannot wait for the next answer.
+	 */
+	if (all_sources_answered(v))
+		backend_vanish(b);
 	return b;
 }
 
 /* ---------------------------------------------------------- sources */
-
-static bool all_sources_answered(const struct avip *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->cfg->n_sources; i++)
-		if (!v->src[i].answered)
-			return false;
-	return true;
-}
 
 static bool inst_lists(const struct instance *inst, size_t n,
 		       const struct endpoint *ep)
@@ -442,10 +451,13 @@ void vip_source_update(struct avip *v, unsigned int idx,
 			changed = true;
 			continue;
 		}
-		if (b->adopted) {
-			/* ours now: the source's name for it */
-			b->adopted = false;
-			if (in->id[0])
+		b->adopted = false;
+		/* a source's name beats the address stand-in (static, DNS, adopted) */
+		if (in->id[0] && strcmp(b->id, in->id)) {
+			char addr[ADDR_STRLEN];
+
+			endpoint_format(&b->ep, addr, sizeof(addr));
+			if (!strcmp(b->id, addr))
 				snprintf(b->id, sizeof(b->id), "%s", in->id);
 		}
 		backend_unvanish(b);
@@ -501,8 +513,8 @@ void vip_source_failed(struct avip *v, unsigned int idx, const char *fmt, ...)
 	n = vip_count(v, NULL);
 	/* once per transition: a source down for an hour is one warning */
 	if (!s->failing)
-		log_warn("vip %s: source %s failed: %s (keeping the last %zu backends)",
-			 v->cfg->name, src_name(s), s->last_error, n);
+		log_warn("vip %s: source %s failed, its last answer stays (%zu backends in all): %s",
+			 v->cfg->name, src_name(s), n, s->last_error);
 	else
 		log_debug("vip %s: source %s still failing: %s", v->cfg->name,
 			  src_name(s), s->last_error);
