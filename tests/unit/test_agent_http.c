@@ -881,6 +881,14 @@ static void test_server(int family)
 		sd_event_unref(ag.ev);
 		return;
 	}
+	if (family == AF_INET) {
+		/* a second agent on the same port must fail, not share it */
+		struct http_server *first = ag.http;
+
+		ag.http = NULL;
+		check_int("server: a port in use: http_start fails", http_start(&ag), -1);
+		ag.http = first;
+	}
 	atomic_store(&client_done, 0);
 	pthread_create(&th, NULL, client, &ca);
 	/* the loop serves until the client is done (60 s at most) */

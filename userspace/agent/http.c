@@ -371,16 +371,16 @@ int http_start(struct agent *a)
 	if (!h)
 		return -1;
 	h->a = a;
+	/* the logger first, or MHD's own prints what comes before it */
 	h->d = MHD_start_daemon(flags, ep->port, NULL, NULL, handle, h,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, &sa.sa,
-				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_LIMIT,
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_LIMIT,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 				/* 400 for what RFC 9112 calls malformed, e.g. no Host */
 				MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_END);
 	if (!h->d) {
 		log_err("http: cannot listen on %s: %s", buf, strerror(errno));
