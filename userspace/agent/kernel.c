@@ -144,7 +144,7 @@ static void kernel_lost(struct agent *a, int err)
 
 	if (a->kernel_ok)
 		log_warn("kernel: l4lb stopped answering (%s); retrying every 2 s",
-			 strerror(-err));
+			 err == -ENOENT ? "the module is gone" : strerror(-err));
 	a->kernel_ok = false;
 	last_open_err = err;
 	close_sockets(a);

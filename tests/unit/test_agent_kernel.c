@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit test of l4lb-agent's kernel sync (userspace/agent/kernel.c) on
+ * its sd-event loop, against a fake kernel that keeps VIPs and backends as
+ * the module would (the library's test transport), with the model stubbed:
+ * a backend's wanted state is its health (UP up, DOWN down, UNKNOWN drain,
+ * gone_usec set: not there). Adoption, fail static, no request when
+ * nothing differs, stats, the kernel going away and coming back. TAP.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/genetlink.h>
+#include <netinet/in.h>
+
+#include "agent.h"
+#include "msg.h"
+#include "nl.h"
+
+#include "tap.h"
+
+/* ---------------------------------------------------------------- stubs */
+
+static int passive_calls, adopt_calls;
+
+void alog(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)lvl;
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+int backend_desired_state(const struct abackend *b)
+{
+	if (b->gone_usec)
+		return -1;
+	switch (b->hs.state) {
+	case HEALTH_UP:
+		return L4LB_BACKEND_UP;
+	case HEALTH_DOWN:
+		return L4LB_BACKEND_DOWN;
+	default:
+		return L4LB_BACKEND_DRAIN;
+	}
+}
+
+static bool same_ep(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, addr_len(a->family));
+}
+
+struct abackend *vip_find_backend(struct avip *v, const struct endpoint *ep)
+{
+	struct abackend *b;
+
+	for (b = v->backends; b; b = b->next)
+		if (same_ep(&b->ep, ep))
+			return b;
+	return NULL;
+}
+
+static struct abackend *model_add(struct avip *v, const char *s,
+				  enum health h, uint32_t weight)
+{
+	struct abackend *b = calloc(1, sizeof(*b)), **pp;
+
+	endpoint_parse(s, &b->ep, NULL);
+	b->vip = v;
+	b->hs.state = h;
+	b->weight = weight;
+	for (pp = &v->backends; *pp; pp = &(*pp)->next)
+		;
+	*pp = b;
+	return b;
+}
+
+struct abackend *vip_adopt_backend(struct avip *v, const struct endpoint *ep,
+				   uint32_t weight, uint8_t kstate)
+{
+	struct abackend *b = vip_find_backend(v, ep);
+	char s[ADDR_STRLEN];
+
+	adopt_calls++;
+	if (!b) {
+		b = model_add(v, endpoint_format(ep, s, sizeof(s)),
+			      kstate == L4LB_BACKEND_UP ? HEALTH_UP :
+			      kstate == L4LB_BACKEND_DOWN ? HEALTH_DOWN :
+			      HEALTH_UNKNOWN, weight);
+		b->adopted = true;
+	}
+	b->in_kernel = true;
+	b->kstate = kstate;
+	b->kweight = weight;
+	return b;
+}
+
+void passive_eval(struct avip *v)
+{
+	(void)v;
+	passive_calls++;
+}
+
+/* ---------------------------------------------------------- fake kernel */
+
+#define FAM	NL_TEST_FAMILY
+
+struct fbe {
+	struct endpoint ep;
+	uint32_t weight;
+	uint8_t state;
+	uint64_t conns;
+};
+
+struct fvip {
+	bool used;
+	struct vip_key key;
+	char sched[L4LB_SCHED_ARG_MAX];
+	uint8_t mode;
+	uint64_t conns, bytes;
+	struct fbe be[16];
+	int nbe;
+};
+
+static struct {
+	struct fvip vip[4];
+	bool gone;		/* the module unloaded: everything -ENOENT */
+	int writes;		/* requests that change something */
+	char log[4096];		/* "VIP_SET sched rr; BACKEND_NEW ..." */
+	char out[NL_RX_SIZE];
+	size_t out_len;
+	bool pending;
+} fk;
+
+static struct fvip *fk_vip(const struct vip_key *k)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (fk.vip[i].used && fk.vip[i].key.proto == k->proto &&
+		    same_ep(&fk.vip[i].key.ep, &k->ep))
+			return &fk.vip[i];
+	return NULL;
+}
+
+static struct fbe *fk_be(struct fvip *v, const struct endpoint *ep)
+{
+	int i;
+
+	for (i = 0; i < v->nbe; i++)
+		if (same_ep(&v->be[i].ep, ep))
+			return &v->be[i];
+	return NULL;
+}
+
+static void fk_logf(const char *fmt, ...)
+{
+	size_t len = strlen(fk.log);
+	va_list ap;
+
+	if (len)
+		len += (size_t)snprintf(fk.log + len, sizeof(fk.log) - len, "; ");
+	va_start(ap, fmt);
+	vsnprintf(fk.log + len, sizeof(fk.log) - len, fmt, ap);
+	va_end(ap);
+}
+
+static struct nlmsghdr *out_msg(uint32_t seq, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(fk.out + fk.out_len);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = FAM;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = L4LB_GENL_VERSION;
+	return nlh;
+}
+
+static void out_end(struct nlmsghdr *nlh)
+{
+	fk.out_len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static void out_ack(uint32_t seq, int error)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(fk.out + fk.out_len);
+	struct nlmsgerr *e;
+
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_flags = NLM_F_CAPPED;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = error;
+	e->msg.nlmsg_len = sizeof(struct nlmsghdr);
+	e->msg.nlmsg_seq = seq;
+	out_end(nlh);
+}
+
+static void out_done(uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(fk.out + fk.out_len);
+	int zero = 0;
+
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = seq;
+	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(zero)), &zero,
+	       sizeof(zero));
+	out_end(nlh);
+}
+
+static void put_key(struct nlmsghdr *nlh, const struct endpoint *ep,
+		    uint16_t fam, uint16_t addr, uint16_t port)
+{
+	mnl_attr_put_u16(nlh, fam, ep->family);
+	mnl_attr_put(nlh, addr, addr_len(ep->family), ep->addr);
+	mnl_attr_put_u16(nlh, port, htons(ep->port));
+}
+
+static void put_stats(struct nlmsghdr *nlh, uint16_t type, uint64_t conns,
+		      uint64_t bytes)
+{
+	struct nlattr *st = mnl_attr_nest_start(nlh, type);
+
+	mnl_attr_put_u64(nlh, L4LB_STATS_ATTR_CONNS, conns);
+	mnl_attr_put_u64(nlh, L4LB_STATS_ATTR_BYTES_IN, bytes);
+	mnl_attr_put_u64(nlh, L4LB_STATS_ATTR_BYTES_OUT, 0);
+	mnl_attr_nest_end(nlh, st);
+}
+
+static void put_vip(struct nlmsghdr *nlh, const struct fvip *v)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, L4LB_ATTR_VIP);
+
+	put_key(nlh, &v->key.ep, L4LB_VIP_ATTR_FAMILY, L4LB_VIP_ATTR_ADDR,
+		L4LB_VIP_ATTR_PORT);
+	mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_PROTO, v->key.proto);
+	mnl_attr_put_strz(nlh, L4LB_VIP_ATTR_SCHED, v->sched);
+	mnl_attr_put_u8(nlh, L4LB_VIP_ATTR_MODE, v->mode);
+	put_stats(nlh, L4LB_VIP_ATTR_STATS, v->conns, v->bytes);
+	mnl_attr_nest_end(nlh, n);
+}
+
+static void put_be(struct nlmsghdr *nlh, const struct fbe *b)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, L4LB_ATTR_BACKEND);
+
+	put_key(nlh, &b->ep, L4LB_BACKEND_ATTR_FAMILY, L4LB_BACKEND_ATTR_ADDR,
+		L4LB_BACKEND_ATTR_PORT);
+	mnl_attr_put_u32(nlh, L4LB_BACKEND_ATTR_WEIGHT, b->weight);
+	mnl_attr_put_u8(nlh, L4LB_BACKEND_ATTR_STATE, b->state);
+	put_stats(nlh, L4LB_BACKEND_ATTR_STATS, b->conns, 0);
+	mnl_attr_nest_end(nlh, n);
+}
+
+static const struct nlattr *top(const struct nlmsghdr *nlh, uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == type)
+			return a;
+	return NULL;
+}
+
+/* One request: the kernel's answer into fk.out. */
+static void fk_handle(const struct nlmsghdr *req)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(req);
+	const struct nlattr *vn = top(req, L4LB_ATTR_VIP);
+	const struct nlattr *bn = top(req, L4LB_ATTR_BACKEND);
+	uint32_t seq = req->nlmsg_seq;
+	char s[ADDR_STRLEN];
+	struct backend b = { 0 };
+	struct vip v = { 0 };
+	struct fvip *fv = NULL;
+	struct fbe *fb = NULL;
+	struct nlmsghdr *nlh;
+	int i;
+
+	fk.out_len = 0;
+	fk.pending = true;
+	if (fk.gone) {
+		out_ack(seq, -ENOENT);
+		return;
+	}
+	if (vn && msg_parse_vip(vn, &v) == 0)
+		fv = fk_vip(&v.key);
+	if (bn && msg_parse_backend(bn, &b) == 0 && fv)
+		fb = fk_be(fv, &b.ep);
+
+	switch (g->cmd) {
+	case L4LB_CMD_VIP_GET:
+		for (i = 0; i < 4; i++) {
+			if (!fk.vip[i].used)
+				continue;
+			nlh = out_msg(seq, g->cmd);
+			put_vip(nlh, &fk.vip[i]);
+			out_end(nlh);
+		}
+		out_done(seq);
+		return;
+	case L4LB_CMD_BACKEND_GET:
+		if (!fv) {
+			out_ack(seq, -ENOENT);
+			return;
+		}
+		for (i = 0; i < fv->nbe; i++) {
+			nlh = out_msg(seq, g->cmd);
+			put_vip(nlh, fv);
+			put_be(nlh, &fv->be[i]);
+			out_end(nlh);
+		}
+		out_done(seq);
+		return;
+	case L4LB_CMD_NET_GET:
+		nlh = out_msg(seq, g->cmd);
+		mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh, L4LB_ATTR_NET));
+		out_end(nlh);
+		out_ack(seq, 0);
+		return;
+	}
+
+	fk.writes++;
+	switch (g->cmd) {
+	case L4LB_CMD_VIP_NEW:
+		if (fv) {
+			out_ack(seq, -EEXIST);
+			return;
+		}
+		for (i = 0; i < 4 && fk.vip[i].used; i++)
+			;
+		fv = &fk.vip[i];
+		memset(fv, 0, sizeof(*fv));
+		fv->used = true;
+		fv->key = v.key;
+		snprintf(fv->sched, sizeof(fv->sched), "%s",
+			 v.sched[0] ? v.sched : "rr");
+		fv->mode = v.has_mode ? v.mode : 0;
+		fk_logf("VIP_NEW %s", fv->sched);
+		break;
+	case L4LB_CMD_VIP_SET:
+		if (!fv) {
+			out_ack(seq, -ENOENT);
+			return;
+		}
+		if (v.sched[0])
+			snprintf(fv->sched, sizeof(fv->sched), "%s", v.sched);
+		if (v.has_mode)
+			fv->mode = v.mode;
+		fk_logf("VIP_SET %s", fv->sched);
+		break;
+	case L4LB_CMD_VIP_DEL:
+		fk_logf("VIP_DEL");
+		if (fv)
+			fv->used = false;
+		break;
+	case L4LB_CMD_BACKEND_NEW:
+		if (!fv || fb) {
+			out_ack(seq, fv ? -EEXIST : -ENOENT);
+			return;
+		}
+		fb = &fv->be[fv->nbe++];
+		memset(fb, 0, sizeof(*fb));
+		fb->ep = b.ep;
+		fb->weight = b.has_weight ? b.weight : 1;
+		fb->state = b.has_state ? b.state : L4LB_BACKEND_UP;
+		fk_logf("NEW %s s%u w%u", endpoint_format(&b.ep, s, sizeof(s)),
+			fb->state, fb->weight);
+		break;
+	case L4LB_CMD_BACKEND_SET:
+		if (!fb) {
+			out_ack(seq, -ENOENT);
+			return;
+		}
+		if (b.has_weight)
+			fb->weight = b.weight;
+		if (b.has_state)
+			fb->state = b.state;
+		fk_logf("SET %s s%u w%u", endpoint_format(&b.ep, s, sizeof(s)),
+			fb->state, fb->weight);
+		break;
+	case L4LB_CMD_BACKEND_DEL:
+		if (!fb) {
+			out_ack(seq, -ENOENT);
+			return;
+		}
+		fk_logf("DEL %s", endpoint_format(&b.ep, s, sizeof(s)));
+		*fb = fv->be[--fv->nbe];
+		break;
+	default:
+		out_ack(seq, -EOPNOTSUPP);
+		return;
+	}
+	out_ack(seq, 0);
+}
+
+static ssize_t fk_send(struct nl_ctx *ctx, const void *buf, size_t len)
+{
+	(void)ctx;
+	fk_handle(buf);
+	return (ssize_t)len;
+}
+
+static ssize_t fk_recv(struct nl_ctx *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	if (!fk.pending || fk.out_len > len) {
+		errno = EAGAIN;
+		return -1;
+	}
+	fk.pending = false;
+	memcpy(buf, fk.out, fk.out_len);
+	return (ssize_t)fk.out_len;
+}
+
+static const struct nl_transport fk_xport = { fk_send, fk_recv, NULL };
+
+static struct fvip *fk_add_vip(const char *ep, const char *sched)
+{
+	struct fvip *v = &fk.vip[0];
+	int i;
+
+	for (i = 0; i < 4 && fk.vip[i].used; i++)
+		;
+	v = &fk.vip[i];
+	memset(v, 0, sizeof(*v));
+	v->used = true;
+	endpoint_parse(ep, &v->key.ep, NULL);
+	v->key.proto = IPPROTO_TCP;
+	snprintf(v->sched, sizeof(v->sched), "%s", sched);
+	return v;
+}
+
+static struct fbe *fk_add_be(struct fvip *v, const char *ep, uint8_t state,
+			     uint32_t weight)
+{
+	struct fbe *b = &v->be[v->nbe++];
+
+	memset(b, 0, sizeof(*b));
+	endpoint_parse(ep, &b->ep, NULL);
+	b->state = state;
+	b->weight = weight;
+	return b;
+}
+
+static const char *fk_show(void)
+{
+	static char buf[1024];
+	char s[ADDR_STRLEN];
+	size_t len = 0;
+	int i, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < 4; i++) {
+		const struct fvip *v = &fk.vip[i];
+
+		if (!v->used)
+			continue;
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s %s",
+					endpoint_format(&v->key.ep, s, sizeof(s)),
+					v->sched);
+		for (j = 0; j < v->nbe; j++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+						", %s s%u w%u",
+						endpoint_format(&v->be[j].ep, s,
+								sizeof(s)),
+						v->be[j].state, v->be[j].weight);
+	}
+	return buf;
+}
+
+/* ------------------------------------------------------------- the test */
+
+static struct agent a;
+static struct vip_cfg vcfg;
+static struct avip av;
+
+/* Run the loop for @ms milliseconds. */
+static void run_ms(unsigned int ms)
+{
+	uint64_t end = now_usec(CLOCK_MONOTONIC) + ms * 1000ULL;
+	uint64_t now;
+
+	while ((now = now_usec(CLOCK_MONOTONIC)) < end)
+		sd_event_run(a.ev, end - now);
+}
+
+static void reconcile_now(void)
+{
+	fk.log[0] = '\0';
+	reconcile_schedule(&a);
+	run_ms(5);
+}
+
+int main(void)
+{
+	struct abackend *b_a, *b_b, *b_x;
+	struct fvip *fv;
+	int w;
+
+	sd_event_new(&a.ev);
+	endpoint_parse("10.0.0.1:80", &vcfg.vip, NULL);
+	snprintf(vcfg.name, sizeof(vcfg.name), "default");
+	vcfg.proto = IPPROTO_TCP;
+	snprintf(vcfg.sched, sizeof(vcfg.sched), "rr");
+	vcfg.mode = -1;
+	vcfg.weight = 1;
+	vcfg.n_sources = 1;
+	av.agent = &a;
+	av.cfg = &vcfg;
+	av.src[0].vip = &av;
+	a.cfg.vips = &vcfg;
+	a.cfg.n_vips = 1;
+	a.cfg.stats_interval_ms = 50;
+	a.vips = &av;
+
+	/* what a previous agent left: the VIP with another scheduler, A, X */
+	fv = fk_add_vip("10.0.0.1:80", "wrr");
+	fk_add_be(fv, "10.0.1.1:80", L4LB_BACKEND_UP, 5);
+	fk_add_be(fv, "10.0.1.9:80", L4LB_BACKEND_UP, 1);
+	/* the model, from a source that answered before the kernel did */
+	b_a = model_add(&av, "10.0.1.1:80", HEALTH_UP, 5);
+	b_b = model_add(&av, "10.0.1.2:80", HEALTH_UP, 0);
+
+	/* no l4lb family on this host: the agent runs without it */
+	nl_test_transport = NULL;
+	check_int("kernel_start without the module succeeds", kernel_start(&a), 0);
+	check_int("kernel_ok false without the module", a.kernel_ok, 0);
+	run_ms(300);
+	check_int("nothing reconciled without the kernel", (long)a.m.reconciles, 0);
+
+	/* the module appears: found at the next retry, within 2 s */
+	nl_test_transport = &fk_xport;
+	fk.log[0] = '\0';
+	run_ms(2300);
+	check_int("kernel found again by the retry", a.kernel_ok, 1);
+	b_x = vip_find_backend(&av, &fv->be[1].ep);
+	check_int("the kernel's unknown backend adopted", b_x && b_x->adopted, 1);
+	check_int("adopted up: health up", b_x && b_x->hs.state == HEALTH_UP, 1);
+	check_str("first reconcile: scheduler set, missing backend added",
+		  fk.log, "VIP_SET rr; NEW 10.0.1.2:80 s0 w1");
+	check_str("kernel state after the first reconcile", fk_show(),
+		  "10.0.0.1:80 rr, 10.0.1.1:80 s0 w5, 10.0.1.9:80 s0 w1, 10.0.1.2:80 s0 w1");
+	check_int("model sees B in the kernel", b_b->in_kernel && b_b->kweight == 1, 1);
+
+	w = fk.writes;
+	reconcile_now();
+	check_int("a reconcile with no difference sends nothing", fk.writes - w, 0);
+	check_int("reconciles counted", a.m.reconciles >= 2, 1);
+
+	/* someone adds Y: kept while the source has not answered */
+	fk_add_be(fv, "10.0.1.7:80", L4LB_BACKEND_UP, 1);
+	reconcile_now();
+	check_str("unknown backend kept before every source answered", fk.log, "");
+	av.src[0].answered = true;
+	reconcile_now();
+	check_str("unknown backend removed once every source answered", fk.log,
+		  "DEL 10.0.1.7:80");
+
+	/* health and weight changes */
+	b_b->hs.state = HEALTH_DOWN;
+	b_a->weight = 7;
+	reconcile_now();
+	check_str("down and a new weight: set only what differs", fk.log,
+		  "SET 10.0.1.1:80 s0 w7; SET 10.0.1.2:80 s2 w1");
+	b_b->gone_usec = 1;
+	reconcile_now();
+	check_str("a backend the model wants gone: deleted", fk.log,
+		  "DEL 10.0.1.2:80");
+	check_int("model: B no longer in the kernel", b_b->in_kernel, 0);
+
+	/* stats: counters, history, passive_eval */
+	passive_calls = 0;
+	fv->conns = 100;
+	fv->be[0].conns = 40;
+	run_ms(120);
+	fv->conns = 300;
+	fv->bytes = 5000;
+	run_ms(120);
+	check_int("passive_eval called after each stats read", passive_calls >= 2, 1);
+	check_int("VIP counters read", (long)av.kstats.val[L4LB_STATS_ATTR_CONNS], 300);
+	check_int("backend counters read",
+		  (long)b_a->kstats.val[L4LB_STATS_ATTR_CONNS], 40);
+	check_int("history has samples", av.hist_n >= 1, 1);
+	{
+		uint64_t maxf = 0;
+		unsigned int i;
+
+		for (i = 0; i < av.hist_n; i++)
+			if (av.hist_flows[i] > maxf)
+				maxf = av.hist_flows[i];
+		check_int("flows/s from the counters' delta", maxf > 0, 1);
+	}
+
+	/* drift without an event (nobody told us): the stats tick sees it */
+	fv->be[0].state = L4LB_BACKEND_DOWN;
+	fk.log[0] = '\0';
+	run_ms(150);
+	check_str("drift found by the stats read is reconciled", fk.log,
+		  "SET 10.0.1.1:80 s0 w7");
+
+	/* the VIP deleted by someone: created again with its backends */
+	fv->used = false;
+	reconcile_now();
+	check_str("missing VIP created, with its backends", fk.log,
+		  "VIP_NEW rr; NEW 10.0.1.1:80 s0 w7; NEW 10.0.1.9:80 s0 w1");
+
+	/* the module goes away and comes back */
+	fk.gone = true;
+	run_ms(150);
+	check_int("kernel lost: kernel_ok false", a.kernel_ok, 0);
+	check_int("kernel lost: nothing shown in the kernel", b_a->in_kernel, 0);
+	fk.gone = false;
+	memset(fk.vip, 0, sizeof(fk.vip));
+	fk.log[0] = '\0';
+	run_ms(2300);
+	check_int("kernel back: kernel_ok true", a.kernel_ok, 1);
+	check_str("kernel back (empty): everything recreated", fk.log,
+		  "VIP_NEW rr; NEW 10.0.1.1:80 s0 w7; NEW 10.0.1.9:80 s0 w1");
+	check_int("no VIP ever deleted", strstr(fk.log, "VIP_DEL") == NULL, 1);
+
+	kernel_stop(&a);
+	while (av.backends) {
+		struct abackend *b = av.backends;
+
+		av.backends = b->next;
+		free(b);
+	}
+	sd_event_unref(a.ev);
+	printf("1..%d\n", tap_tests);
+	return tap_failed ? 1 : 0;
+}
