@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make bench: turn the guest's measurements into the report.
 
-    analyze.py CONSOLE_LOG OUT_DIR [--check] [--sched=SCHED_LOG]
+    analyze.py CONSOLE_LOG OUT_DIR [--check] [--sched=HOST_LOG ...]
 
 Reads the "L4LB-BENCH {json}" lines tests/bench/guest.sh printed (the VM's
 console log), and those of SCHED_LOG (tests/unit/build/sched_bench's output:
@@ -82,7 +82,7 @@ def analyze(recs):
     # by[system][metric][round] = value
     by = {}
     for r in recs:
-        if r["metric"] in ("info", "unavailable") or r["system"] == "sched":
+        if r["metric"] in ("info", "unavailable") or r["system"] in ("sched", "agent"):
             continue
         by.setdefault(r["system"], {}).setdefault(r["metric"], {})[r["round"]] = r
     res = {"vm": {k: v for k, v in info.items() if k not in ("system", "metric", "round", "value")},
@@ -125,11 +125,14 @@ def analyze(recs):
                 res["memory"].setdefault(s, {})[fam] = [
                     {k: p[k] for k in p if k not in ("system", "metric", "round")} for p in pts]
     for s, d in by.items():
-        for m in ("nl_add_vips", "nl_add_backends"):
+        for m in ("nl_add_vips", "nl_add_backends", "conn_dump"):
             if m in d:
                 r = list(d[m].values())[0]
                 res["control"].setdefault(s, {})[m] = {"seconds": r["value"], "count": r["count"]}
     res["scheduling"] = scheduling(recs)
+    # l4lb-agent's health checks (issue 11): CPU share of one core
+    res["agent_checks"] = [{k: r[k] for k in r if k not in ("system", "metric", "round")}
+                           for r in recs if r["system"] == "agent" and r["metric"] == "check_cpu_pct"]
     goals(res)
     return res
 
@@ -254,9 +257,24 @@ def print_report(res):
     p("control plane (seconds; l4lb: raw netlink, one request at a time; IPVS: ipvsadm --restore, "
       "its start-up subtracted)")
     for s, d in res["control"].items():
-        p("  %-10s %s" % (s, "  ".join("%s %d in %.3f s" % (m[7:], v["count"], v["seconds"])
+        p("  %-10s %s" % (s, "  ".join("%s %d in %.3f s" % (m[7:] if m.startswith("nl_add_") else m,
+                                                          v["count"], v["seconds"])
                                       for m, v in d.items())))
-    p("  full dump of the conn table: not measured (l4lb has no conn dump command yet)")
+    dumps = {s: d["conn_dump"] for s, d in res["control"].items() if "conn_dump" in d}
+    if not dumps:
+        p("  full dump of the conn table: not measured")
+    for s, v in dumps.items():
+        p("  full dump of the conn table, %-10s %d flows in %.2f s (%.0f flows/s)" % (
+            s, v["count"], v["seconds"], v["count"] / v["seconds"] if v["seconds"] > 0 else 0))
+    print_scheduling(p, res.get("scheduling"))
+    p("")
+    if not res.get("agent_checks"):
+        p("l4lb-agent health checks: not measured (tests/unit/build/agent_check_bench did not run)")
+    for a in res.get("agent_checks", []):
+        p("l4lb-agent health checks (issue 11, on the host): %d backends, %s every %d ms: "
+          "%.1f %% of one core (%s), %.0f us per check; goal < 10 %%" % (
+              a["backends"], a["check"], a["interval_ms"], a["value"],
+              "met" if a["value"] < 10 else "NOT met", a["us_per_check"]))
     print_scheduling(p, res.get("scheduling"))
     p("")
     p("goals (issue 12)")
@@ -413,6 +431,10 @@ def check(res, recs, out_dir):
             if not v or not num(v["seconds"]) or (s == "l4lb-dnat" and v["seconds"] <= 0) \
                     or v["count"] <= 0 or v["count"] != info.get(n, v["count"]):
                 bad.append("control %s %s: %s (%s wanted)" % (s, m, v, info.get(n)))
+    if res["memory"].get("l4lb-dnat", {}).get("v4"):
+        v = res["control"].get("l4lb-dnat", {}).get("conn_dump")
+        if not v or v["count"] <= 0:
+            bad.append("conn dump l4lb-dnat: %s" % v)
     if len(res["goals"]) < 7:
         bad.append("goals: %d of 7" % len(res["goals"]))
     for f in ("results.json", "ratios.png"):

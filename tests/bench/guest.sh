@@ -560,6 +560,18 @@ mem_base() {
 	BASE_SLAB=$(meminfo_kb Slab)
 }
 
+# conn_dump SYSTEM : list every flow of the full table once, timed
+# (issue 12 item 4): l4ctl's netlink dump against IPVS's /proc listing.
+conn_dump() {
+	local t0 t1 n
+	case $1 in
+	l4lb-*) t0=$(now); n=$(ns_run lb "$L4CTL" conn list | wc -l); t1=$(now) ;;
+	ipvs-*) t0=$(now); n=$(ns_run lb ipvsadm -Lcn | grep -c '^UDP'); t1=$(now) ;;
+	*) return 0 ;;
+	esac
+	emit "$1" conn_dump 1 "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')" "\"count\": $n"
+}
+
 phase_memory() {
 	local sys fam r v ok
 	for sys in l4lb-dnat ipvs-nat nft-dnat; do
@@ -589,6 +601,7 @@ phase_memory() {
 			mem_point "$sys" "$fam"
 			fill "$sys" "$fam" 2 $((FLOWS - FLOWS_SMALL))
 			mem_point "$sys" "$fam"
+			[[ $fam == 4 ]] && conn_dump "$sys"
 			if [[ $fam == 4 && " $FLAT_SYSTEMS " == *" $sys "* ]]; then
 				for ((r = 1; r <= FLAT_REPS; r++)); do
 					pps "$sys" pps_1k_flows_full "$r"

@@ -265,6 +265,13 @@ int main(int argc, char **argv)
 		printf("  cpu: %.3f s (user %.3f, sys %.3f) over %.1f s wall = %.2f%% of one core, %.1f us per check\n",
 		       cpu, user_s - u0, cpu - (user_s - u0), wall, 100 * cpu / wall,
 		       ok + failed ? cpu * 1e6 / (ok + failed) : 0.0);
+		/* the record make bench's analyze.py reads */
+		printf("L4LB-BENCH {\"system\": \"agent\", \"metric\": \"check_cpu_pct\", \"round\": 0, "
+		       "\"value\": %.3f, \"check\": \"%s\", \"backends\": %d, \"interval_ms\": %d, "
+		       "\"us_per_check\": %.1f, \"checks\": %llu, \"failed\": %llu}\n",
+		       100 * cpu / wall, pong ? "tcp PING/+PONG" : "tcp connect", n, interval,
+		       ok + failed ? cpu * 1e6 / (ok + failed) : 0.0,
+		       (unsigned long long)(ok + failed), (unsigned long long)failed);
 		sd_event_unref(ev);
 		free(bs);
 		free(lfd);
