@@ -670,7 +670,6 @@ static int request(int family, uint16_t port, const char *req, struct answer *an
 	socklen_t sl;
 	char *buf = NULL, *sep;
 	size_t n = 0, cap = 0;
-	ssize_t r;
 	int fd;
 
 	memset(ans, 0, sizeof(*ans));
@@ -706,7 +705,8 @@ static int request(int family, uint16_t port, const char *req, struct answer *an
 			if (!buf)
 				abort();
 		}
-		r = read(fd, buf + n, cap - n - 1);
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+
 		if (r <= 0)
 			break;
 		n += (size_t)r;

@@ -88,7 +88,7 @@ char *http_health_json(const struct agent *a, int *status)
 		vips_ok += h > 0;
 		if (!algo)
 			algo = vip_algorithm(v);
-		else if (strcmp(algo, vip_algorithm(v)))
+		else if (strcmp(algo, vip_algorithm(v)) != 0)
 			algo = "mixed";
 		json_object_object_add(jv, "name", json_object_new_string(v->cfg->name));
 		json_object_object_add(jv, "vip", json_object_new_string(
@@ -97,8 +97,8 @@ char *http_health_json(const struct agent *a, int *status)
 				       json_object_new_string(proto_name(v->cfg->proto)));
 		json_object_object_add(jv, "algorithm",
 				       json_object_new_string(vip_algorithm(v)));
-		json_object_object_add(jv, "total_backends", json_object_new_int64(t));
-		json_object_object_add(jv, "healthy_backends", json_object_new_int64(h));
+		json_object_object_add(jv, "total_backends", json_object_new_int64((int64_t)t));
+		json_object_object_add(jv, "healthy_backends", json_object_new_int64((int64_t)h));
 		json_object_object_add(jv, "status",
 				       json_object_new_string(h ? "healthy" : "unhealthy"));
 		json_object_array_add(vips, jv);
@@ -114,8 +114,8 @@ char *http_health_json(const struct agent *a, int *status)
 	json_object_object_add(o, "status", json_object_new_string(st));
 	json_object_object_add(o, "type", json_object_new_string("L4"));
 	json_object_object_add(o, "algorithm", json_object_new_string(algo ? algo : ""));
-	json_object_object_add(o, "total_backends", json_object_new_int64(total));
-	json_object_object_add(o, "healthy_backends", json_object_new_int64(healthy));
+	json_object_object_add(o, "total_backends", json_object_new_int64((int64_t)total));
+	json_object_object_add(o, "healthy_backends", json_object_new_int64((int64_t)healthy));
 	json_object_object_add(o, "environment",
 			       json_object_new_string(a->cfg.environment));
 	json_object_object_add(o, "kernel", json_object_new_boolean(a->kernel_ok));
@@ -123,7 +123,7 @@ char *http_health_json(const struct agent *a, int *status)
 		a->start_usec ? (int64_t)((now_usec(CLOCK_REALTIME) - a->start_usec) / 1000000) : 0));
 	json_object_object_add(o, "vips", vips);
 	if (status)
-		*status = strcmp(st, "healthy") ? 503 : 200;
+		*status = strcmp(st, "healthy") != 0 ? 503 : 200;
 	return json_take(o);
 }
 
@@ -249,7 +249,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	(void)version;
 	(void)upload_data;
 	/* no body wanted: 405 at once (MHD then closes rather than read one) */
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 				  "405 method not allowed: this port is read-only\n");
 	/*

@@ -149,7 +149,7 @@ static void kstat_samples(FILE *f, const char *name,
 		lbl[nlbl + 1] = vals[i];
 		lbl[nlbl + 2] = NULL;
 		if (k->scale)
-			sample_dbl(f, name, lbl, s->val[attrs[i]] * k->scale);
+			sample_dbl(f, name, lbl, (double)s->val[attrs[i]] * k->scale);
 		else
 			sample_u64(f, name, lbl, s->val[attrs[i]]);
 	}
@@ -208,8 +208,8 @@ static void blabels_init(struct blabels *bl, const struct abackend *b)
 }
 
 #define for_each_backend(a, i, b) \
-	for (i = 0; i < (a)->cfg.n_vips; i++) \
-		for (b = (a)->vips[i].backends; b; b = b->next)
+	for ((i) = 0; (i) < (a)->cfg.n_vips; (i)++) \
+		for ((b) = (a)->vips[(i)].backends; (b); (b) = (b)->next)
 
 static void backend_kstats(FILE *f, const struct agent *a)
 {
@@ -502,7 +502,7 @@ static void agent_own(FILE *f, const struct agent *a)
 	family(f, "l4lb_agent_start_time_seconds", "gauge",
 	       "When the agent started, seconds since the epoch.");
 	sample_dbl(f, "l4lb_agent_start_time_seconds", NULL,
-		   a->start_usec / 1e6);
+		   (double)a->start_usec / 1e6);
 }
 
 char *metrics_render(const struct agent *a, size_t *len)

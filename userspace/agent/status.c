@@ -87,9 +87,11 @@ static void sparkline(FILE *f, const struct avip *v, const uint64_t *hist,
 		      const char *what)
 {
 	const unsigned int W = 240, H = 40;
-	unsigned int n = v->hist_n < AGENT_HISTORY ? v->hist_n : AGENT_HISTORY;
 	uint64_t max = 0, last = 0;
-	unsigned int i;
+	unsigned int i, n = v->hist_n;
+
+	if (n > AGENT_HISTORY)
+		n = AGENT_HISTORY;
 
 	for (i = 0; i < n; i++) {
 		uint64_t x = hist[(v->hist_pos + AGENT_HISTORY - n + i) % AGENT_HISTORY];
@@ -109,7 +111,7 @@ static void sparkline(FILE *f, const struct avip *v, const uint64_t *hist,
 		for (i = 0; i < n; i++) {
 			uint64_t x = hist[(v->hist_pos + AGENT_HISTORY - n + i) % AGENT_HISTORY];
 			double px = (double)i * (W - 2) / (n - 1) + 1;
-			double py = H - 2 - (max ? (double)x * (H - 4) / max : 0);
+			double py = H - 2 - (max ? (double)x * (H - 4) / (double)max : 0);
 
 			fprintf(f, "%s%.1f,%.1f", i ? " " : "", px, py);
 		}
@@ -125,7 +127,7 @@ static void backend_row(FILE *f, const struct abackend *b)
 {
 	const struct health_state *hs = &b->hs;
 	int st = b->in_kernel ? b->kstate : backend_desired_state(b);
-	char addr[ADDR_STRLEN], tbuf[32];
+	char addr[ADDR_STRLEN];
 	uint64_t conns = 0;
 
 	if (b->in_kernel && (b->kstats.present & (1u << L4LB_STATS_ATTR_ACTIVE_CONNS)))
@@ -142,11 +144,13 @@ static void backend_row(FILE *f, const struct abackend *b)
 		health_name(hs->state), hs->passive_down ? " (passive)" : "",
 		b->adopted ? " (adopted)" : "",
 		b->in_kernel ? b->kweight : b->weight, conns);
-	if (hs->last_check_usec)
+	if (hs->last_check_usec) {
+		char tbuf[32];
+
 		fprintf(f, "%s <small>%.1f ms</small>",
 			rfc3339(hs->last_check_usec, tbuf, sizeof(tbuf)),
 			hs->last_latency_us / 1000.0);
-	else
+	} else
 		fputs("never", f);
 	fputs("</td><td>", f);
 	esc(f, hs->last_error);
