@@ -24,7 +24,7 @@
 
 #include "agent.h"
 
-#define HTTPC_DEFAULT_MAX_BODY	(1024 * 1024)
+#define HTTPC_DEFAULT_MAX_BODY	((size_t)1024 * 1024)
 #define HTTPC_DEFAULT_TIMEOUT	10000	/* ms: curl's 0 would mean "never" */
 
 struct httpc {
@@ -36,7 +36,7 @@ struct httpc {
 
 struct httpc_req {
 	struct httpc *h;
-	struct httpc_req *next, **pprev;
+	struct httpc_req *next, *prev;	/* in h->reqs */
 	CURL *easy;
 	struct curl_slist *headers;
 	httpc_done_fn done;
@@ -47,21 +47,35 @@ struct httpc_req {
 	char *etag;
 	uint64_t start_usec;
 	bool finished;			/* curl is done; waiting to be reported */
+	bool reporting;			/* in its done callback: cancel is a no-op */
 	CURLcode code;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
 static unsigned int curl_users;	/* curl_global_init/cleanup pairing */
 
+static void req_link(struct httpc_req *r)
+{
+	struct httpc *h = r->h;
+
+	r->prev = NULL;
+	r->next = h->reqs;
+	if (h->reqs)
+		h->reqs->prev = r;
+	h->reqs = r;
+}
+
 static void req_unlink(struct httpc_req *r)
 {
-	if (!r->pprev)
-		return;
+	struct httpc *h = r->h;
+
+	if (r->prev)
+		r->prev->next = r->next;
+	else if (h->reqs == r)
+		h->reqs = r->next;
 	if (r->next)
-		r->next->pprev = r->pprev;
-	*r->pprev = r->next;
-	r->next = NULL;
-	r->pprev = NULL;
+		r->next->prev = r->prev;
+	r->next = r->prev = NULL;
 }
 
 static void req_free(struct httpc_req *r)
@@ -203,7 +217,7 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *userp)
 		r->etag = NULL;
 		return n;
 	}
-	if (n < 5 || strncasecmp(data, "etag:", 5))
+	if (n < 5 || strncasecmp(data, "etag:", 5) != 0)
 		return n;
 	v = data + 5;
 	while (v < end && (*v == ' ' || *v == '\t'))
@@ -267,10 +281,17 @@ static void process_done(struct httpc *h)
 		}
 	}
 	for (;;) {
-		for (r = h->reqs; r && !r->finished; r = r->next)
+		/*
+		 * From the head again each time: the callback may have freed
+		 * any other request. (clang-analyzer cannot see that it never
+		 * relinks the one just freed.)
+		 */
+		for (r = h->reqs; r && !r->finished; r = r->next) // NOLINT(clang-analyzer-unix.Malloc)
 			;
 		if (!r)
 			break;
+		r->finished = false;
+		r->reporting = true;
 		req_unlink(r);
 		report(r);
 		req_free(r);
@@ -316,10 +337,15 @@ fail:
 
 void httpc_free(struct httpc *h)
 {
+	struct httpc_req *r, *next;
+
 	if (!h)
 		return;
-	while (h->reqs)
-		req_free(h->reqs);
+	for (r = h->reqs, h->reqs = NULL; r; r = next) {
+		next = r->next;
+		r->next = r->prev = NULL;
+		req_free(r);
+	}
 	if (h->multi)
 		curl_multi_cleanup(h->multi);
 	sd_event_source_disable_unref(h->timer);
@@ -420,11 +446,7 @@ struct httpc_req *httpc_get(struct httpc *h, const char *url,
 	r->start_usec = now_usec(CLOCK_MONOTONIC);
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
 		goto fail;
-	r->next = h->reqs;
-	if (r->next)
-		r->next->pprev = &r->next;
-	h->reqs = r;
-	r->pprev = &h->reqs;
+	req_link(r);
 	return r;
 fail:
 	if (r->easy) {
@@ -435,8 +457,9 @@ fail:
 	return NULL;
 }
 
+/* From its own done callback too: then process_done() frees it. */
 void httpc_cancel(struct httpc_req *r)
 {
-	if (r)
+	if (r && !r->reporting)
 		req_free(r);
 }

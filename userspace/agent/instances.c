@@ -29,17 +29,15 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	if (err && errlen)
+		vsnprintf(err, errlen, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	va_end(ap);
 	return -1;
 }
 
 int instance_addr_parse(const char *s, struct endpoint *ep, const char **why)
 {
-	char host[INET6_ADDRSTRLEN + 2];
 	size_t n = strlen(s);
 	const char *colon;
 
@@ -48,6 +46,8 @@ int instance_addr_parse(const char *s, struct endpoint *ep, const char **why)
 		return -1;
 	}
 	if (s[0] == '[') {
+		char host[INET6_ADDRSTRLEN + 2];
+
 		if (strstr(s, "]:"))
 			return endpoint_parse(s, ep, why);
 		if (s[n - 1] != ']' || n - 2 >= sizeof(host)) {

@@ -70,8 +70,8 @@ static int on_dns_io(sd_event_source *es, int fd, uint32_t revents,
 	(void)es;
 	/* an error or hang-up is for c-ares to find out by reading */
 	ares_process_fd(d->ch,
-			revents & (EPOLLIN | EPOLLERR | EPOLLHUP) ? fd : ARES_SOCKET_BAD,
-			revents & EPOLLOUT ? fd : ARES_SOCKET_BAD);
+			(revents & (EPOLLIN | EPOLLERR | EPOLLHUP)) ? fd : ARES_SOCKET_BAD,
+			(revents & EPOLLOUT) ? fd : ARES_SOCKET_BAD);
 	dns_update_timer(d);
 	return 0;
 }
@@ -276,7 +276,7 @@ static void set_failed(struct dns_src *p, const char *what, const char *name,
 	if (p->failed)
 		return;	/* the first reason is the one worth reading */
 	p->failed = true;
-	snprintf(p->err, sizeof(p->err), "DNS %s %s: %s", what, name,
+	snprintf(p->err, sizeof(p->err), "DNS %s %.100s: %s", what, name,
 		 status == ARES_ENOTFOUND ? "NXDOMAIN (no such name)" :
 		 ares_strerror(status));
 }

@@ -19,7 +19,7 @@
 
 #include "instances.h"
 
-#define FILE_MAX_SIZE	(16 * 1024 * 1024)
+#define FILE_MAX_SIZE	((off_t)16 * 1024 * 1024)
 #define FILE_DEBOUNCE_US	50000
 
 struct file_src {

@@ -13,7 +13,7 @@
 
 #include "instances.h"
 
-#define OPERATOR_MAX_BODY	(16 * 1024 * 1024)
+#define OPERATOR_MAX_BODY	((size_t)16 * 1024 * 1024)
 
 struct op_src {
 	struct source_state *s;
@@ -46,8 +46,13 @@ static void body_snippet(const char *body, size_t len, char *out, size_t olen)
 {
 	size_t i, j = 0;
 
-	for (i = 0; i < len && j + 4 < olen && i < 48; i++)
-		out[j++] = body[i] >= 0x20 && body[i] < 0x7f ? body[i] : '.';
+	for (i = 0; i < len && j + 4 < olen && i < 48; i++) {
+		char c = body[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			c = '.';
+		out[j++] = c;
+	}
 	if (i < len && j + 4 < olen) {
 		memcpy(out + j, "...", 3);
 		j += 3;
