@@ -1054,6 +1054,21 @@ static void test_dns(void)
 	check_int("dns: stop cancels", n_failed + n_updates, 0);
 	close(silent);
 
+	{
+		static const char *const forms[] = { "[::1]", "[::1]:5353", "::1", "127.0.0.1" };
+
+		for (size_t k = 0; k < 4; k++) {
+			char desc[80];
+			int r;
+
+			dns_case("web.test", false, forms[k]);
+			r = ops->start(&vip.src[0]);
+			snprintf(desc, sizeof(desc), "dns: DNS_SERVER %s is taken", forms[k]);
+			check_int(desc, r, 0);
+			if (r == 0)
+				ops->stop(&vip.src[0]);
+		}
+	}
 	dns_case("web.test", false, "not-an-address");
 	check_true("dns: a bad DNS_SERVER does not start", ops->start(&vip.src[0]) < 0, "started");
 out:

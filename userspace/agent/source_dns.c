@@ -166,7 +166,17 @@ static struct dns *dns_open(sd_event *ev, const char *servers, uint32_t try_ms,
 	}
 	d->ch_ok = true;
 	if (servers) {
-		r = ares_set_servers_ports_csv(d->ch, servers);
+		char buf[INET6_ADDRSTRLEN + 2];
+		size_t n = strlen(servers);
+
+		/* c-ares takes "[v6]:port" and "v6", not "[v6]" alone */
+		if (n > 2 && n < sizeof(buf) + 2 && servers[0] == '[' &&
+		    servers[n - 1] == ']') {
+			snprintf(buf, sizeof(buf), "%.*s", (int)(n - 2), servers + 1);
+			r = ares_set_servers_ports_csv(d->ch, buf);
+		} else {
+			r = ares_set_servers_ports_csv(d->ch, servers);
+		}
 		if (r != ARES_SUCCESS) {
 			snprintf(err, errlen, "DNS_SERVER \"%s\": %s", servers,
 				 ares_strerror(r));
