@@ -820,6 +820,43 @@ static void test_file(void)
 	ops->stop(&vip.src[0]);
 	check_true("file: stop frees", vip.src[0].priv == NULL, "priv left");
 
+	/* a Kubernetes ConfigMap volume: the file is a symlink through ..data */
+	fixture();
+	{
+		char d1[64], d2[64], link[64], tmpl[64], f[128];
+
+		snprintf(d1, sizeof(d1), "%s/..v1", tmpdir);
+		snprintf(d2, sizeof(d2), "%s/..v2", tmpdir);
+		snprintf(link, sizeof(link), "%s/..data", tmpdir);
+		snprintf(tmpl, sizeof(tmpl), "%s/..data_tmp", tmpdir);
+		snprintf(tmp, sizeof(tmp), "%s/cm.json", tmpdir);
+		mkdir(d1, 0700);
+		mkdir(d2, 0700);
+		snprintf(f, sizeof(f), "%s/cm.json", d1);
+		write_file(f, LIST_A);
+		snprintf(f, sizeof(f), "%s/cm.json", d2);
+		write_file(f, LIST_B);
+		if (symlink("..v1", link) || symlink("..data/cm.json", tmp))
+			check_true("file: configmap symlinks", false, strerror(errno));
+		vcfg.sources[0].path = tmp;
+		ops->start(&vip.src[0]);
+		run_until(&n_updates, 0, 1000);
+		check_int("file: through a ConfigMap's ..data", (long)got_n, 2);
+		if (symlink("..v2", tmpl) || rename(tmpl, link))
+			check_true("file: configmap swap", false, strerror(errno));
+		check_true("file: a ConfigMap update (..data swapped) is followed",
+			   run_until(&n_updates, 1, 1000) && got_n == 3, "not seen");
+		ops->stop(&vip.src[0]);
+		unlink(tmp);
+		unlink(link);
+		snprintf(f, sizeof(f), "%s/cm.json", d1);
+		unlink(f);
+		snprintf(f, sizeof(f), "%s/cm.json", d2);
+		unlink(f);
+		rmdir(d1);
+		rmdir(d2);
+	}
+
 	/* a file that is not there at start: failure, then found on SIGHUP */
 	fixture();
 	snprintf(tmp, sizeof(tmp), "%s/later.json", tmpdir);

@@ -155,8 +155,13 @@ static int on_inotify(sd_event_source *es, const struct inotify_event *ev,
 		load_soon(p, 0);
 		return 0;
 	}
+	/*
+	 * Ours, or "..data" and the like: a Kubernetes ConfigMap volume makes
+	 * the file a symlink through "..data", which is swapped by rename.
+	 */
 	if ((ev->mask & IN_Q_OVERFLOW) ||
-	    (ev->len && !strcmp(ev->name, p->base)))
+	    (ev->len && (!strcmp(ev->name, p->base) ||
+			 !strncmp(ev->name, "..", 2))))
 		load_soon(p, FILE_DEBOUNCE_US);
 	return 0;
 }
