@@ -941,6 +941,7 @@ static int dnsmasq_start(const char *hosts, int port)
 		       "--srv-host=_http._tcp.test,b.test,8082,0,0",
 		       "--srv-host=_http._tcp.test,c.test,9000,10,1",
 		       "--srv-host=_gone._tcp.test,gone.test,80,0,1",
+		       "--txt-record=web.test,v1", "--txt-record=txt.test,v1",
 		       (char *)NULL);
 		_exit(127);
 	}
@@ -1046,6 +1047,12 @@ static void test_dns(void)
 		   run_until(&n_updates, 0, 3000) && got_n == 0, fail_msg);
 	ops->stop(&vip.src[0]);
 
+	dns_case("txt.test", false, server);
+	ops->start(&vip.src[0]);
+	check_true("dns: a name without addresses from the start: an empty answer",
+		   run_until(&n_updates, 0, 3000) && got_n == 0 && n_failed == 0, fail_msg);
+	ops->stop(&vip.src[0]);
+
 	dns_case("nope.test", false, server);
 	ops->start(&vip.src[0]);
 	check_true("dns NXDOMAIN: a failure", run_until(&n_failed, 0, 3000), "no failure");
@@ -1059,7 +1066,9 @@ static void test_dns(void)
 	run_until(&n_updates, 0, 3000);
 	write_file(hosts, "10.0.4.1 a.test\n");
 	kill(dns_pid, SIGHUP);
-	check_true("dns: a name gone is a failure", run_until(&n_failed, 0, 3000), "no failure");
+	check_true("dns: a name without addresses any more is a failure", run_until(&n_failed, 0, 3000), "no failure");
+	check_has("dns: ... as an empty list after a full one", fail_msg, "empty instance list");
+	check_has("dns: ... naming the source", fail_msg, "DNS A/AAAA web.test");
 	check_int("dns: the last good set stays (no empty update)", n_updates >= 1 && got_n == 2, 1);
 	ops->stop(&vip.src[0]);
 
@@ -1106,6 +1115,15 @@ static void test_dns(void)
 				ops->stop(&vip.src[0]);
 		}
 	}
+	/* dnsmasq gone: its port refuses */
+	dnsmasq_stop();
+	snprintf(server, sizeof(server), "127.0.0.1:%d", port);
+	dns_case("web.test", false, server);
+	ops->start(&vip.src[0]);
+	check_true("dns: the server gone is a failure", run_until(&n_failed, 0, 3000), "no failure");
+	check_has("dns: the server gone, says so", fail_msg, "DNS A/AAAA web.test: ");
+	ops->stop(&vip.src[0]);
+
 	dns_case("web.test", false, "not-an-address");
 	check_true("dns: a bad DNS_SERVER does not start", ops->start(&vip.src[0]) < 0, "started");
 out:
