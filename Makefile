@@ -100,7 +100,8 @@ help:
 #
 #   make install   [KVER=...] [DESTDIR=...] [PREFIX=/usr/local]
 #                  l4lb.ko into /lib/modules/$(KVER)/extra, l4ctl, the uapi
-#                  header, the man pages and an example modprobe config
+#                  header, the man pages, the bash completion of l4ctl and an
+#                  example modprobe config
 #   make uninstall [same variables]   removes exactly what install put there
 #   make dkms-install [KVER=...]      register the sources with DKMS
 #                  (/usr/src/l4lb-$(VERSION)), build and install for KVER
@@ -117,6 +118,8 @@ MANDIR ?= $(PREFIX)/share/man
 # only looks in /lib/modules.
 MODDIR = $(DESTDIR)/lib/modules/$(KVER)/extra
 MODPROBE_CONF = $(DESTDIR)/etc/modprobe.d/l4lb.conf
+# bash-completion looks for completions here, whatever the PREFIX.
+BASHCOMPDIR ?= /usr/share/bash-completion/completions
 INSTALL ?= install
 
 # DKMS_SOURCE_TREE and DKMS_FLAGS (given to every dkms command) let DKMS work
@@ -153,6 +156,8 @@ install: module-for
 	$(INSTALL) -m 0644 $(INSTALL_KO) $(MODDIR)/l4lb.ko
 	$(INSTALL) -m 0644 uapi/linux/l4lb.h $(DESTDIR)$(INCLUDEDIR)/linux/l4lb.h
 	$(INSTALL) -m 0644 kmod/l4lb.7 $(DESTDIR)$(MANDIR)/man7/l4lb.7
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 0644 etc/bash-completion/l4ctl $(DESTDIR)$(BASHCOMPDIR)/l4ctl
 # The admin's own settings win: never overwrite an existing config.
 	@if [ -e $(MODPROBE_CONF) ]; then \
 		echo "keeping existing $(MODPROBE_CONF)"; \
@@ -168,7 +173,7 @@ uninstall:
 		$(DESTDIR)$(SBINDIR)/l4lb-agent \
 		$(DESTDIR)$(INCLUDEDIR)/linux/l4lb.h \
 		$(DESTDIR)$(MANDIR)/man8/l4ctl.8 $(DESTDIR)$(MANDIR)/man8/l4lb-agent.8 \
-		$(DESTDIR)$(MANDIR)/man7/l4lb.7
+		$(DESTDIR)$(MANDIR)/man7/l4lb.7 $(DESTDIR)$(BASHCOMPDIR)/l4ctl
 # Only the untouched example goes; an edited config is the admin's.
 	@if [ -e $(MODPROBE_CONF) ]; then \
 		if cmp -s etc/modprobe.d/l4lb.conf $(MODPROBE_CONF); then \
