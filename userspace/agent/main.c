@@ -229,6 +229,9 @@ static bool uses_dns(const struct agent_cfg *cfg)
 	return false;
 }
 
+/* Sources started so far, in start order: only those are stopped. */
+static size_t sources_started;
+
 static int start_sources(struct agent *a)
 {
 	size_t i, j;
@@ -252,6 +255,7 @@ static int start_sources(struct agent *a)
 					v->cfg->name, ops->name, strerror(-r));
 				return -1;
 			}
+			sources_started++;
 		}
 	}
 	return 0;
@@ -259,7 +263,7 @@ static int start_sources(struct agent *a)
 
 static void stop_sources(struct agent *a)
 {
-	size_t i, j;
+	size_t i, j, n = 0;
 
 	for (i = 0; i < a->cfg.n_vips; i++) {
 		struct avip *v = &a->vips[i];
@@ -268,6 +272,8 @@ static void stop_sources(struct agent *a)
 			const struct source_ops *ops =
 				source_ops_get(v->cfg->sources[j].type);
 
+			if (n++ >= sources_started)
+				return;
 			if (ops && ops->stop)
 				ops->stop(&v->src[j]);
 		}
