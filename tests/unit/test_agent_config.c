@@ -383,6 +383,17 @@ static void test_env_over_file(void)
 		config_free(&cfg);
 	}
 
+	/* a stray PORT next to the file's VIPs makes no VIP of its own */
+	{
+		char *env4[] = { "PORT=3000", NULL };
+		static const char one[] =
+			"[vip other]\nVIP = 10.0.0.9\nPORT = 80\nBACKENDS = 10.0.9.1\n";
+
+		check_int("stray PORT: loads", load(&cfg, one, env4), 0);
+		check_int("stray PORT: only the file's VIP", (long)cfg.n_vips, 1);
+		config_free(&cfg);
+	}
+
 	/* keys before any section, as in an environment file */
 	{
 		static const char flat[] =

@@ -363,7 +363,7 @@ static const char *env_get(char **envp, const char *name)
 
 /*
  * The environment on top of the file: globals replace the file's, per-VIP
- * keys apply to the VIP "default", which VIP or PORT in the environment
+ * keys apply to the VIP "default", which VIP and PORT in the environment
  * create if the file has none.
  */
 static int read_env(struct raw *r, char **envp)
@@ -374,8 +374,15 @@ static int read_env(struct raw *r, char **envp)
 
 	if (!dflt) {
 		const char *vip = env_get(envp, "VIP"), *port = env_get(envp, "PORT");
+		bool has_vip = vip && *vip, has_port = port && *port;
 
-		if ((vip && *vip) || (port && *port)) {
+		/*
+		 * Both make the VIP. One alone does too when nothing else
+		 * would (its error names the other); next to a file's VIPs,
+		 * a stray PORT (containers set one) must not.
+		 */
+		if ((has_vip && has_port) ||
+		    ((has_vip || has_port) && !r->n_vips)) {
 			dflt = rvip_get(r, DEFAULT_VIP_NAME, 0);
 			if (!dflt)
 				return -1;
