@@ -193,7 +193,6 @@ static void adopt(struct agent *a)
 		struct avip *v = &a->vips[i];
 		struct backend *bs = NULL;
 		struct vip_key key;
-		char lbl[128];
 		size_t n = 0;
 		int err;
 
@@ -202,6 +201,8 @@ static void adopt(struct agent *a)
 		if (err == -ENOENT)
 			continue;	/* no such VIP yet: nothing to adopt */
 		if (err) {
+			char lbl[128];
+
 			log_warn("kernel: cannot list the backends of %s: %s",
 				 vip_label(v, lbl, sizeof(lbl)), strerror(-err));
 			a->m.netlink_errors++;
@@ -316,7 +317,7 @@ static int run_op(struct agent *a, struct avip *v, const struct rc_op *op)
 	struct backend_opts bo;
 	struct vip_opts vo;
 	struct vip_key key;
-	char lbl[128], ep[ADDR_STRLEN], what[160];
+	char lbl[128], what[160];
 	bool is_vip = op->type == RC_VIP_NEW || op->type == RC_VIP_SET;
 	struct abackend *b;
 	int err;
@@ -334,6 +335,8 @@ static int run_op(struct agent *a, struct avip *v, const struct rc_op *op)
 			 op->mode >= 0 ? " mode " : "",
 			 op->mode >= 0 ? mode_name(op->mode) : "");
 	} else {
+		char ep[ADDR_STRLEN];
+
 		backend_opts_init(&bo);
 		bo.weight = op->weight;
 		bo.state = op->state;
@@ -440,7 +443,7 @@ static int reconcile_vip(struct agent *a, struct avip *v,
 	}
 	err = vip_want_backends(v, &w, &nw);
 	h = calloc(nh ? nh : 1, sizeof(*h));
-	ops = calloc(nw + nh ? nw + nh : 1, sizeof(*ops));
+	ops = calloc(nw + nh > 0 ? nw + nh : 1, sizeof(*ops));
 	if (err || !h || !ops) {
 		failed++;
 		log_err("kernel: out of memory");
