@@ -585,10 +585,10 @@ static void test_httpc(void)
 	struct endpoint lo;
 	struct httpc_req *r;
 
-	n_done = 0;
 	o.host_header = "svc.example";
 	addr_parse("127.0.0.1", &lo, NULL);
 	o.source = &lo;
+	n_done = 0;
 	httpc_get(agent.httpc, url("/host"), &o, on_done, NULL);
 	check_true("httpc: done", run_until(&n_done, 0, 2000), "no answer");
 	check_int("httpc: status", res.status, 200);
@@ -596,33 +596,44 @@ static void test_httpc(void)
 	check_str("httpc: the Host header sent", res_body, "svc.example");
 	check_true("httpc: latency measured", res.latency_us > 0, "0");
 
+	o.host_header = "svc.example:8443";
+	n_done = 0;
+	httpc_get(agent.httpc, url("/host"), &o, on_done, NULL);
+	run_until(&n_done, 0, 2000);
+	check_str("httpc: a Host header with a port, sent as given", res_body, "svc.example:8443");
+
 	o.host_header = NULL;
 	o.source = NULL;
 	o.if_none_match = "\"v1\"";
+	n_done = 0;
 	httpc_get(agent.httpc, url("/etag"), &o, on_done, NULL);
-	run_until(&n_done, 1, 2000);
+	run_until(&n_done, 0, 2000);
 	check_int("httpc: If-None-Match sent, 304", res.status, 304);
 	check_str("httpc: ETag captured", res_etag, "\"v1\"");
 
 	o.if_none_match = NULL;
 	o.max_body = 1000;
+	n_done = 0;
 	httpc_get(agent.httpc, url("/big"), &o, on_done, NULL);
-	run_until(&n_done, 2, 2000);
+	run_until(&n_done, 0, 2000);
 	check_true("httpc: body over max_body fails", res.curl_code != 0, "succeeded");
 	check_has("httpc: body over max_body, says why", res_err, "larger than 1000");
 
 	o.max_body = 0;
+	n_done = 0;
 	httpc_get(agent.httpc, url("/big"), &o, on_done, NULL);
-	run_until(&n_done, 3, 2000);
+	run_until(&n_done, 0, 2000);
 	check_int("httpc: a 100 kB body", (long)res.body_len, 100000);
 
+	n_done = 0;
 	httpc_get(agent.httpc, url("/redirect"), &o, on_done, NULL);
-	run_until(&n_done, 4, 2000);
+	run_until(&n_done, 0, 2000);
 	check_int("httpc: redirect not followed", res.status, 302);
 
+	n_done = 0;
 	check_true("httpc: ftp refused at once or on completion",
 		   !httpc_get(agent.httpc, "ftp://127.0.0.1/", &o, on_done, NULL) ||
-		   (run_until(&n_done, 5, 2000) && res.curl_code != 0),
+		   (run_until(&n_done, 0, 2000) && res.curl_code != 0),
 		   "ftp accepted");
 	n_done = 0;
 
@@ -631,6 +642,103 @@ static void test_httpc(void)
 	httpc_cancel(r);
 	run_for(1200);
 	check_int("httpc: cancelled, done never called", n_done, 0);
+}
+
+/*
+ * https through openssl s_server: it refuses a handshake whose SNI is not
+ * svc.example, so a Host header that gets through proves that the name,
+ * not the address, went into the TLS handshake.
+ */
+static void test_httpc_tls(void)
+{
+	char dir[] = "/tmp/l4lb-tls.XXXXXX", cert[64], key[64], cmd[400], u[96];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct httpc_opts o = { .timeout_ms = 2000 };
+	socklen_t sl = sizeof(sa);
+	pid_t pid = -1;
+	uint64_t end;
+	int fd, port;
+
+	if (system("command -v openssl >/dev/null 2>&1") || !mkdtemp(dir)) {
+		skip("httpc: https", "no openssl");
+		return;
+	}
+	snprintf(cert, sizeof(cert), "%s/c.pem", dir);
+	snprintf(key, sizeof(key), "%s/k.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+		 "-nodes -keyout %s -out %s -days 1 -subj /CN=svc.example >/dev/null 2>&1",
+		 key, cert);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (system(cmd) || fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl)) {
+		skip("httpc: https", "no certificate or port");
+		goto out;
+	}
+	port = ntohs(sa.sin_port);
+	close(fd);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char acc[16];
+		int dn = open("/dev/null", O_RDWR);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (dn >= 0 && !verbose) {
+			dup2(dn, 0);
+			dup2(dn, 1);
+			dup2(dn, 2);
+		}
+		snprintf(acc, sizeof(acc), "%d", port);
+		execlp("openssl", "openssl", "s_server", "-accept", acc,
+		       "-cert", cert, "-key", key, "-cert2", cert, "-key2", key,
+		       "-servername", "svc.example", "-servername_fatal", "-www",
+		       (char *)NULL);
+		_exit(127);
+	}
+	for (end = mono_ms() + 3000; mono_ms() < end; usleep(20000)) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			close(fd);
+			break;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	snprintf(u, sizeof(u), "https://127.0.0.1:%d/", port);
+
+	n_done = 0;
+	o.host_header = "svc.example";
+	n_done = 0;
+	httpc_get(agent.httpc, u, &o, on_done, NULL);
+	run_until(&n_done, 0, 3000);
+	check_int("httpc https: SNI is the Host header's name", res.status, 200);
+	check_str("httpc https: no error", res_err, "");
+
+	o.host_header = "other.example";
+	n_done = 0;
+	httpc_get(agent.httpc, u, &o, on_done, NULL);
+	run_until(&n_done, 0, 3000);
+	check_true("httpc https: another name is refused by the server",
+		   res.curl_code != 0, "succeeded");
+
+	o.host_header = "svc.example";
+	o.tls_verify = true;
+	n_done = 0;
+	httpc_get(agent.httpc, u, &o, on_done, NULL);
+	run_until(&n_done, 0, 3000);
+	check_true("httpc https: verify rejects a self-signed certificate",
+		   res.curl_code != 0, "succeeded");
+	check_has("httpc https: verify, says why", res_err, "certificate");
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	unlink(cert);
+	unlink(key);
+	rmdir(dir);
 }
 
 /* ------------------------------------------------ the operator */
@@ -1177,6 +1285,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	test_httpc();
+	test_httpc_tls();
 	test_operator();
 	srv_stop();
 	test_file();

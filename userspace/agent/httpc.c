@@ -39,6 +39,7 @@ struct httpc_req {
 	struct httpc_req *next, *prev;	/* in h->reqs */
 	CURL *easy;
 	struct curl_slist *headers;
+	struct curl_slist *connect_to;	/* CURLOPT_CONNECT_TO, see pin_host() */
 	httpc_done_fn done;
 	void *arg;
 	char *body;
@@ -86,6 +87,7 @@ static void req_free(struct httpc_req *r)
 		curl_easy_cleanup(r->easy);
 	}
 	curl_slist_free_all(r->headers);
+	curl_slist_free_all(r->connect_to);
 	free(r->body);
 	free(r->etag);
 	free(r);
@@ -370,6 +372,55 @@ static int add_header(struct httpc_req *r, const char *name, const char *val)
 	return 0;
 }
 
+/*
+ * With a Host header, the request is made as a client of that site would
+ * make it: the name goes into the URL, the connection still to the address
+ * the URL gave (CURLOPT_CONNECT_TO). For https that makes SNI and the
+ * certificate check use the name, which is what the certificate is for.
+ * Returns the URL to use (malloc'd by curl), NULL to use @url as it is.
+ */
+static char *pin_host(struct httpc_req *r, const char *url, const char *hosthdr)
+{
+	char *host = NULL, *port = NULL, *nurl = NULL, *line = NULL;
+	struct curl_slist *l;
+	char name[256];
+	size_t n;
+	CURLU *u;
+
+	/* the header's name without its ":port"; "[v6]" stays whole */
+	n = hosthdr[0] == '[' ? strcspn(hosthdr, "]") + 1 : strcspn(hosthdr, ":");
+	if (n == 0 || n >= sizeof(name) || (hosthdr[0] == '[' && hosthdr[n - 1] != ']'))
+		return NULL;
+	memcpy(name, hosthdr, n);
+	name[n] = '\0';
+	u = curl_url();
+	if (!u)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ||
+	    curl_url_set(u, CURLUPART_HOST, name, 0) ||
+	    curl_url_get(u, CURLUPART_URL, &nurl, 0) ||
+	    asprintf(&line, "%s:%s:%s:%s", name, port, host, port) < 0)
+		goto fail;
+	l = curl_slist_append(NULL, line);
+	if (!l)
+		goto fail;
+	r->connect_to = l;
+	free(line);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return nurl;
+fail:
+	free(line);
+	curl_free(nurl);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return NULL;
+}
+
 struct httpc_req *httpc_get(struct httpc *h, const char *url,
 			    const struct httpc_opts *o, httpc_done_fn done,
 			    void *arg)
@@ -393,8 +444,22 @@ struct httpc_req *httpc_get(struct httpc *h, const char *url,
 		goto fail;
 	tmo = o->timeout_ms ? o->timeout_ms : HTTPC_DEFAULT_TIMEOUT;
 
-	if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK)
+	if (o->host_header && *o->host_header) {
+		char *pinned = pin_host(r, url, o->host_header);
+		CURLcode c;
+
+		if (pinned) {
+			c = curl_easy_setopt(e, CURLOPT_URL, pinned);
+			curl_free(pinned);
+			if (c != CURLE_OK ||
+			    curl_easy_setopt(e, CURLOPT_CONNECT_TO, r->connect_to) != CURLE_OK)
+				goto fail;
+		} else if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK) {
+			goto fail;
+		}
+	} else if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK) {
 		goto fail;
+	}
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);	/* no SIGALRM: we own signals */
