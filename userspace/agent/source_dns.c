@@ -246,6 +246,8 @@ struct dns_src {
 	char err[AGENT_ERR_MAX];
 	uint32_t ttl_ms;		/* smallest TTL seen; UINT32_MAX: none */
 	size_t last_n;
+	/* a target without address: warned once, not every resolution */
+	bool noaddr_now, noaddr_last;
 };
 
 struct srv_target {
@@ -297,11 +299,21 @@ static void finish(struct dns_src *p)
 	uint32_t delay = ival;
 
 	p->busy = false;
+	if (!p->failed) {
+		p->noaddr_last = p->noaddr_now;
+		p->noaddr_now = false;
+	}
 	if (!p->failed)	/* names the source if the answer is empty */
 		snprintf(p->err, sizeof(p->err), "DNS %s %s",
 			 p->s->cfg->srv ? "SRV" : "A/AAAA", qname(p));
-	if (!p->failed && p->ttl_ms != UINT32_MAX && p->ttl_ms > delay)
-		delay = p->ttl_ms > DNS_TTL_MAX_MS ? DNS_TTL_MAX_MS : p->ttl_ms;
+	/* max(TTL, DNS_INTERVAL), the TTL's part capped: a week-long TTL
+	 * must not hide a change for a week */
+	if (!p->failed && p->ttl_ms != UINT32_MAX) {
+		uint32_t ttl = p->ttl_ms > DNS_TTL_MAX_MS ? DNS_TTL_MAX_MS : p->ttl_ms;
+
+		if (ttl > delay)
+			delay = ttl;
+	}
 	schedule(p, delay);
 	if (p->failed)
 		vip_source_failed(p->s->vip, p->s->idx, "%s", p->err);
@@ -404,11 +416,13 @@ static void on_target(void *arg, int status, int timeouts,
 		goto out;
 	if (status == ARES_SUCCESS && res)
 		add_addrinfo(p, res, t->port, t->weight);
-	else if (status == ARES_ENOTFOUND || status == ARES_ENODATA)
+	else if (status == ARES_ENOTFOUND || status == ARES_ENODATA) {
 		/* a target without addresses serves nobody: leave it out */
-		log_warn("vip %s: SRV %s target %s has no address",
-			 p->s->vip->cfg->name, qname(p), t->host);
-	else
+		alog(p->noaddr_last ? LOG_LVL_DEBUG : LOG_LVL_WARN,
+		     "vip %s: SRV %s target %s has no address, left out",
+		     p->s->vip->cfg->name, qname(p), t->host);
+		p->noaddr_now = true;
+	} else
 		set_failed(p, "A/AAAA of SRV target", t->host, status);
 	target_done(p);
 out:
