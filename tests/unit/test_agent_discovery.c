@@ -843,6 +843,12 @@ static void test_operator(void)
 	check_has("operator refused: says so", fail_msg, "onnect");
 	ops->stop(&vip.src[0]);
 
+	operator_case("/redirect", 5000, 1000);
+	ops->start(&vip.src[0]);
+	run_until(&n_failed, 0, 2000);
+	check_has("operator redirect: a failure, says why", fail_msg, "HTTP 302 (redirects are not followed");
+	ops->stop(&vip.src[0]);
+
 	operator_case("/nope", 5000, 1000);
 	ops->start(&vip.src[0]);
 	run_until(&n_failed, 0, 2000);

@@ -85,6 +85,12 @@ static void answer(struct op_src *p, const struct httpc_result *r)
 		source_deliver(s, label, p->inst, p->n, &p->last_n);
 		return;
 	}
+	if (r->status >= 300 && r->status <= 399) {
+		vip_source_failed(s->vip, s->idx,
+				  "operator %s: HTTP %ld (redirects are not followed: give the final URL)",
+				  url, r->status);
+		return;
+	}
 	if (r->status < 200 || r->status > 299) {
 		body_snippet(r->body, r->body_len, snip, sizeof(snip));
 		vip_source_failed(s->vip, s->idx, "operator %s: HTTP %ld%s%s",
