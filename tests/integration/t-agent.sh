@@ -51,7 +51,8 @@ AGENT_ENV=(VIP=10.0.0.10 PORT=80 OPERATOR_URL=http://127.0.0.1:9100
 	CHECK_INTERVAL=1s CHECK_JITTER=0 CHECK_RISE=2 CHECK_FALL=2
 	DRAIN_GRACE=3s PASSIVE=no HEALTH_PORT=$AGENT_PORT HEALTH_ADDR=127.0.0.1
 	ENVIRONMENT=vm-test LOG_LEVEL=debug STATS_INTERVAL=1s)
-tap_check "the agent starts and answers on 127.0.0.1:$AGENT_PORT" agent_start
+agent_start
+tap_is "the agent starts and answers on 127.0.0.1:$AGENT_PORT" $? 0
 
 # ------------------------------------------------------------ discovery
 got=$(q waitk 20 $V $B1=up $B2=up)
@@ -200,19 +201,24 @@ tap_is "a long-lived connection streams through the VIP ($s1)" \
 before=$(q kstates $V)
 w_before=$(q kget $V $B1 weight)/$(q kget $V $B2 weight)
 
-rc=$(agent_stop TERM)
+agent_stop TERM
+rc=$AGENT_RC
 tap_is "SIGTERM: the agent exits with status 0" "$rc" 0
+tap_like "... its HTTP port is closed" "$(q get /health)" "error*"
 tap_is "... the kernel keeps the VIP and its backends" "$(q kstates $V)" "$before"
 sleep 1
-tap_check "agent started again" agent_start
+agent_start
+tap_is "agent started again" $? 0
 got=$(q holdk 4 $V $before)
 tap_is "... adopts the backends: nothing changes for 4 s" "$got" ok
 
-rc=$(agent_stop KILL)
+agent_stop KILL
+rc=$AGENT_RC
 tap_is "kill -9 of the agent" "$rc" 137
 tap_is "... the kernel keeps the VIP and its backends" "$(q kstates $V)" "$before"
 put "$W/op/mode" 500
-tap_check "agent started while the operator fails" agent_start
+agent_start
+tap_is "agent started while the operator fails" $? 0
 got=$(q waitmetric 10 '>=' 1 l4lb_agent_discovery_errors_total source=operator)
 tap_like "... the operator's failure is counted ($got)" "$got" "ok*"
 got=$(q holdk 3 $V $before)
@@ -238,7 +244,8 @@ tap_is "the foreign VIP is untouched (sched, backend weight)" \
 	"$(q vget 10.0.0.10 99 tcp sched) $(q kstates 10.0.0.10 99 tcp) $(q kget 10.0.0.10 99 tcp $B3 weight)" \
 	"wrr $B3=up $foreign"
 
-rc=$(agent_stop TERM)
+agent_stop TERM
+rc=$AGENT_RC
 tap_is "SIGTERM at the end: status 0 (no sanitizer report)" "$rc" 0
 agent_sanitizer_check
 

@@ -20,7 +20,10 @@
 #   c CMD...                 one conns.py command (client ns), its answer
 . "$(dirname "${BASH_SOURCE[0]}")/l4lb.sh"
 
+# L4LB_AGENT, L4LB_L4CTL: binaries built elsewhere (tests/vm/run passes
+# L4LB_* variables into the guest).
 AGENT=${L4LB_AGENT:-$L4LB_TOP/userspace/agent/l4lb-agent}
+L4CTL=${L4LB_L4CTL:-$L4CTL}
 W=$(mktemp -d)
 AGENT_PORT=8083
 AGENT_URL=http://127.0.0.1:$AGENT_PORT
@@ -113,8 +116,13 @@ op_start() {
 	_wait_ready "$W/op/out" "$OP_PID" || { echo "the fake operator did not start: $(<"$W/op/out")" >&2; return 1; }
 }
 
+# Not in $(...) (nor tap_check): AGENT_PID must be set in this shell.
 agent_start() {
 	local r
+	if [[ -n $AGENT_PID ]] && kill -0 "$AGENT_PID" 2>/dev/null; then
+		echo "agent_start: an agent runs already ($AGENT_PID)" >&2
+		return 1
+	fi
 	echo "# ---- agent_start $* (${AGENT_ENV[*]})" >>"$AGENT_LOG"
 	# env -i: nothing of the test's environment leaks in (an L4LB_* or a
 	# CONFIG_FILE would change what is tested).
@@ -130,10 +138,14 @@ agent_start() {
 	fi
 }
 
-# agent_stop [SIGNAL] : the agent's exit status (a kill by SIGNAL: 128+N).
+# agent_stop [SIGNAL] : signal the agent (TERM), wait for it; its exit
+# status in AGENT_RC (killed by signal N: 128+N). Not in $(...): the agent
+# is a child of this shell, not of a subshell.
+AGENT_RC=
 agent_stop() {
-	local sig=${1:-TERM} i rc
-	[[ -n $AGENT_PID ]] || { echo 255; return; }
+	local sig=${1:-TERM} i
+	AGENT_RC=255
+	[[ -n $AGENT_PID ]] || { echo "agent_stop: no agent running" >&2; return 1; }
 	kill -"$sig" "$AGENT_PID" 2>/dev/null
 	for ((i = 0; i < 150; i++)); do
 		kill -0 "$AGENT_PID" 2>/dev/null || break
@@ -144,9 +156,8 @@ agent_stop() {
 		kill -KILL "$AGENT_PID"
 	fi
 	wait "$AGENT_PID"
-	rc=$?
+	AGENT_RC=$?
 	AGENT_PID=
-	echo $rc
 }
 
 # agent_log_has PATTERN : grep -E in the agent's log.
@@ -164,14 +175,14 @@ agent_require() {
 
 agent_cleanup() {
 	local n
-	[[ -n $AGENT_PID ]] && agent_stop KILL >/dev/null
+	[[ -n $AGENT_PID ]] && agent_stop KILL
 	for n in "${!BE_PID[@]}"; do be_kill "$n"; done
 	[[ -n $OP_PID ]] && kill "$OP_PID" 2>/dev/null
 	[[ -n ${DRV_IN[q]:-} ]] && echo quit >&"${DRV_IN[q]}"
 	[[ -n ${DRV_IN[c]:-} ]] && echo quit >&"${DRV_IN[c]}"
 	if [[ $TAP_FAILED -gt 0 ]]; then
-		tap_diag "agent log (last 60 lines):"
-		tail -n 60 "$AGENT_LOG" | sed 's/^/# /'
+		tap_diag "agent log (last 300 lines, skipped checks left out):"
+		grep -v 'check still running, skipped' "$AGENT_LOG" | tail -n 300 | sed 's/^/# /'
 	fi
 }
 
