@@ -14,6 +14,9 @@
 #                        first run builds it: ~20 min, cached in /var/cache/l4lb)
 #   make check KERNELS="6.1" TESTS="t-dnat.sh" CHECK_DEBUG=no   a subset
 #   make install / uninstall / dkms-install / dkms-uninstall   (see Installation)
+#   make deb             Debian packages l4lb-dkms, l4lb-tools, l4lb-agent in
+#                        build/deb/ (dpkg-buildpackage on a copy of the tree,
+#                        then lintian; see README, Debian packages)
 #   make module-for KVER=<release>   build the module for one VM kernel (cached
 #                        headers, see tests/vm/kernel-release) or installed
 #                        kernel into build/<release>/ (what the VM tests use)
@@ -32,7 +35,7 @@ KERNELS ?= 6.1 6.12
 V ?= 0
 export V
 
-.PHONY: all module module-for userspace check check-debug unit demo bench lint clean help
+.PHONY: all module module-for userspace check check-debug unit demo bench lint clean help deb
 
 all: module userspace
 
@@ -149,7 +152,7 @@ install: module-for
 	@cp userspace/lib/*.c userspace/lib/*.h $(INSTALL_US)/lib/
 	@cp userspace/l4ctl/*.c userspace/l4ctl/*.h userspace/l4ctl/l4ctl.8 $(INSTALL_US)/l4ctl/
 	@cp $(wildcard userspace/agent/*.c userspace/agent/*.h userspace/agent/*.8) $(INSTALL_US)/agent/
-	$(MAKE) -C $(INSTALL_US) TOP=$(TOP) SANITIZE= install DESTDIR=$(DESTDIR) \
+	$(MAKE) -C $(INSTALL_US) TOP=$(TOP) SANITIZE= WERROR=0 install DESTDIR=$(DESTDIR) \
 		PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) MANDIR=$(MANDIR)
 	$(INSTALL) -d $(MODDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)/etc/modprobe.d
@@ -203,3 +206,45 @@ dkms-uninstall:
 	if $(DKMS) status -m l4lb -v $(VERSION) | grep -q .; then \
 		$(DKMS) remove -m l4lb -v $(VERSION) --all; fi
 	rm -rf $(DKMS_SRC)
+
+# ------------------------------------------------------------ Debian packages
+#
+#   make deb [DEB_OUT=build/deb] [DEB_VERSION=...] [LINTIAN=no]
+#                  dpkg-buildpackage -b -us -uc on a copy of the tree (the
+#                  files git knows, plus new ones not ignored) in
+#                  $(DEB_OUT)/src, so the work tree stays clean; the .debs,
+#                  .buildinfo and .changes land in $(DEB_OUT). The version is
+#                  dkms.conf's PACKAGE_VERSION: when debian/changelog's top
+#                  entry differs, the copy gets a new entry (commit one to
+#                  keep it). DEB_VERSION builds another version (the upgrade
+#                  test): the copy's dkms.conf says it too. Then lintian
+#                  (fails on errors, lists warnings) unless LINTIAN=no.
+DEB_OUT ?= build/deb
+DEB_VERSION ?= $(VERSION)
+LINTIAN ?= yes
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh_dkms >/dev/null || { \
+		echo "make deb needs: apt-get install debhelper dh-dkms dpkg-dev (tests/setup-host does)" >&2; exit 1; }
+	rm -rf $(DEB_OUT)/src
+	rm -f $(DEB_OUT)/l4lb*_$(DEB_VERSION)_*.deb $(DEB_OUT)/l4lb_$(DEB_VERSION)_*.changes $(DEB_OUT)/l4lb_$(DEB_VERSION)_*.buildinfo
+	mkdir -p $(DEB_OUT)/src
+	if git -C $(TOP) rev-parse --git-dir >/dev/null 2>&1; then \
+		git -C $(TOP) ls-files -z --cached --others --exclude-standard | \
+			(cd $(TOP) && xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' _) | \
+			(cd $(TOP) && cpio -p0dmu --quiet $(abspath $(DEB_OUT))/src); \
+	else \
+		tar -C $(TOP) --exclude=./build --exclude=.git -cf - . | tar -C $(DEB_OUT)/src -xf -; \
+	fi
+	sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(DEB_VERSION)"/' $(DEB_OUT)/src/dkms.conf
+	cd $(DEB_OUT)/src && if [ "$$(dpkg-parsechangelog -SVersion)" != "$(DEB_VERSION)" ]; then \
+		echo "debian/changelog: adding an entry for $(DEB_VERSION) (in the build copy only)"; \
+		{ printf 'l4lb (%s) unstable; urgency=medium\n\n  * Version %s (dkms.conf).\n\n -- %s  %s\n\n' \
+			"$(DEB_VERSION)" "$(DEB_VERSION)" "$$(dpkg-parsechangelog -SMaintainer)" "$$(date -R)"; \
+		  cat debian/changelog; } >debian/changelog.new && mv debian/changelog.new debian/changelog; fi
+	cd $(DEB_OUT)/src && dpkg-buildpackage -b -us -uc
+	@ls -l $(DEB_OUT)/l4lb*_$(DEB_VERSION)_*.deb
+	@if [ "$(LINTIAN)" != no ]; then \
+		command -v lintian >/dev/null || { echo "lintian is not installed (LINTIAN=no skips it)" >&2; exit 1; }; \
+		echo "lintian $(DEB_OUT)/l4lb_$(DEB_VERSION)_*.changes"; \
+		lintian --fail-on error $(DEB_OUT)/l4lb_$(DEB_VERSION)_*.changes; \
+	fi
