@@ -178,6 +178,7 @@ agent_cleanup() {
 	[[ -n $AGENT_PID ]] && agent_stop KILL
 	for n in "${!BE_PID[@]}"; do be_kill "$n"; done
 	[[ -n $OP_PID ]] && kill "$OP_PID" 2>/dev/null
+	mon_stop
 	[[ -n ${DRV_IN[q]:-} ]] && echo quit >&"${DRV_IN[q]}"
 	[[ -n ${DRV_IN[c]:-} ]] && echo quit >&"${DRV_IN[c]}"
 	if [[ $TAP_FAILED -gt 0 ]]; then
@@ -194,12 +195,6 @@ count_words() {
 	echo $n
 }
 
-# elapsed_le GOT MAX : "ok T" answer of waitk within MAX seconds.
-within() {
-	local got=$1 max=$2
-	[[ $got == ok* ]] || return 1
-	awk -v t="${got#ok }" -v m="$max" 'BEGIN { exit !(t <= m) }'
-}
 
 # agent_sanitizer_check : a TAP line: no ASan/LSan/UBSan report in the log.
 agent_sanitizer_check() {
@@ -212,17 +207,21 @@ agent_sanitizer_check() {
 	fi
 }
 
-# Configuration events of the LB's netns (`l4ctl -j monitor`):
+# Configuration events of the LB's netns (`l4ctl -j monitor timestamp`):
 #   mon_start      start it; returns once it is seen to listen
 #   mon_stop       stop it
 #   mon_events VIP-ADDR PORT [BACKEND-ADDR:PORT]
 #                  the events since mon_start about that VIP (and backend),
 #                  one compact JSON a line
-MON_PID=
+#   mon_when AFTER VIP-ADDR PORT BACKEND STATE
+#                  seconds from AFTER ($EPOCHREALTIME) to the event that set
+#                  BACKEND to STATE (the kernel's change, timed by the
+#                  monitor: no polling delay), or "none"
+MON_PID= MON_MARK=0
 mon_start() {
 	local i
 	: >"$W/mon.json"
-	nsenter --net=/run/netns/lb -- "$L4CTL" -j monitor >"$W/mon.json" 2>&1 &
+	nsenter --net=/run/netns/lb -- "$L4CTL" -j monitor timestamp >"$W/mon.json" 2>&1 &
 	MON_PID=$!
 	# A marker VIP, added and deleted until the monitor shows it.
 	for ((i = 0; i < 50; i++)); do
@@ -241,26 +240,5 @@ mon_stop() {
 	MON_PID=
 }
 
-mon_events() {
-	tail -n +$((MON_MARK + 1)) "$W/mon.json" | python3 -c '
-import json, sys
-addr, port = sys.argv[1], int(sys.argv[2])
-be = sys.argv[3] if len(sys.argv) > 3 else None
-for line in sys.stdin:
-    try:
-        e = json.loads(line)
-    except ValueError:
-        print("unparsable: " + line.strip())
-        continue
-    v = e.get("vip", e)
-    if v.get("address") != addr or v.get("port") != port:
-        continue
-    if be and "vip" in e:
-        a = e.get("address", "")
-        a = "[%s]" % a if ":" in a else a
-        if "%s:%s" % (a, e.get("port")) != be:
-            continue
-    elif be:
-        continue
-    print(json.dumps(e, separators=(",", ":")))' "$@"
-}
+mon_events() { python3 "$L4LB_LIB/agentmon.py" "$W/mon.json" "$MON_MARK" events "$@"; }
+mon_when() { python3 "$L4LB_LIB/agentmon.py" "$W/mon.json" "$MON_MARK" when "$@"; }
