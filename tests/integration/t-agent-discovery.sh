@@ -14,7 +14,9 @@
 #   one changes nothing and is counted; SIGHUP leaves all as it is;
 # - /health and /backends with several VIPs (?vip=NAME), env over file;
 # - --check-config accepts the file and names its VIPs, refuses a bad one;
-# - a VIP the agent does not own is never touched.
+# - a VIP the agent does not own is never touched;
+# - rmmod under the running agent: /health says kernel false, 503; the
+#   module back, the agent creates its VIPs and backends again.
 . "$(dirname "$0")/lib/agent.sh"
 agent_require
 
@@ -231,6 +233,27 @@ tap_is "... nothing changes" \
 tap_is "the foreign VIP is untouched" \
 	"$(q vget 10.0.0.10 99 tcp sched) $(q kstates 10.0.0.10 99 tcp) $(q kget 10.0.0.10 99 tcp $B3 weight)" \
 	"wrr $B3=up 7"
+
+# ------------------------------------------------- the module goes away
+# The agent keeps running without the l4lb family, says so, and puts its
+# VIPs back once the module is there again.
+l4lb_unload
+tap_is "rmmod l4lb while the agent runs" $? 0
+got=$(q waitjson 15 /health 'j["kernel"] is False')
+tap_like "... /health: kernel false ($got)" "$got" "ok*"
+tap_is "... 503 unhealthy" "$(q get /health) $(q json 'j["status"]')" "503 unhealthy"
+q metrics >/dev/null
+tap_is "... /metrics: l4lb_agent_kernel_up 0" "$(q metric l4lb_agent_kernel_up)" 0
+l4lb_load
+tap_is "insmod again" $? 0
+got=$(q waitk 20 10.0.0.10 92 tcp $B1=up $B3=up)
+tap_like "... the agent creates its VIPs again, with their backends ($got)" "$got" "ok*"
+tap_is "... all four" "$(q vips)" "10.0.0.10:90/tcp 10.0.0.10:91/tcp 10.0.0.10:92/tcp [fd00::10]:92/tcp"
+got=$(q waitjson 15 /health 'j["kernel"] is True and j["status"] == "healthy"')
+tap_like "... /health: kernel true, healthy ($got)" "$got" "ok*"
+read -ra names <<<"$(c hellos 4 10.0.0.10 92)"
+tap_is "... new flows go through (${names[*]})" \
+	"$(count_words be1 "${names[@]}") $(count_words be3 "${names[@]}")" "2 2"
 
 agent_stop TERM
 rc=$AGENT_RC
