@@ -21,6 +21,7 @@
 #include "packet.h"
 #include "proto.h"
 #include "service.h"
+#include "tcp_state.h"
 
 /* Hash entries the GC looks at per run; it runs again a jiffy later. */
 #define L4LB_GC_BATCH		1024
@@ -219,12 +220,34 @@ static void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *c)
 	}
 }
 
-static void l4lb_conn_clear(struct l4lb_conn *c, u32 bits)
+static void l4lb_conn_change(struct l4lb_conn *c, u32 clear, u32 set)
 {
 	u32 old = READ_ONCE(c->state);
 
-	while (!try_cmpxchg(&c->state, &old, old & ~bits))
+	while (!try_cmpxchg(&c->state, &old, (old & ~clear) | set))
 		;
+}
+
+/* How the connection of a flow in @state went, as far as it is known. */
+static enum l4lb_tcp_outcome l4lb_conn_outcome(u32 state)
+{
+	if (((state >> L4LB_CS_PROTO_SHIFT) & 0xff) != IPPROTO_TCP ||
+	    (state & L4LB_CS_TEMPLATE))
+		return L4LB_TCP_PENDING;
+	return l4lb_tcp_outcome(state & L4LB_CS_PSTATE);
+}
+
+/*
+ * A flow in its last @state is gone: a TCP flow whose outcome was never
+ * counted ended before it was established (unanswered, evicted, flushed,
+ * its VIP deleted). Every TCP flow counted in conns thus counts once,
+ * as established or as failed, when it is over.
+ */
+static void l4lb_conn_ended(const struct l4lb_conn *c, u32 state)
+{
+	if (((state >> L4LB_CS_PROTO_SHIFT) & 0xff) == IPPROTO_TCP &&
+	    !(state & (L4LB_CS_COUNTED | L4LB_CS_TEMPLATE)))
+		l4lb_backend_event(c->backend, L4LB_EV_FAILED);
 }
 
 /* Unlink @c; false when somebody else already did. Any context. */
@@ -244,6 +267,7 @@ static bool __l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c)
 	atomic_dec(&ln->conn_count);
 	/* No transition after DEAD: the last state says what to uncount. */
 	l4lb_conn_account(c, old, -1);
+	l4lb_conn_ended(c, old);
 	if (llist_add(&c->free_node, &ln->free_list))
 		queue_work(system_unbound_wq, &ln->free_work);
 	return true;
@@ -514,7 +538,8 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 		goto err_unaccount;
 
 	err = l4lb_conn_hash(ln, c, L4LB_DIR_REPLY);
-	l4lb_conn_clear(c, L4LB_CS_NEW);
+	/* A flow never used has no outcome to count. */
+	l4lb_conn_change(c, L4LB_CS_NEW, err ? L4LB_CS_COUNTED : 0);
 	if (err) {
 		/* The reply tuple is taken by another flow (two VIPs sharing
 		 * a backend, same client address and port): unusable.
@@ -534,6 +559,36 @@ err_count:
 	return ERR_PTR(err);
 }
 
+/*
+ * The counters of a flow's change from @old to @new: its outcome, once
+ * known, and in NAT modes the handshake's latency, from the client's first
+ * SYN (its time in seq[REPLY], see l4lb_conn_start_handshake()) to the
+ * backend's SYN-ACK, its first answer. seq[REPLY] is read before ->seen()
+ * makes it the backend's sequence number.
+ */
+static void l4lb_conn_stats(struct l4lb_conn *c, enum l4lb_dir dir,
+			    u32 old, u32 new)
+{
+	struct l4lb_backend *be = c->backend;
+
+	if ((new & ~old) & L4LB_CS_COUNTED)
+		l4lb_backend_event(be, l4lb_conn_outcome(new) ==
+				   L4LB_TCP_WAS_ESTABLISHED ?
+				   L4LB_EV_ESTABLISHED : L4LB_EV_FAILED);
+	if (dir == L4LB_DIR_REPLY && !(old & L4LB_CS_REPLIED) &&
+	    ((old >> L4LB_CS_PROTO_SHIFT) & 0xff) == IPPROTO_TCP &&
+	    !(old & (L4LB_CS_ONEWAY | L4LB_CS_ADOPTED)) &&
+	    (old & L4LB_CS_PSTATE) == L4LB_TCP_SYN_SENT &&
+	    (new & L4LB_CS_PSTATE) == L4LB_TCP_SYN_RECV)
+		l4lb_stats_handshake(be->stats, l4lb_now_us() -
+				     READ_ONCE(c->seq[L4LB_DIR_REPLY]));
+}
+
+void l4lb_conn_start_handshake(struct l4lb_conn *c)
+{
+	WRITE_ONCE(c->seq[L4LB_DIR_REPLY], l4lb_now_us());
+}
+
 bool l4lb_conn_update(struct l4lb_conn *c, enum l4lb_dir dir,
 		      const struct l4lb_pkt *pkt)
 {
@@ -548,13 +603,20 @@ bool l4lb_conn_update(struct l4lb_conn *c, enum l4lb_dir dir,
 		new = (old & ~L4LB_CS_PSTATE) | pstate;
 		if (dir == L4LB_DIR_REPLY)
 			new |= L4LB_CS_REPLIED;
+		/* Its outcome known: counted by whoever sets the bit. */
+		if (!(new & L4LB_CS_COUNTED) &&
+		    l4lb_conn_outcome(new) != L4LB_TCP_PENDING)
+			new |= L4LB_CS_COUNTED;
 		if (new == old)
 			break;
 	} while (!try_cmpxchg(&c->state, &old, new));
 
-	if (new != old && p->active(old) != p->active(new)) {
-		l4lb_conn_account(c, old, -1);
-		l4lb_conn_account(c, new, 1);
+	if (new != old) {
+		if (p->active(old) != p->active(new)) {
+			l4lb_conn_account(c, old, -1);
+			l4lb_conn_account(c, new, 1);
+		}
+		l4lb_conn_stats(c, dir, old, new);
 	}
 	p->seen(c, dir, pkt, old, new);
 

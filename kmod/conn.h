@@ -130,7 +130,13 @@ struct l4lb_conn6 {
 #define L4LB_CS_TEMPLATE	BIT(15)	/* a persistence binding, no flow */
 #define L4LB_CS_PROTO_SHIFT	16
 #define L4LB_CS_MODE_SHIFT	24	/* enum l4lb_fwd_mode, set at creation */
+#define L4LB_CS_MODE_MASK	0x7fU
 #define L4LB_CS_MODE(mode)	((u32)(mode) << L4LB_CS_MODE_SHIFT)
+/*
+ * TCP: the flow's outcome is counted (established or failed, once per
+ * flow: see l4lb_conn_update()), or is not to be (a flow never used).
+ */
+#define L4LB_CS_COUNTED		BIT(31)
 
 static inline u8 l4lb_conn_proto(const struct l4lb_conn *c)
 {
@@ -140,7 +146,7 @@ static inline u8 l4lb_conn_proto(const struct l4lb_conn *c)
 /* A flow keeps the forwarding mode it was created with. */
 static inline u8 l4lb_conn_mode(const struct l4lb_conn *c)
 {
-	return c->state >> L4LB_CS_MODE_SHIFT;
+	return (c->state >> L4LB_CS_MODE_SHIFT) & L4LB_CS_MODE_MASK;
 }
 
 static inline bool l4lb_conn_is_v6(const struct l4lb_conn *c)
@@ -179,6 +185,12 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *reply,
 				   struct l4lb_backend *be, u32 cs, u32 seq);
 void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c);
+/*
+ * A new TCP flow of a NAT mode: its client's SYN is forwarded now. Until
+ * the backend answers, seq[REPLY] holds the time, for the handshake's
+ * latency (see l4lb_conn_update()).
+ */
+void l4lb_conn_start_handshake(struct l4lb_conn *c);
 /* A template was used: it lives its whole timeout from now. */
 void l4lb_conn_refresh(struct l4lb_conn *c);
 

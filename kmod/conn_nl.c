@@ -364,7 +364,8 @@ static int l4lb_conn_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 	    l4lb_put_tuple(skb, L4LB_CONN_ATTR_REPLY, &reply) ||
 	    nla_put(skb, L4LB_CONN_ATTR_BACKEND_ADDR, len, &be->hkey.key.addr) ||
 	    nla_put_be16(skb, L4LB_CONN_ATTR_BACKEND_PORT, be->hkey.key.port) ||
-	    nla_put_u8(skb, L4LB_CONN_ATTR_MODE, state >> L4LB_CS_MODE_SHIFT) ||
+	    nla_put_u8(skb, L4LB_CONN_ATTR_MODE,
+		       (state >> L4LB_CS_MODE_SHIFT) & L4LB_CS_MODE_MASK) ||
 	    nla_put_u8(skb, L4LB_CONN_ATTR_STATE, l4lb_conn_show_state(state)) ||
 	    nla_put_u32(skb, L4LB_CONN_ATTR_FLAGS,
 			l4lb_conn_show_flags(state)) ||

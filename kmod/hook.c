@@ -59,6 +59,8 @@ static unsigned int l4lb_xmit(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 	if ((verdict & NF_VERDICT_MASK) != NF_DROP) {
 		l4lb_stats_packet(be->stats, dir == L4LB_DIR_REPLY, len);
 		l4lb_stats_packet(be->vip->stats, dir == L4LB_DIR_REPLY, len);
+	} else {
+		l4lb_backend_event(be, L4LB_EV_DROP_XMIT);
 	}
 	return verdict;
 }
@@ -132,6 +134,27 @@ static bool l4lb_vip_limited(struct l4lb_vip *vip, enum l4lb_net_counter *why)
 }
 
 /*
+ * No backend took a new flow: were there some, only all at their maxconn?
+ * Then the VIP counts a drop for a limit, not for no backend. Only on the
+ * way to refusing a flow: the backends eligible are scanned.
+ */
+static bool l4lb_vip_backends_full(struct l4lb_vip *vip)
+{
+	const struct l4lb_dest_set *ds = rcu_dereference(vip->dests);
+	unsigned int g, i, n;
+
+	if (!ds)
+		return false;
+	for (g = 0; g < ARRAY_SIZE(ds->group); g++) {
+		n = READ_ONCE(ds->group[g].count);
+		for (i = 0; i < n; i++)
+			if (l4lb_backend_full(ds->group[g].backends[i]))
+				return true;
+	}
+	return false;
+}
+
+/*
  * The backend of a new flow: the client's persistent one if it may take
  * the flow, else the scheduler's choice. A connection adopted mid-stream
  * goes where the consistent hash says it has been.
@@ -167,12 +190,64 @@ static unsigned int l4lb_refuse(struct l4lb_net *ln, struct l4lb_vip *vip,
 				const struct nf_hook_state *state,
 				enum l4lb_net_counter why)
 {
+	enum l4lb_stats_event ev;
+
+	switch (why) {
+	case L4LB_NET_RATE_LIMIT_DROPS:
+		ev = L4LB_EV_DROP_RATE;
+		break;
+	case L4LB_NET_VIP_LIMIT_DROPS:
+		ev = L4LB_EV_DROP_LIMIT;
+		break;
+	default:
+		ev = l4lb_vip_backends_full(vip) ? L4LB_EV_DROP_LIMIT :
+						   L4LB_EV_DROP_NO_BACKEND;
+		break;
+	}
 	l4lb_net_count(ln->stats, why);
-	l4lb_stats_drop(vip->stats);
+	l4lb_stats_event(vip->stats, ev, 1);
 	if (why != L4LB_NET_RATE_LIMIT_DROPS &&
 	    !(READ_ONCE(vip->flags) & L4LB_VIP_F_NO_REJECT))
 		l4lb_reject(ln, skb, pkt, state);
 	return NF_DROP;
+}
+
+/*
+ * A new flow to @be that could not be created (@err, as
+ * l4lb_conn_create()): counted by its reason on the backend and the VIP.
+ * The namespace has counted it where it has a counter for the reason
+ * (a full table, SNAT's ports, SNAT's route), but for a reply tuple
+ * taken and a backend being deleted, counted here.
+ */
+static void l4lb_create_failed(struct l4lb_net *ln, struct l4lb_backend *be,
+			       long err)
+{
+	enum l4lb_stats_event ev;
+
+	switch (err) {
+	case -ENOSPC:
+		ev = L4LB_EV_DROP_TABLE_FULL;
+		break;
+	case -ENOMEM:
+		ev = L4LB_EV_DROP_NOMEM;
+		break;
+	case -EADDRNOTAVAIL:
+		ev = L4LB_EV_DROP_NAT_PORTS;
+		break;
+	case -EADDRINUSE:
+	case -EEXIST:
+		l4lb_net_count(ln->stats, L4LB_NET_NAT_PORT_DROPS);
+		ev = L4LB_EV_DROP_NAT_PORTS;
+		break;
+	case -ENOENT:
+		l4lb_net_count(ln->stats, L4LB_NET_NO_BACKEND_DROPS);
+		ev = L4LB_EV_DROP_NO_BACKEND;
+		break;
+	default:	/* -EHOSTUNREACH: SNAT found no route */
+		ev = L4LB_EV_DROP_XMIT;
+		break;
+	}
+	l4lb_backend_event(be, ev);
 }
 
 /*
@@ -238,8 +313,10 @@ static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
 	     (adopt ? L4LB_CS_ADOPTED : 0);
 	c = ops->create(ln, pkt, be, cs);
 	if (IS_ERR(c)) {
+		long err = PTR_ERR(c);
+
 		/* Another CPU created this flow first: use its entry. */
-		if (PTR_ERR(c) == -EEXIST) {
+		if (err == -EEXIST) {
 			c = l4lb_conn_lookup(ln, t, &dir);
 			if (c && dir == L4LB_DIR_ORIG)
 				return c;
@@ -251,25 +328,24 @@ static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
 		 * adoption sends the ones after this one. No maxconn holds
 		 * for flows the LB does not count.
 		 */
-		if (PTR_ERR(c) == -ENOSPC && ops->oneway &&
+		if (err == -ENOSPC && ops->oneway &&
 		    l4lb_vip_resumes(vip)) {
 			be = l4lb_sched_home(vip, t) ?: be;
 			*verdict = l4lb_xmit_stateless(ln, skb, pkt, be, cs,
 						       state);
 			return NULL;
 		}
-		goto drop;
+		l4lb_create_failed(ln, be, err);
+		*verdict = NF_DROP;
+		return NULL;
 	}
 	if (adopt)
 		l4lb_net_count(ln->stats, L4LB_NET_ADOPTED);
+	else if (t->proto == IPPROTO_TCP && !ops->oneway)
+		l4lb_conn_start_handshake(c);
 	l4lb_stats_conn(vip->stats);
 	l4lb_stats_conn(be->stats);
 	return c;
-
-drop:
-	l4lb_stats_drop(vip->stats);
-	*verdict = NF_DROP;
-	return NULL;
 }
 
 /*
@@ -305,6 +381,29 @@ static bool l4lb_expire_down(struct l4lb_net *ln, struct l4lb_conn *c)
 	l4lb_conn_kill(ln, c);
 	l4lb_net_count(ln->stats, L4LB_NET_DOWN_EXPIRED);
 	return true;
+}
+
+/*
+ * What a TCP segment of flow @c says, before it changes the flow: a RST
+ * (every one going on, in or out of the window: the endpoint judges), a
+ * client's SYN again while the backend has not answered.
+ */
+static void l4lb_tcp_events(struct l4lb_conn *c, enum l4lb_dir dir,
+			    const struct l4lb_pkt *pkt)
+{
+	u32 state;
+
+	if (pkt->tcp_flags & L4LB_TCPF_RST) {
+		l4lb_backend_event(c->backend, dir == L4LB_DIR_REPLY ?
+				   L4LB_EV_RST_BACKEND : L4LB_EV_RST_CLIENT);
+		return;
+	}
+	if (dir != L4LB_DIR_ORIG || !l4lb_tcp_is_opening(pkt->tcp_flags))
+		return;
+	state = READ_ONCE(c->state);
+	if (!(state & (L4LB_CS_REPLIED | L4LB_CS_DEAD)) &&
+	    (state & L4LB_CS_PSTATE) == L4LB_TCP_SYN_SENT)
+		l4lb_backend_event(c->backend, L4LB_EV_SYN_RETRANS);
 }
 
 /*
@@ -352,6 +451,8 @@ static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
 		*dir = L4LB_DIR_ORIG;
 		return l4lb_new_flow(ln, skb, pkt, state, verdict);
 	}
+	if (pkt->tuple.proto == IPPROTO_TCP)
+		l4lb_tcp_events(c, *dir, pkt);
 	/* An out-of-window RST still goes on: its receiver checks it
 	 * exactly. It only must not change the flow.
 	 */
@@ -427,6 +528,14 @@ static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 	return verdict;
 }
 
+/* A packet of flow @c that could not be sent on, after all. */
+static unsigned int l4lb_xmit_drop(struct l4lb_net *ln, struct l4lb_conn *c)
+{
+	l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
+	l4lb_backend_event(c->backend, L4LB_EV_DROP_XMIT);
+	return NF_DROP;
+}
+
 /* After a rewrite of the destination, a local packet needs a new route. */
 static int l4lb_reroute_local(struct sk_buff *skb,
 			      const struct nf_hook_state *state)
@@ -450,11 +559,10 @@ static unsigned int l4lb_icmp_local(struct l4lb_net *ln, struct sk_buff *skb,
 	if (!c || l4lb_xmit_find(l4lb_conn_mode(c))->oneway)
 		return NF_ACCEPT;
 	l4lb_untrack(skb);
-	if (l4lb_nat(skb, pkt, c, dir, true))
-		return NF_DROP;
 	/* Its destination may have changed: SNAT's address to the client. */
-	if (l4lb_reroute_local(skb, state))
-		return NF_DROP;
+	if (l4lb_nat(skb, pkt, c, dir, true) ||
+	    l4lb_reroute_local(skb, state))
+		return l4lb_xmit_drop(ln, c);
 	l4lb_net_count(ln->stats, L4LB_NET_ICMP_XLATED);
 	return NF_ACCEPT;
 }
@@ -486,7 +594,7 @@ static unsigned int l4lb_local_out(struct sk_buff *skb,
 	/* A client's packet now goes to the backend: route it there. */
 	if (verdict == NF_ACCEPT && dir == L4LB_DIR_ORIG &&
 	    l4lb_reroute_local(skb, state))
-		return NF_DROP;
+		return l4lb_xmit_drop(ln, c);
 	return verdict;
 }
 

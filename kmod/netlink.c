@@ -7,6 +7,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/l4lb.h>
+#include <linux/math64.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
@@ -851,7 +852,14 @@ static int l4lb_put_stats(struct sk_buff *skb, int type,
 {
 	struct l4lb_stats_sum sum;
 	struct nlattr *nest;
+	int ev;
 
+	BUILD_BUG_ON(L4LB_STATS_ATTR_ESTABLISHED + L4LB_EV_COUNT - 1 !=
+		     L4LB_STATS_ATTR_MAX);
+	BUILD_BUG_ON(L4LB_STATS_ATTR_ESTABLISHED + L4LB_EV_DROP_FIRST !=
+		     L4LB_STATS_ATTR_DROPS_NO_BACKEND);
+	BUILD_BUG_ON(L4LB_STATS_ATTR_ESTABLISHED + L4LB_EV_HANDSHAKE_US !=
+		     L4LB_STATS_ATTR_HANDSHAKE_US);
 	l4lb_stats_sum(stats, &sum);
 	sum.active_conns = atomic_read(&conns->active);
 	sum.inactive_conns = atomic_read(&conns->inactive);
@@ -874,12 +882,24 @@ static int l4lb_put_stats(struct sk_buff *skb, int type,
 	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_BYTES_OUT, sum.bytes_out,
 			      L4LB_STATS_ATTR_PAD) ||
 	    nla_put_u64_64bit(skb, L4LB_STATS_ATTR_DROPS, sum.drops,
-			      L4LB_STATS_ATTR_PAD)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
+			      L4LB_STATS_ATTR_PAD))
+		goto cancel;
+	/* The handshakes' mean latency: the sum of them, divided here. */
+	if (sum.ev[L4LB_EV_HANDSHAKES])
+		sum.ev[L4LB_EV_HANDSHAKE_US] =
+			div64_u64(sum.ev[L4LB_EV_HANDSHAKE_US],
+				  sum.ev[L4LB_EV_HANDSHAKES]);
+	/* enum l4lb_stats_event follows enum l4lb_stats_attr from here. */
+	for (ev = 0; ev < L4LB_EV_COUNT; ev++)
+		if (nla_put_u64_64bit(skb, L4LB_STATS_ATTR_ESTABLISHED + ev,
+				      sum.ev[ev], L4LB_STATS_ATTR_PAD))
+			goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
 }
 
 /* What only SNAT and tunnel VIPs use, for those. Under the mutex. */

@@ -191,6 +191,14 @@ struct l4lb_vip {
 	struct l4lb_rate rate;		/* new flows; rate 0: no limit */
 };
 
+/* An event of a flow of @be: counted on the backend and on its VIP. */
+static inline void l4lb_backend_event(struct l4lb_backend *be,
+				      enum l4lb_stats_event ev)
+{
+	l4lb_stats_event(be->stats, ev, 1);
+	l4lb_stats_event(be->vip->stats, ev, 1);
+}
+
 int l4lb_service_net_init(struct l4lb_net *ln);
 void l4lb_service_net_exit(struct l4lb_net *ln);
 

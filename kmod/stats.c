@@ -19,12 +19,13 @@ struct l4lb_pcpu_stats __percpu *l4lb_stats_alloc(void)
 void l4lb_stats_sum(struct l4lb_pcpu_stats __percpu *stats,
 		    struct l4lb_stats_sum *sum)
 {
-	int cpu;
+	int cpu, i;
 
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct l4lb_pcpu_stats *s = per_cpu_ptr(stats, cpu);
-		u64 conns, pkts_in, pkts_out, bytes_in, bytes_out, drops;
+		u64 conns, pkts_in, pkts_out, bytes_in, bytes_out;
+		u64 ev[L4LB_EV_COUNT];
 		unsigned int start;
 
 		do {
@@ -34,7 +35,8 @@ void l4lb_stats_sum(struct l4lb_pcpu_stats __percpu *stats,
 			pkts_out = u64_stats_read(&s->pkts_out);
 			bytes_in = u64_stats_read(&s->bytes_in);
 			bytes_out = u64_stats_read(&s->bytes_out);
-			drops = u64_stats_read(&s->drops);
+			for (i = 0; i < L4LB_EV_COUNT; i++)
+				ev[i] = u64_stats_read(&s->ev[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 
 		sum->conns += conns;
@@ -42,8 +44,11 @@ void l4lb_stats_sum(struct l4lb_pcpu_stats __percpu *stats,
 		sum->pkts_out += pkts_out;
 		sum->bytes_in += bytes_in;
 		sum->bytes_out += bytes_out;
-		sum->drops += drops;
+		for (i = 0; i < L4LB_EV_COUNT; i++)
+			sum->ev[i] += ev[i];
 	}
+	for (i = L4LB_EV_DROP_FIRST; i <= L4LB_EV_DROP_LAST; i++)
+		sum->drops += sum->ev[i];
 }
 
 struct l4lb_net_stats __percpu *l4lb_net_stats_alloc(void)

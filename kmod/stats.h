@@ -3,8 +3,38 @@
 #ifndef _L4LB_STATS_H
 #define _L4LB_STATS_H
 
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/percpu.h>
 #include <linux/u64_stats_sync.h>
+
+/*
+ * Events of a VIP or a backend counted one at a time, off the per-packet
+ * path (each flow has a few at most): the outcome of TCP flows, RSTs, SYN
+ * retransmissions, drops by reason, handshake latency. The drops follow
+ * enum l4lb_stats_attr, from L4LB_STATS_ATTR_DROPS_NO_BACKEND on.
+ */
+enum l4lb_stats_event {
+	L4LB_EV_ESTABLISHED,	/* a TCP flow reached ESTABLISHED */
+	L4LB_EV_FAILED,		/* a TCP flow ended before it did */
+	L4LB_EV_RST_CLIENT,	/* a RST segment of a flow, from the client */
+	L4LB_EV_RST_BACKEND,	/* ... from the backend */
+	L4LB_EV_SYN_RETRANS,	/* a client SYN again on an unreplied flow */
+	L4LB_EV_DROP_NO_BACKEND,
+	L4LB_EV_DROP_LIMIT,
+	L4LB_EV_DROP_RATE,
+	L4LB_EV_DROP_TABLE_FULL,
+	L4LB_EV_DROP_NOMEM,
+	L4LB_EV_DROP_NAT_PORTS,
+	L4LB_EV_DROP_XMIT,
+	L4LB_EV_HANDSHAKE_US,	/* the sum of the handshakes' latencies */
+	L4LB_EV_HANDSHAKES,	/* how many handshakes that sum has */
+
+	L4LB_EV_COUNT
+};
+
+#define L4LB_EV_DROP_FIRST	L4LB_EV_DROP_NO_BACKEND
+#define L4LB_EV_DROP_LAST	L4LB_EV_DROP_XMIT
 
 struct l4lb_pcpu_stats {
 	u64_stats_t conns;
@@ -12,7 +42,7 @@ struct l4lb_pcpu_stats {
 	u64_stats_t pkts_out;
 	u64_stats_t bytes_in;
 	u64_stats_t bytes_out;
-	u64_stats_t drops;
+	u64_stats_t ev[L4LB_EV_COUNT];
 	struct u64_stats_sync syncp;
 };
 
@@ -34,7 +64,8 @@ struct l4lb_stats_sum {
 	u64 pkts_out;
 	u64 bytes_in;
 	u64 bytes_out;
-	u64 drops;
+	u64 drops;		/* the sum of the drops by reason */
+	u64 ev[L4LB_EV_COUNT];
 };
 
 struct l4lb_pcpu_stats __percpu *l4lb_stats_alloc(void);
@@ -66,13 +97,42 @@ static inline void l4lb_stats_conn(struct l4lb_pcpu_stats __percpu *stats)
 	u64_stats_update_end(&s->syncp);
 }
 
-static inline void l4lb_stats_drop(struct l4lb_pcpu_stats __percpu *stats)
+/*
+ * Add @n to event @ev, from any context (the GC and netlink end flows too):
+ * events are rare enough to afford turning BHs off around them.
+ */
+static inline void l4lb_stats_event(struct l4lb_pcpu_stats __percpu *stats,
+				    enum l4lb_stats_event ev, u64 n)
 {
-	struct l4lb_pcpu_stats *s = this_cpu_ptr(stats);
+	struct l4lb_pcpu_stats *s;
 
+	local_bh_disable();
+	s = this_cpu_ptr(stats);
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->drops);
+	u64_stats_add(&s->ev[ev], n);
 	u64_stats_update_end(&s->syncp);
+	local_bh_enable();
+}
+
+/* A microsecond clock for handshake latencies; wraps after 71 minutes. */
+static inline u32 l4lb_now_us(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+/* A handshake of @us microseconds: the dump reports their mean. */
+static inline void l4lb_stats_handshake(struct l4lb_pcpu_stats __percpu *stats,
+					u32 us)
+{
+	struct l4lb_pcpu_stats *s;
+
+	local_bh_disable();
+	s = this_cpu_ptr(stats);
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_add(&s->ev[L4LB_EV_HANDSHAKE_US], us);
+	u64_stats_inc(&s->ev[L4LB_EV_HANDSHAKES]);
+	u64_stats_update_end(&s->syncp);
+	local_bh_enable();
 }
 
 /* Namespace-wide events, indexed like enum l4lb_net_stats_attr. */

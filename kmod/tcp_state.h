@@ -66,6 +66,34 @@ static inline bool l4lb_tcp_is_opening(u8 flags)
 	       L4LB_TCPF_SYN;
 }
 
+/* What a flow's state says of how its connection went, for the counters. */
+enum l4lb_tcp_outcome {
+	L4LB_TCP_PENDING,	/* in its handshake still */
+	L4LB_TCP_WAS_ESTABLISHED,
+	L4LB_TCP_FAILED,	/* over before it was established */
+};
+
+/*
+ * Of a flow in @state whose outcome was not known before (once known, it
+ * stays: the caller remembers it). ESTABLISHED, FIN_WAIT and CLOSE_WAIT are
+ * reached only through ESTABLISHED, possibly within one segment (ACK and
+ * FIN); TIME_WAIT and CLOSE before it mean a RST or FIN in the handshake.
+ */
+static inline enum l4lb_tcp_outcome l4lb_tcp_outcome(u8 state)
+{
+	switch (state) {
+	case L4LB_TCP_ESTABLISHED:
+	case L4LB_TCP_FIN_WAIT:
+	case L4LB_TCP_CLOSE_WAIT:
+		return L4LB_TCP_WAS_ESTABLISHED;
+	case L4LB_TCP_TIME_WAIT:
+	case L4LB_TCP_CLOSE:
+		return L4LB_TCP_FAILED;
+	default:
+		return L4LB_TCP_PENDING;
+	}
+}
+
 /*
  * Whether, and how soon, a flow in @state may be evicted to make room for a
  * new one when the table is full: a connection that is over goes first, then

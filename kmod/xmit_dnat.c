@@ -9,6 +9,7 @@
 
 #include "compat.h"
 #include "nat.h"
+#include "net.h"
 #include "packet.h"
 #include "service.h"
 #include "xmit.h"
@@ -47,10 +48,12 @@ static unsigned int l4lb_dnat_xmit(struct sk_buff *skb,
 				   struct l4lb_conn *c, enum l4lb_dir dir,
 				   const struct nf_hook_state *state)
 {
-	if (dir == L4LB_DIR_REPLY && l4lb_route_reply(skb, state))
+	if ((dir == L4LB_DIR_REPLY && l4lb_route_reply(skb, state)) ||
+	    l4lb_nat(skb, pkt, c, dir, false)) {
+		l4lb_net_count(l4lb_pernet(state->net)->stats,
+			       L4LB_NET_XMIT_DROPS);
 		return NF_DROP;
-	if (l4lb_nat(skb, pkt, c, dir, false))
-		return NF_DROP;
+	}
 	/*
 	 * A route looked up before the rewrite would deliver the packet to
 	 * the VIP: in PREROUTING the stack routes it afresh once it has none,

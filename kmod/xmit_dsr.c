@@ -57,9 +57,10 @@ static int l4lb_dsr_frag_out(struct net *net, struct sock *sk,
  * its destination, the VIP's.
  */
 static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
-			 struct dst_entry *dst, const union nf_inet_addr *addr,
+			 struct dst_entry *dst, struct l4lb_backend *backend,
 			 bool v6, bool frag)
 {
+	const union nf_inet_addr *addr = &backend->hkey.key.addr;
 	struct neighbour *n, *outer;
 	int err;
 
@@ -72,6 +73,8 @@ static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
 		rcu_read_unlock_bh();
 		dst_release(dst);
 		kfree_skb(skb);
+		l4lb_net_count(l4lb_pernet(net)->stats, L4LB_NET_XMIT_DROPS);
+		l4lb_backend_event(backend, L4LB_EV_DROP_XMIT);
 		return PTR_ERR(n);
 	}
 	if (!frag) {
@@ -138,9 +141,10 @@ static bool l4lb_dsr_gso_fits(const struct sk_buff *skb, unsigned int mtu)
 }
 
 static unsigned int l4lb_dsr_xmit4(struct l4lb_net *ln, struct sk_buff *skb,
-				   const union nf_inet_addr *be,
+				   struct l4lb_backend *backend,
 				   const struct nf_hook_state *state)
 {
+	const union nf_inet_addr *be = &backend->hkey.key.addr;
 	struct flowi4 fl4 = {
 		.daddr = be->ip,
 		.flowi4_mark = skb->mark,
@@ -180,7 +184,7 @@ static unsigned int l4lb_dsr_xmit4(struct l4lb_net *ln, struct sk_buff *skb,
 	skb_forward_csum(skb);
 	skb_clear_tstamp(skb);
 	/* Sent, or dropped and counted by the stack: it is no longer ours. */
-	l4lb_dsr_send(state->net, skb, &rt->dst, be, false, frag);
+	l4lb_dsr_send(state->net, skb, &rt->dst, backend, false, frag);
 	return NF_STOLEN;
 
 drop_rt:
@@ -191,9 +195,10 @@ drop:
 }
 
 static unsigned int l4lb_dsr_xmit6(struct l4lb_net *ln, struct sk_buff *skb,
-				   const union nf_inet_addr *be,
+				   struct l4lb_backend *backend,
 				   const struct nf_hook_state *state)
 {
+	const union nf_inet_addr *be = &backend->hkey.key.addr;
 	struct flowi6 fl6 = {
 		.daddr = be->in6,
 		.flowi6_mark = skb->mark,
@@ -233,7 +238,7 @@ static unsigned int l4lb_dsr_xmit6(struct l4lb_net *ln, struct sk_buff *skb,
 				   skb->len > IP6CB(skb)->frag_max_size));
 	skb_forward_csum(skb);
 	skb_clear_tstamp(skb);
-	l4lb_dsr_send(state->net, skb, dst, be, true, frag);
+	l4lb_dsr_send(state->net, skb, dst, backend, true, frag);
 	return NF_STOLEN;
 
 drop_dst:
@@ -248,7 +253,6 @@ static unsigned int l4lb_dsr_xmit(struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	struct l4lb_net *ln = l4lb_pernet(state->net);
-	const union nf_inet_addr *be = &c->backend->hkey.key.addr;
 
 	/*
 	 * The backend's replies are not the LB's: when they are routed
@@ -266,8 +270,8 @@ static unsigned int l4lb_dsr_xmit(struct sk_buff *skb,
 		return NF_DROP_ERR(-ECONNREFUSED);
 	}
 	if (pkt->tuple.family == AF_INET6)
-		return l4lb_dsr_xmit6(ln, skb, be, state);
-	return l4lb_dsr_xmit4(ln, skb, be, state);
+		return l4lb_dsr_xmit6(ln, skb, c->backend, state);
+	return l4lb_dsr_xmit4(ln, skb, c->backend, state);
 }
 
 const struct l4lb_xmit_ops l4lb_xmit_dsr = {

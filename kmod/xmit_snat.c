@@ -223,8 +223,10 @@ static unsigned int l4lb_snat_xmit(struct sk_buff *skb,
 		}
 	}
 	/* At LOCAL_OUT the hook reroutes the rewritten packet. */
-	if (l4lb_nat(skb, pkt, c, dir, false))
+	if (l4lb_nat(skb, pkt, c, dir, false)) {
+		l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
 		return NF_DROP;
+	}
 	return NF_ACCEPT;
 }
 

@@ -387,8 +387,11 @@ static unsigned int l4lb_tunnel_xmit(struct sk_buff *skb,
 		err = ip_local_out(state->net, skb->sk, skb);
 	else
 		err = ip6_local_out(state->net, skb->sk, skb);
-	if (unlikely(net_xmit_eval(err)))
+	/* Gone either way: a loss is counted here, not by the hook. */
+	if (unlikely(net_xmit_eval(err))) {
 		l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
+		l4lb_backend_event(c->backend, L4LB_EV_DROP_XMIT);
+	}
 	return NF_STOLEN;
 
 drop_dst:

@@ -121,6 +121,13 @@ print(r["during"][0], r["during"][1], r["recovery"], len(r["after"]), len(late),
 flood_round SYN tcp $VIPA 80
 flood_round UDP udp $VIPB 53
 
+# Each new flow the full table refused is counted once on its VIP too.
+read -r full <<<"$(l4stats full_drops)"
+tap_is "the VIPs' drops_table_full add up to full_drops ($full)" \
+	"$(lbctl -j show | python3 -c '
+import json, sys
+print(sum(v["stats"]["drops_table_full"] for v in json.load(sys.stdin)))')" "$full"
+
 read -r vips conns <<<"$(l4stats vips conns)"
 tap_diag "after both floods: vips $vips, conns $conns; per VIP:" \
 	"$(lbctl show | grep -E '^vip|^  conns')"

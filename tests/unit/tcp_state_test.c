@@ -50,8 +50,70 @@ static void check_seq_mode(const char *desc, const struct seg *segs, int n,
 #define SEQ(desc, want, ...) SEQ_MODE(0, desc, want, __VA_ARGS__)
 #define SEQ1(desc, want, ...) SEQ_MODE(1, "one-way: " desc, want, __VA_ARGS__)
 
+/*
+ * The outcome the counters take (kmod/conn.c): the first one the states
+ * along the segments tell, kept once known.
+ */
+static void check_outcome_mode(const char *desc, const struct seg *segs,
+			       int n, enum l4lb_tcp_outcome want, int oneway)
+{
+	static const char *const out[] = { "PENDING", "ESTABLISHED", "FAILED" };
+	enum l4lb_tcp_outcome got = L4LB_TCP_PENDING;
+	u8 s = L4LB_TCP_NONE;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		s = oneway ? l4lb_tcp_next_oneway(s, segs[i].flags) :
+			     l4lb_tcp_next_state(s, segs[i].reply, segs[i].flags);
+		if (got == L4LB_TCP_PENDING)
+			got = l4lb_tcp_outcome(s);
+	}
+	checks++;
+	if (got == want) {
+		printf("ok %d - outcome: %s\n", checks, desc);
+	} else {
+		failures++;
+		printf("not ok %d - outcome: %s\n#   got %s, want %s\n", checks,
+		       desc, out[got], out[want]);
+	}
+}
+
+#define OUTCOME_MODE(oneway, desc, want, ...) do {			\
+	const struct seg s_[] = { __VA_ARGS__ };			\
+	check_outcome_mode(desc, s_, sizeof(s_) / sizeof(s_[0]), want,	\
+			   oneway);					\
+} while (0)
+#define OUTCOME(desc, want, ...) OUTCOME_MODE(0, desc, want, __VA_ARGS__)
+
+static void test_outcomes(void)
+{
+	OUTCOME("a SYN alone is pending", L4LB_TCP_PENDING, { 0, SYN },
+		{ 0, SYN });
+	OUTCOME("the SYN-ACK alone is pending", L4LB_TCP_PENDING, { 0, SYN },
+		{ 1, SYN | ACK });
+	OUTCOME("the handshake: established", L4LB_TCP_WAS_ESTABLISHED,
+		{ 0, SYN }, { 1, SYN | ACK }, { 0, ACK });
+	OUTCOME("ACK and FIN in one segment: established",
+		L4LB_TCP_WAS_ESTABLISHED, { 0, SYN }, { 1, SYN | ACK },
+		{ 0, ACK | FIN });
+	OUTCOME("established, then reset: established",
+		L4LB_TCP_WAS_ESTABLISHED, { 0, SYN }, { 1, SYN | ACK },
+		{ 0, ACK }, { 1, RST });
+	OUTCOME("the backend resets the SYN: failed", L4LB_TCP_FAILED,
+		{ 0, SYN }, { 1, RST | ACK });
+	OUTCOME("the client resets in the handshake: failed", L4LB_TCP_FAILED,
+		{ 0, SYN }, { 1, SYN | ACK }, { 0, RST });
+	OUTCOME("a FIN in the handshake: failed", L4LB_TCP_FAILED,
+		{ 0, SYN }, { 1, SYN | ACK }, { 0, FIN });
+	OUTCOME_MODE(1, "one-way: the client's ACK establishes",
+		     L4LB_TCP_WAS_ESTABLISHED, { 0, SYN }, { 0, ACK });
+	OUTCOME_MODE(1, "one-way: a RST after the SYN fails", L4LB_TCP_FAILED,
+		     { 0, SYN }, { 0, RST });
+}
+
 int main(void)
 {
+	test_outcomes();
 	SEQ("client SYN opens", L4LB_TCP_SYN_SENT, { 0, SYN });
 	SEQ("SYN-ACK from backend", L4LB_TCP_SYN_RECV, { 0, SYN }, { 1, SYN | ACK });
 	SEQ("three-way handshake establishes", L4LB_TCP_ESTABLISHED,

@@ -628,6 +628,64 @@ static struct vip sample_vip(void)
 	return v;
 }
 
+/* The counters of issue 10: outcome and drop lines, success rate in text. */
+static void test_show_counters(void)
+{
+	struct backend b = { 0 };
+	const char *out;
+	unsigned int t;
+
+	endpoint_parse("10.0.0.2:80", &b.ep, NULL);
+	for (t = L4LB_STATS_ATTR_CONNS; t <= L4LB_STATS_ATTR_MAX; t++) {
+		b.stats.present |= 1u << t;
+		b.stats.val[t] = 0;
+	}
+	b.stats.val[L4LB_STATS_ATTR_CONNS] = 8;
+	b.stats.val[L4LB_STATS_ATTR_ESTABLISHED] = 6;
+	b.stats.val[L4LB_STATS_ATTR_FAILED] = 1;
+	b.stats.val[L4LB_STATS_ATTR_RSTS_BACKEND] = 1;
+	b.stats.val[L4LB_STATS_ATTR_SYN_RETRANS] = 2;
+	b.stats.val[L4LB_STATS_ATTR_DROPS] = 3;
+	b.stats.val[L4LB_STATS_ATTR_DROPS_LIMIT] = 3;
+	b.stats.val[L4LB_STATS_ATTR_HANDSHAKE_US] = 120;
+	b.stats.val[L4LB_STATS_ATTR_HANDSHAKES] = 7;
+
+	begin();
+	capture(false, false);
+	print_backend(&b, "");
+	CHECK_STR(captured(),
+		  "backend 10.0.0.2:80\n"
+		  "  conns 8 active 0 inactive 0 pkts_in 0 pkts_out 0 bytes_in 0 bytes_out 0 drops 3\n"
+		  "  established 6 failed 1 success 75.0% rsts_client 0 rsts_backend 1 syn_retrans 2 handshake_us 120 handshakes 7\n"
+		  "  drops_no_backend 0 drops_limit 3 drops_rate 0 drops_table_full 0 drops_nomem 0 drops_nat_ports 0 drops_xmit 0\n");
+	capture_free();
+
+	/* No outcome, no handshake: no success rate, no latency in text. */
+	b.stats.val[L4LB_STATS_ATTR_ESTABLISHED] = 0;
+	b.stats.val[L4LB_STATS_ATTR_FAILED] = 0;
+	b.stats.val[L4LB_STATS_ATTR_HANDSHAKES] = 0;
+	capture(false, false);
+	print_backend(&b, "");
+	out = captured();
+	CHECK(strstr(out, "success") == NULL);
+	CHECK(strstr(out, "handshake") == NULL);
+	capture_free();
+
+	capture(true, false);
+	print_backend(&b, "");
+	out = captured();
+	CHECK(strstr(out, "\"established\":0,\"failed\":0,"
+			 "\"rsts_client\":0,\"rsts_backend\":1,"
+			 "\"syn_retrans\":2,\"handshake_us\":120,"
+			 "\"handshakes\":0,\"drops_no_backend\":0,"
+			 "\"drops_limit\":3,\"drops_rate\":0,"
+			 "\"drops_table_full\":0,\"drops_nomem\":0,"
+			 "\"drops_nat_ports\":0,\"drops_xmit\":0}") != NULL);
+	CHECK(strstr(out, "success") == NULL);
+	capture_free();
+	end("'show' counters: outcomes, success rate (text), drops by reason");
+}
+
 static void test_show_output(void)
 {
 	struct vip v = sample_vip();
@@ -2277,6 +2335,7 @@ int main(void)
 	test_sched_keywords();
 	test_timeouts();
 	test_show_output();
+	test_show_counters();
 	test_encode();
 	test_decode();
 	test_sched_encode();

@@ -285,30 +285,43 @@ enum l4lb_stats_attr {
 	L4LB_STATS_ATTR_PKTS_OUT,
 	L4LB_STATS_ATTR_BYTES_IN,
 	L4LB_STATS_ATTR_BYTES_OUT,
-	L4LB_STATS_ATTR_DROPS,		/* new flows refused: no backend, table full */
+	L4LB_STATS_ATTR_DROPS,		/* the sum of the DROPS_* below */
 	L4LB_STATS_ATTR_INACTIVE_CONNS,	/* now: TCP in handshake or closing */
 	/*
-	 * TCP flows that reached ESTABLISHED (the backend answered the
-	 * handshake): the connection success rate is ESTABLISHED / CONNS.
+	 * TCP flows that reached ESTABLISHED (NAT modes: the client
+	 * acknowledged the backend's SYN-ACK; one-way modes: the client's
+	 * ACK after its SYN): the connection success rate is
+	 * ESTABLISHED / CONNS. Each TCP flow counted in CONNS counts once,
+	 * in ESTABLISHED or in FAILED, when its outcome is known.
 	 */
 	L4LB_STATS_ATTR_ESTABLISHED,
-	/* TCP flows that ended before ESTABLISHED: reset, or never answered */
+	/*
+	 * TCP flows that ended before ESTABLISHED: at a RST or FIN in the
+	 * handshake, else when the flow goes (expired unanswered, evicted,
+	 * flushed, its VIP or backend deleted)
+	 */
 	L4LB_STATS_ATTR_FAILED,
-	L4LB_STATS_ATTR_RSTS_CLIENT,	/* TCP RST segments from the client */
-	L4LB_STATS_ATTR_RSTS_BACKEND,	/* TCP RST segments from the backend */
-	L4LB_STATS_ATTR_SYN_RETRANS,	/* client SYNs again on an unreplied flow */
-	/* drops of new flows by reason (DROPS is their sum) */
-	L4LB_STATS_ATTR_DROPS_NO_BACKEND,
-	L4LB_STATS_ATTR_DROPS_LIMIT,	/* VIP or backend maxconn */
-	L4LB_STATS_ATTR_DROPS_RATE,
-	L4LB_STATS_ATTR_DROPS_TABLE_FULL,
+	/* RST segments of a flow, passed on (in its window or not) */
+	L4LB_STATS_ATTR_RSTS_CLIENT,	/* from the client */
+	L4LB_STATS_ATTR_RSTS_BACKEND,	/* from the backend (NAT modes) */
+	/* client SYNs again on a flow the backend has not answered yet */
+	L4LB_STATS_ATTR_SYN_RETRANS,
+	/*
+	 * Drops by reason (DROPS is their sum): of new flows, on the VIP and,
+	 * once one was chosen, on the backend; XMIT also of packets of flows.
+	 */
+	L4LB_STATS_ATTR_DROPS_NO_BACKEND, /* none up with weight */
+	L4LB_STATS_ATTR_DROPS_LIMIT,	/* VIP maxconn, or every backend's */
+	L4LB_STATS_ATTR_DROPS_RATE,	/* the VIP's rate limit */
+	L4LB_STATS_ATTR_DROPS_TABLE_FULL, /* of flows that may not go */
 	L4LB_STATS_ATTR_DROPS_NOMEM,
+	/* no NAT tuple: SNAT's ports all taken, a reply tuple in use */
 	L4LB_STATS_ATTR_DROPS_NAT_PORTS,
 	L4LB_STATS_ATTR_DROPS_XMIT,	/* no route, or the send failed */
 	/*
-	 * Backend only, NAT modes: handshake latency (the SYN forwarded to
-	 * the SYN-ACK seen), an EWMA in microseconds (weight 1/8, as TCP's
-	 * srtt), and how many handshakes fed it.
+	 * Backend only, NAT modes: handshake latency, from the client's first
+	 * SYN forwarded to the backend's SYN-ACK, in microseconds: the mean
+	 * over all HANDSHAKES measured (the kernel keeps their sum and count).
 	 */
 	L4LB_STATS_ATTR_HANDSHAKE_US,
 	L4LB_STATS_ATTR_HANDSHAKES,

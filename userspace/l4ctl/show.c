@@ -16,42 +16,105 @@
 #include "timeouts.h"
 #include "utils.h"
 
+/*
+ * A VIP's or a backend's counters, in text on three lines: traffic, TCP
+ * connection outcomes, drops by reason.
+ */
 static const struct {
 	unsigned int type;
+	unsigned int line;	/* of text: 0, 1 or 2 */
 	const char *key;	/* JSON */
 	const char *label;	/* text */
 } counters[] = {
-	{ L4LB_STATS_ATTR_CONNS,	"conns",	"conns" },
-	{ L4LB_STATS_ATTR_ACTIVE_CONNS,	"active_conns",	"active" },
-	{ L4LB_STATS_ATTR_INACTIVE_CONNS, "inactive_conns", "inactive" },
-	{ L4LB_STATS_ATTR_PKTS_IN,	"pkts_in",	"pkts_in" },
-	{ L4LB_STATS_ATTR_PKTS_OUT,	"pkts_out",	"pkts_out" },
-	{ L4LB_STATS_ATTR_BYTES_IN,	"bytes_in",	"bytes_in" },
-	{ L4LB_STATS_ATTR_BYTES_OUT,	"bytes_out",	"bytes_out" },
-	{ L4LB_STATS_ATTR_DROPS,	"drops",	"drops" },
+	{ L4LB_STATS_ATTR_CONNS, 0, "conns", "conns" },
+	{ L4LB_STATS_ATTR_ACTIVE_CONNS, 0, "active_conns", "active" },
+	{ L4LB_STATS_ATTR_INACTIVE_CONNS, 0, "inactive_conns", "inactive" },
+	{ L4LB_STATS_ATTR_PKTS_IN, 0, "pkts_in", "pkts_in" },
+	{ L4LB_STATS_ATTR_PKTS_OUT, 0, "pkts_out", "pkts_out" },
+	{ L4LB_STATS_ATTR_BYTES_IN, 0, "bytes_in", "bytes_in" },
+	{ L4LB_STATS_ATTR_BYTES_OUT, 0, "bytes_out", "bytes_out" },
+	{ L4LB_STATS_ATTR_DROPS, 0, "drops", "drops" },
+	{ L4LB_STATS_ATTR_ESTABLISHED, 1, "established", "established" },
+	{ L4LB_STATS_ATTR_FAILED, 1, "failed", "failed" },
+	{ L4LB_STATS_ATTR_RSTS_CLIENT, 1, "rsts_client", "rsts_client" },
+	{ L4LB_STATS_ATTR_RSTS_BACKEND, 1, "rsts_backend", "rsts_backend" },
+	{ L4LB_STATS_ATTR_SYN_RETRANS, 1, "syn_retrans", "syn_retrans" },
+	{ L4LB_STATS_ATTR_HANDSHAKE_US, 1, "handshake_us", "handshake_us" },
+	{ L4LB_STATS_ATTR_HANDSHAKES, 1, "handshakes", "handshakes" },
+	{ L4LB_STATS_ATTR_DROPS_NO_BACKEND, 2,
+	  "drops_no_backend", "drops_no_backend" },
+	{ L4LB_STATS_ATTR_DROPS_LIMIT, 2, "drops_limit", "drops_limit" },
+	{ L4LB_STATS_ATTR_DROPS_RATE, 2, "drops_rate", "drops_rate" },
+	{ L4LB_STATS_ATTR_DROPS_TABLE_FULL, 2,
+	  "drops_table_full", "drops_table_full" },
+	{ L4LB_STATS_ATTR_DROPS_NOMEM, 2, "drops_nomem", "drops_nomem" },
+	{ L4LB_STATS_ATTR_DROPS_NAT_PORTS, 2,
+	  "drops_nat_ports", "drops_nat_ports" },
+	{ L4LB_STATS_ATTR_DROPS_XMIT, 2, "drops_xmit", "drops_xmit" },
 };
 
-/* One text line "conns N active N ..." of the counters the kernel sent. */
+static bool stats_has(const struct stats *s, unsigned int type)
+{
+	return s->present & (1u << type);
+}
+
+/*
+ * Text only: "success 99.5%", established over conns, where TCP flows
+ * have an outcome; with the handshake latency, shown where one was
+ * measured (JSON has both counters always).
+ */
+static bool stats_text_skip(const struct stats *s, unsigned int type)
+{
+	return !print_is_json() &&
+	       (type == L4LB_STATS_ATTR_HANDSHAKE_US ||
+		type == L4LB_STATS_ATTR_HANDSHAKES) &&
+	       !s->val[L4LB_STATS_ATTR_HANDSHAKES];
+}
+
+static void print_success(const struct stats *s)
+{
+	uint64_t conns = s->val[L4LB_STATS_ATTR_CONNS];
+	uint64_t est = s->val[L4LB_STATS_ATTR_ESTABLISHED];
+	char buf[32];
+
+	if (!stats_has(s, L4LB_STATS_ATTR_CONNS) ||
+	    !stats_has(s, L4LB_STATS_ATTR_ESTABLISHED) || !conns ||
+	    !(est + s->val[L4LB_STATS_ATTR_FAILED]))
+		return;
+	snprintf(buf, sizeof(buf), "%.1f%%", 100.0 * (double)est / (double)conns);
+	print_string(PRINT_FP, NULL, " success %s", buf);
+}
+
+/* The text lines "conns N active N ...", of the counters the kernel sent. */
 static void print_stats(const struct stats *s, const char *indent)
 {
-	bool first = true;
+	unsigned int line;
 	char fmt[64];
 	size_t i;
 
 	print_open_object("stats");
-	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		if (!(s->present & (1u << counters[i].type)))
-			continue;
-		if (first)
-			print_string(PRINT_FP, NULL, "%s", indent);
-		snprintf(fmt, sizeof(fmt), "%s%s %%%s", first ? "" : " ",
-			 counters[i].label, PRIu64);
-		print_u64(PRINT_ANY, counters[i].key, fmt,
-			  s->val[counters[i].type]);
-		first = false;
+	for (line = 0; line < 3; line++) {
+		bool first = true;
+
+		for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+			if (counters[i].line != line ||
+			    !stats_has(s, counters[i].type) ||
+			    stats_text_skip(s, counters[i].type))
+				continue;
+			if (first)
+				print_string(PRINT_FP, NULL, "%s", indent);
+			snprintf(fmt, sizeof(fmt), "%s%s %%%s",
+				 first ? "" : " ", counters[i].label, PRIu64);
+			print_u64(PRINT_ANY, counters[i].key, fmt,
+				  s->val[counters[i].type]);
+			/* after "failed N" */
+			if (counters[i].type == L4LB_STATS_ATTR_FAILED)
+				print_success(s);
+			first = false;
+		}
+		if (!first)
+			print_nl();
 	}
-	if (!first)
-		print_nl();
 	print_close_object();
 }
 
