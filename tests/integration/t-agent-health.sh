@@ -1,6 +1,6 @@
 #!/bin/bash
 # l4lb-agent health checks against real backends (lib/agentsrv.py), one
-# agent with six VIPs from an INI file (`-c FILE`: [global], [defaults],
+# agent with eight VIPs from an INI file (`-c FILE`: [global], [defaults],
 # [vip NAME]), each with the static BACKENDS be1..be3:
 #   tcp    :80 tcp   connect check on the data port
 #   udp    :80 udp   CHECK=udp, PING -> +PONG on the data port
@@ -8,6 +8,8 @@
 #   http   :82       CHECK=http on port 9001, path /healthz
 #   refuse :83       the same check, ALL_DOWN=refuse
 #   flap   :84       CHECK=http on port 9002, rise 1 fall 1, FLAP_* small
+#   exec   :85       CHECK_EXEC with the backend and VIP in its env
+#   passive :86      tcp check on port 9000, PASSIVE on
 # - a killed server is down in the kernel within fall x interval + 1 s and
 #   gets no new flow (TCP and UDP); back, it is up after rise checks, not
 #   sooner;
@@ -16,7 +18,10 @@
 # - every backend failing: ALL_DOWN=keep keeps one up and serving,
 #   refuse sets all down and the kernel refuses new flows; /health 503
 #   degraded;
-# - a backend flapping is held down FLAP_HOLD past its last failure.
+# - a backend flapping is held down FLAP_HOLD past its last failure;
+# - an exec check failing takes its backend down;
+# - passive: a backend refusing the clients' flows while its check port
+#   answers is taken down, and back after rise checks.
 . "$(dirname "$0")/lib/agent.sh"
 agent_require
 
@@ -107,6 +112,7 @@ CHECK_FALL = 1
 FLAP_CHANGES = 4
 FLAP_WINDOW = 60s
 FLAP_HOLD = 12s
+
 EOF
 
 AGENT_ENV=()
@@ -261,6 +267,79 @@ rc=$AGENT_RC
 tap_is "SIGTERM: status 0" "$rc" 0
 tap_is "... the kernel keeps every VIP" "$(q vips)" \
 	"10.0.0.10:80/tcp 10.0.0.10:80/udp 10.0.0.10:81/tcp 10.0.0.10:82/tcp 10.0.0.10:83/tcp 10.0.0.10:84/tcp"
+agent_sanitizer_check
+
+# A second agent, for the exec and passive checks (an exec check forks:
+# kept apart from the HTTP checks above).
+cat >"$W/agent2.conf" <<EOF
+[global]
+HEALTH_PORT = $AGENT_PORT
+LOG_LEVEL = debug
+STATS_INTERVAL = 1s
+
+[defaults]
+CHECK_INTERVAL = 1s
+CHECK_JITTER = 0
+CHECK_RISE = $RISE
+CHECK_FALL = $FALL
+PASSIVE = no
+[vip exec]
+VIP = 10.0.0.10
+PORT = 85
+BACKENDS = $BES
+CHECK = exec
+CHECK_EXEC = test ! -e $W/exec-fail-\$L4LB_BACKEND_ADDR-\$L4LB_BACKEND_PORT-\$L4LB_VIP
+
+[vip passive]
+VIP = 10.0.0.10
+PORT = 86
+BACKENDS = $BES
+CHECK = tcp
+CHECK_PORT = 9000
+PASSIVE = yes
+PASSIVE_MIN_FLOWS = 3
+PASSIVE_FAIL_PERCENT = 50
+EOF
+agent_start -c "$W/agent2.conf"
+tap_is "a second agent starts (exec and passive VIPs)" $? 0
+got=$(q waitk 20 10.0.0.10 85 tcp $ALL)
+tap_like "exec VIP: be1..be3 up ($got)" "$got" "ok*"
+got=$(q waitk 20 10.0.0.10 86 tcp $ALL)
+tap_like "passive VIP: be1..be3 up ($got)" "$got" "ok*"
+# ------------------------------------------------- exec
+# CHECK_EXEC: /bin/sh -c with the backend and the VIP in the environment.
+touch "$W/exec-fail-10.0.1.2-8080-10.0.0.10:85"
+got=$(q waitk 10 10.0.0.10 85 tcp $B1=up $B2=down $B3=up)
+tap_like "exec check: the command fails for be2 (its address, port, VIP in env): down ($got)" "$got" "ok*"
+rm -f "$W/exec-fail-10.0.1.2-8080-10.0.0.10:85"
+got=$(q waitk 10 10.0.0.10 85 tcp $ALL)
+tap_like "... succeeds again: up ($got)" "$got" "ok*"
+
+# ------------------------------------------------- passive
+# be1's data port dead, its check port alive: the active check passes,
+# the clients' flows are refused. The kernel counts them failed (or the
+# backend's RSTs); the agent takes be1 down, and back after rise checks.
+P="10.0.0.10 86 tcp"
+mon_start
+be_kill 1
+got=$(c burst 30 10.0.0.10 86)
+tap_like "passive: 30 connections at once, a third refused by be1 ($got)" "$got" "ok=20 refused=10 *"
+got=$(q waitmetric 10 '>=' 1 l4lb_agent_passive_downs_total)
+q metrics >/dev/null
+if [[ $got != ok* && $(q metric l4lb_backend_failed_total vip=passive)$(q metric l4lb_backend_rsts_total vip=passive) == missingmissing ]]; then
+	tap_ok "passive: be1 taken down # SKIP the kernel reports no failed flows nor backend RSTs (l4lb_backend_failed_total, _rsts_total absent)"
+else
+	tap_like "passive: be1 taken down (l4lb_agent_passive_downs_total $got)" "$got" "ok*"
+	n=$(mon_events 10.0.0.10 86 $B1 | grep -c '"state":"down"')
+	tap_check "... set down in the kernel ($n)" test "$n" -ge 1
+	got=$(q waitk 10 $P $ALL)
+	tap_like "... back up after rise active checks ($got)" "$got" "ok*"
+fi
+mon_stop
+srv_start 1 1 --tcp 8080 --udp 8080
+
+agent_stop TERM
+tap_is "SIGTERM: status 0" "$AGENT_RC" 0
 agent_sanitizer_check
 
 agent_cleanup
