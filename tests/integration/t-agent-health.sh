@@ -269,8 +269,8 @@ tap_is "... the kernel keeps every VIP" "$(q vips)" \
 	"10.0.0.10:80/tcp 10.0.0.10:80/udp 10.0.0.10:81/tcp 10.0.0.10:82/tcp 10.0.0.10:83/tcp 10.0.0.10:84/tcp"
 agent_sanitizer_check
 
-# A second agent, for the exec and passive checks (an exec check forks:
-# kept apart from the HTTP checks above).
+# A second agent, for the exec and passive checks, and HTTP checks often
+# next to the exec checks' forks.
 cat >"$W/agent2.conf" <<EOF
 [global]
 HEALTH_PORT = $AGENT_PORT
@@ -299,6 +299,14 @@ CHECK_PORT = 9000
 PASSIVE = yes
 PASSIVE_MIN_FLOWS = 3
 PASSIVE_FAIL_PERCENT = 50
+
+[vip httpexec]
+VIP = 10.0.0.10
+PORT = 87
+BACKENDS = $BES
+CHECK = http
+CHECK_PORT = 9001
+CHECK_INTERVAL = 200ms
 EOF
 agent_start -c "$W/agent2.conf"
 tap_is "a second agent starts (exec and passive VIPs)" $? 0
@@ -337,6 +345,15 @@ else
 fi
 mon_stop
 srv_start 1 1 --tcp 8080 --udp 8080
+
+# HTTP checks (curl sockets) every 200 ms next to exec checks (a fork
+# each): on the host this aborted the agent within seconds ("Code should
+# not be reached at sd-event.c:4117, process_epoll()").
+for ((i = 0; i < 30; i++)); do
+	kill -0 "$AGENT_PID" 2>/dev/null || break
+	sleep 0.5
+done
+tap_check "the agent survives HTTP and exec checks side by side for 15 s" kill -0 "$AGENT_PID"
 
 agent_stop TERM
 tap_is "SIGTERM: status 0" "$AGENT_RC" 0
