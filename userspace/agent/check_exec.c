@@ -7,10 +7,11 @@
  * too) and the check fails; the child is still reaped when it is gone,
  * by a run detached from the backend.
  */
-#define _GNU_SOURCE	/* asprintf, close_range */
+#define _GNU_SOURCE	/* asprintf, posix_spawn_file_actions_addclosefrom_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,56 @@ static void exec_cancel(struct abackend *b)
 	exec_detach(r);
 }
 
+/*
+ * /bin/sh -c @cmd in a process group of its own (the timeout kills the
+ * shell's children too), default signal mask and dispositions, /dev/null
+ * as stdin, stdout and stderr, nothing else of the agent's open. Returns 0
+ * or an errno.
+ */
+static int exec_spawn(pid_t *pid, const char *cmd, char **env)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	int err;
+
+	err = posix_spawn_file_actions_init(&fa);
+	if (err)
+		return err;
+	err = posix_spawnattr_init(&at);
+	if (err) {
+		posix_spawn_file_actions_destroy(&fa);
+		return err;
+	}
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGCHLD);
+	err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	if (!err)
+		err = posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	if (!err)
+		err = posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	if (!err)
+		err = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	if (!err)
+		err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
+					       POSIX_SPAWN_SETSIGMASK |
+					       POSIX_SPAWN_SETSIGDEF);
+	if (!err)
+		err = posix_spawnattr_setpgroup(&at, 0);
+	if (!err)
+		err = posix_spawnattr_setsigmask(&at, &none);
+	if (!err)
+		err = posix_spawnattr_setsigdefault(&at, &dfl);
+	if (!err)
+		err = posix_spawn(pid, "/bin/sh", &fa, &at,
+				  (char *[]){ "sh", "-c", (char *)cmd, NULL }, env);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return err;
+}
+
 static int exec_start(struct abackend *b)
 {
 	const struct check_cfg *c = check_cfg_of(b);
@@ -172,37 +223,23 @@ static int exec_start(struct abackend *b)
 		return 0;
 	}
 
-	pid = fork();
-	if (pid == 0) {
-		int fd = open("/dev/null", O_RDWR);
-		sigset_t none;
-
-		/* its own group: the timeout kills the shell's children too */
-		setpgid(0, 0);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		/* nothing of the agent's leaks into the check */
-		close_range(3, ~0U, 0);
-		execve("/bin/sh", (char *[]){ "sh", "-c", c->exec, NULL }, env);
-		_exit(127);
-	}
-	err = errno;
+	/*
+	 * posix_spawn, not fork: the parent is suspended until the child
+	 * execs, and the child drops every descriptor but 0-2 before that.
+	 * A forked child that held copies of the agent's descriptors while
+	 * the parent went on could keep a socket the parent closed (libcurl's)
+	 * alive in the parent's epoll set, which then delivered events for a
+	 * freed sd-event source.
+	 */
+	err = exec_spawn(&pid, c->exec, env);
 	free(vars[0]);
 	free(vars[1]);
 	free(vars[2]);
 	free(env);
-	if (pid < 0) {
-		check_done(r, false, "fork: %s", check_errstr(err));
+	if (err) {
+		check_done(r, false, "spawn: %s", check_errstr(err));
 		return 0;
 	}
-	/* the parent too: no race with a kill before the child's own setpgid */
-	setpgid(pid, pid);
 	r->pid = pid;
 	err = sd_event_add_child(check_event_of(b), &r->child, pid, WEXITED,
 				 exec_on_child, r);
