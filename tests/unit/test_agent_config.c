@@ -121,7 +121,8 @@ static void test_env_only(void)
 	check_str("env only: VIP", ep_str(&v->vip), "10.0.0.1:80");
 	check_int("env only: tcp", v->proto, IPPROTO_TCP);
 	check_str("env only: algorithm as given", v->algorithm, "round-robin");
-	check_str("env only: sched rr", v->sched, "rr");
+	/* unset: the kernel's (rr for a new VIP), an existing VIP keeps its own */
+	check_str("env only: sched left to the kernel", v->sched, "");
 	check_int("env only: kernel's mode", v->mode, -1);
 	check_int("env only: BACKEND_PORT = PORT", v->backend_port, 80);
 	check_int("env only: weight 1", v->weight, 1);
@@ -454,6 +455,25 @@ static void test_operator_urls(void)
 
 #define VIPSEC "[vip a]\nVIP = 10.0.0.1\nPORT = 80\nBACKENDS = 10.0.1.1\n"
 
+/* A UDP VIP without CHECK gets the udp check, not a TCP connect. */
+static void test_udp_default_check(void)
+{
+	struct agent_cfg cfg;
+
+	if (load(&cfg, VIPSEC "PROTO = udp\n", NULL)) {
+		check_str("udp default check: loads", msg(), "");
+		return;
+	}
+	check_int("udp VIP without CHECK: udp check", cfg.vips[0].check.type, CHECK_UDP);
+	config_free(&cfg);
+	if (load(&cfg, VIPSEC, NULL)) {
+		check_str("tcp default check: loads", msg(), "");
+		return;
+	}
+	check_int("tcp VIP without CHECK: tcp check", cfg.vips[0].check.type, CHECK_TCP);
+	config_free(&cfg);
+}
+
 static void test_errors(void)
 {
 	char *e_fall[] = { "VIP=10.0.0.1", "PORT=80", "BACKENDS=10.0.1.1",
@@ -542,6 +562,13 @@ static void test_errors(void)
 	    "F:5: CHECK_SEND: \\x needs hex digits ('\\xg')");
 	bad("error: check source", VIPSEC "CHECK_SOURCE = eth0\n", NULL,
 	    "F:5: CHECK_SOURCE: not an IPv4 or IPv6 address ('eth0')");
+	bad("error: check source of the other family", VIPSEC "CHECK_SOURCE = 2001:db8::1\n", NULL,
+	    "F:5: CHECK_SOURCE: not the VIP's address family ('2001:db8::1')");
+	bad("error: a backend of the other family",
+	    "[vip a]\nVIP = 10.0.0.1\nPORT = 80\nBACKENDS = 10.0.1.1:80,[2001:db8::2]:80\n", NULL,
+	    "F:4: BACKENDS: '[2001:db8::2]:80': not the VIP's address family ('10.0.1.1:80,[2001:db8::2]:80')");
+	bad("error: timeout longer than the interval", VIPSEC "CHECK_INTERVAL = 1s\nCHECK_TIMEOUT = 2s\n", NULL,
+	    "F:6: CHECK_TIMEOUT: must not be longer than CHECK_INTERVAL ('2s')");
 	bad("error: flap changes", VIPSEC "FLAP_CHANGES = 9\n", NULL,
 	    "F:5: FLAP_CHANGES: out of range (0..8) ('9')");
 	bad("error: passive percent", VIPSEC "PASSIVE_FAIL_PERCENT = 101\n", NULL,
@@ -608,6 +635,7 @@ int main(void)
 	test_file_two_vips();
 	test_env_over_file();
 	test_operator_urls();
+	test_udp_default_check();
 	test_errors();
 
 	unlink(path);

@@ -232,50 +232,63 @@ static void test_passive(void)
 	health_result(&b, true, 100, NULL);
 	health_result(&b2, true, 100, NULL);
 	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_CONNS, 100);
-	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_FAILED, 5);
+	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_RSTS_BACKEND, 5);
+	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_SYN_RETRANS, 0);
 	set_stat(&b.kstats, L4LB_STATS_ATTR_CONNS, 109);
-	set_stat(&b.kstats, L4LB_STATS_ATTR_FAILED, 14);
-	/* b2: healthy traffic */
+	set_stat(&b.kstats, L4LB_STATS_ATTR_RSTS_BACKEND, 14);
+	set_stat(&b.kstats, L4LB_STATS_ATTR_SYN_RETRANS, 0);
+	/* b2: healthy traffic, and clients that never finish their handshake */
 	set_stat(&b2.kstats_prev, L4LB_STATS_ATTR_CONNS, 0);
+	set_stat(&b2.kstats_prev, L4LB_STATS_ATTR_RSTS_BACKEND, 0);
+	set_stat(&b2.kstats_prev, L4LB_STATS_ATTR_SYN_RETRANS, 0);
 	set_stat(&b2.kstats_prev, L4LB_STATS_ATTR_FAILED, 0);
 	set_stat(&b2.kstats, L4LB_STATS_ATTR_CONNS, 50);
-	set_stat(&b2.kstats, L4LB_STATS_ATTR_FAILED, 24);
+	set_stat(&b2.kstats, L4LB_STATS_ATTR_RSTS_BACKEND, 20);
+	set_stat(&b2.kstats, L4LB_STATS_ATTR_SYN_RETRANS, 4);
+	set_stat(&b2.kstats, L4LB_STATS_ATTR_FAILED, 50);
 	passive_eval(&vip);
 	check_int("passive: 9 new flows < min 10: not judged", b.hs.state,
 		  HEALTH_UP);
-	check_int("passive: 24 of 50 failed < 50%: up", b2.hs.state, HEALTH_UP);
+	check_int("passive: 24 of 50 reset/unanswered < 50%: up", b2.hs.state, HEALTH_UP);
+	check_int("passive: FAILED (a SYN flood's half-open flows) is no verdict on the backend",
+		  b2.hs.passive_down, 0);
 
 	set_stat(&b.kstats, L4LB_STATS_ATTR_CONNS, 110);
-	set_stat(&b.kstats, L4LB_STATS_ATTR_FAILED, 10);
+	set_stat(&b.kstats, L4LB_STATS_ATTR_RSTS_BACKEND, 8);
+	set_stat(&b.kstats, L4LB_STATS_ATTR_SYN_RETRANS, 2);
 	passive_eval(&vip);
-	check_int("passive: 5 of 10 failed = 50%: down", b.hs.state,
+	check_int("passive: 3 resets + 2 retransmitted SYNs of 10 = 50%: down", b.hs.state,
 		  HEALTH_DOWN);
 	check_int("passive: passive_down", b.hs.passive_down, 1);
 	check_int("passive: counted", agent.m.passive_downs, 1);
 	check_int("passive: reported", n_changed, 3);
 	check_str("passive: logged", last_log,
-		  "backend 10.0.0.5:80 (vip web) down: passive: 5 of 10 new flows failed (50%, limit 50%)");
+		  "backend 10.0.0.5:80 (vip web) down: passive: 5 of 10 new flows reset or left unanswered by it (50%, limit 50%)");
 	health_result(&b, true, 100, NULL);
 	check_int("passive down: one success (rise 2) stays down", b.hs.state,
 		  HEALTH_DOWN);
 	health_result(&b, true, 100, NULL);
 	check_int("passive down: rise successes: up", b.hs.state, HEALTH_UP);
 	check_int("passive down: cleared", b.hs.passive_down, 0);
+	check_int("passive down and up are no flap", b.hs.n_changes, 0);
 
-	/* an older kernel: resets from the backend count as failures */
+	/* a blackholed backend: every SYN sent again, several times */
 	memset(&b.kstats, 0, sizeof(b.kstats));
 	memset(&b.kstats_prev, 0, sizeof(b.kstats_prev));
 	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_CONNS, 0);
 	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_RSTS_BACKEND, 0);
+	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_SYN_RETRANS, 0);
 	set_stat(&b.kstats, L4LB_STATS_ATTR_CONNS, 20);
-	set_stat(&b.kstats, L4LB_STATS_ATTR_RSTS_BACKEND, 20);
+	set_stat(&b.kstats, L4LB_STATS_ATTR_RSTS_BACKEND, 0);
+	set_stat(&b.kstats, L4LB_STATS_ATTR_SYN_RETRANS, 60);
 	passive_eval(&vip);
-	check_int("passive: RSTs from the backend without FAILED: down",
-		  b.hs.state, HEALTH_DOWN);
+	check_int("passive: unanswered SYNs: down", b.hs.state, HEALTH_DOWN);
+	check_str("passive: retransmissions of one flow count once", b.hs.last_error,
+		  "passive: 20 of 20 new flows reset or left unanswered by it (100%, limit 50%)");
 	health_result(&b, true, 100, NULL);
 	health_result(&b, true, 100, NULL);
 
-	/* neither counter: nothing to judge */
+	/* a kernel without the counters: nothing to judge */
 	memset(&b.kstats, 0, sizeof(b.kstats));
 	memset(&b.kstats_prev, 0, sizeof(b.kstats_prev));
 	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_CONNS, 0);
@@ -286,15 +299,15 @@ static void test_passive(void)
 
 	/* a counter that went back (the backend re-added): no judgement */
 	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_CONNS, 5000);
-	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_FAILED, 5000);
+	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_RSTS_BACKEND, 5000);
 	set_stat(&b.kstats, L4LB_STATS_ATTR_CONNS, 20);
-	set_stat(&b.kstats, L4LB_STATS_ATTR_FAILED, 20);
+	set_stat(&b.kstats, L4LB_STATS_ATTR_RSTS_BACKEND, 20);
 	passive_eval(&vip);
 	check_int("passive: counters reset: nothing", b.hs.state, HEALTH_UP);
 
 	vcfg.passive.enabled = false;
 	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_CONNS, 0);
-	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_FAILED, 0);
+	set_stat(&b.kstats_prev, L4LB_STATS_ATTR_RSTS_BACKEND, 0);
 	passive_eval(&vip);
 	check_int("passive off: nothing", b.hs.state, HEALTH_UP);
 	vip.backends = NULL;

@@ -330,6 +330,16 @@ static void test_adopted(void)
 		  L4LB_BACKEND_DRAIN);
 	check_int("adopt: counted", (long)vip_count(&v, NULL), 4);
 
+	/*
+	 * A restarted agent whose operator answers [] first (restarting
+	 * itself): a failure, the kernel's backends stay as they are.
+	 */
+	vip_source_update(&v, 0, l, 0);
+	check_int("adopt: an empty first answer is a failure", v.src[0].failing, 1);
+	check_int("adopt: ... and not an answer", v.src[0].answered, 0);
+	check_int("adopt: ... a1 stays up", a1->adopted && !a1->gone_usec &&
+		  backend_desired_state(a1) == L4LB_BACKEND_UP, 1);
+
 	/* source 0 lists a1 only; source 1 has not answered: nothing judged */
 	l[0] = inst("inst-1", "10.0.1.1:80", 0, false);
 	vip_source_update(&v, 0, l, 1);
@@ -358,6 +368,15 @@ static void test_adopted(void)
 		check_int("adopt late: drained at once", a5 && a5->gone_usec, 1);
 		check_int("adopt late: drain", a5 ? backend_desired_state(a5) : -1,
 			  L4LB_BACKEND_DRAIN);
+	}
+	/* an IPv6 instance for this IPv4 VIP: left out (the kernel refuses it) */
+	{
+		struct endpoint e6 = ep("[2001:db8::6]:80");
+
+		l[0] = inst("", "[2001:db8::6]:80", 0, false);
+		vip_source_update(&v, 1, l, 1);
+		check_int("the other address family is left out",
+			  vip_find_backend(&v, &e6) == NULL, 1);
 	}
 	vip_free(&v);
 }

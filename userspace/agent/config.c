@@ -713,8 +713,16 @@ static int parse_algorithm(const struct vctx *c, struct vip_cfg *v)
 	const char *s = vval(c, K_LB_ALGORITHM);
 	size_t i, n;
 
-	if (!s)
-		s = "round-robin";
+	if (!s) {
+		/*
+		 * Unset: new VIPs get the kernel's default (rr), and a VIP that
+		 * exists keeps its scheduler: taking over a maglev VIP must not
+		 * silently change where its clients go.
+		 */
+		snprintf(v->algorithm, sizeof(v->algorithm), "round-robin");
+		v->sched[0] = '\0';
+		return 0;
+	}
 	n = strlen(s);
 	if (n >= sizeof(v->algorithm)) {
 		vbad(c, K_LB_ALGORITHM, "too long");
@@ -816,6 +824,11 @@ static int parse_static(const struct vctx *c, const struct vip_cfg *v,
 				goto out;
 			}
 			ep.port = v->backend_port;
+		}
+		if (ep.family != v->vip.family) {
+			snprintf(why, sizeof(why), "'%s': not the VIP's address family", tok);
+			vbad(c, K_BACKENDS, why);
+			goto out;
 		}
 		endpoint_format(&ep, buf, sizeof(buf));
 		n = strlen(buf);
@@ -992,15 +1005,16 @@ static int build_check(const struct vctx *c, struct vip_cfg *v)
 	uint64_t u;
 	int t;
 
-	t = s ? name_pick(s, types) : CHECK_TCP;
+	/*
+	 * A UDP service has no TCP port to connect to: its default check is
+	 * udp (without CHECK_EXPECT only an ICMP error fails it).
+	 */
+	t = s ? name_pick(s, types) : v->proto == IPPROTO_UDP ? CHECK_UDP : CHECK_TCP;
 	if (t < 0) {
 		vbad(c, K_CHECK, "not a check type (tcp, http, https, udp, exec, none)");
 		return -1;
 	}
 	ck->type = (enum check_type)t;
-	if (!s && v->proto == IPPROTO_UDP)
-		log_warn("vip %s: a UDP service with the default TCP check: set CHECK=udp (with CHECK_SEND/CHECK_EXPECT) or CHECK=none",
-			 v->name);
 
 	if (vdur(c, K_CHECK_INTERVAL, 1, 1000, &ck->interval_ms) ||
 	    vdur(c, K_CHECK_TIMEOUT, 1,
@@ -1010,6 +1024,11 @@ static int build_check(const struct vctx *c, struct vip_cfg *v)
 		return -1;
 	if (ck->jitter_ms >= ck->interval_ms) {
 		vbad(c, K_CHECK_JITTER, "must be shorter than CHECK_INTERVAL");
+		return -1;
+	}
+	/* a check still running skips the next: detection would be fall x timeout */
+	if (ck->timeout_ms > ck->interval_ms) {
+		vbad(c, K_CHECK_TIMEOUT, "must not be longer than CHECK_INTERVAL");
 		return -1;
 	}
 	if (vuint(c, K_CHECK_RISE, 1, 1000, 2, &u))
@@ -1059,6 +1078,11 @@ static int build_check(const struct vctx *c, struct vip_cfg *v)
 	if (vval(c, K_CHECK_SOURCE) &&
 	    addr_parse(vval(c, K_CHECK_SOURCE), &ck->source, &why)) {
 		vbad(c, K_CHECK_SOURCE, why);
+		return -1;
+	}
+	/* every check would fail with EAFNOSUPPORT: every backend down */
+	if (ck->source.family && ck->source.family != v->vip.family) {
+		vbad(c, K_CHECK_SOURCE, "not the VIP's address family");
 		return -1;
 	}
 	/* health.c keeps the last 8 changes: more could never be counted */

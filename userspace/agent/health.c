@@ -132,8 +132,12 @@ void health_set_state(struct abackend *b, enum health state,
 	if (old == state)
 		return;
 	hs->state = state;
-	/* the first verdict is no flap */
-	if (old != HEALTH_UNKNOWN && state != HEALTH_UNKNOWN)
+	/*
+	 * The first verdict is no flap, nor is a passive down and its
+	 * recovery: the traffic's verdict must not hold a backend down for
+	 * FLAP_HOLD on top.
+	 */
+	if (old != HEALTH_UNKNOWN && state != HEALTH_UNKNOWN && !hs->passive_down)
 		flap_record(hs, now_usec(CLOCK_MONOTONIC));
 	if (state != HEALTH_DOWN)
 		hs->passive_down = false;

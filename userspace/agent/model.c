@@ -403,8 +403,13 @@ void vip_source_update(struct avip *v, unsigned int idx,
 		return;
 	s = &v->src[idx];
 	bit = 1U << idx;
+	/*
+	 * What this source listed; before its first answer, what the kernel
+	 * had (adopted after a restart): an operator that is itself
+	 * restarting must not empty a VIP either.
+	 */
 	for (b = v->backends; b; b = b->next)
-		if (b->listed & bit)
+		if ((b->listed & bit) || (!s->answered && b->adopted))
 			had++;
 	if (n == 0 && had) {
 		/* a source that empties out is more likely broken than right */
@@ -435,6 +440,13 @@ void vip_source_update(struct avip *v, unsigned int idx,
 
 		if (!addr_len(in->ep.family) || !in->ep.port)
 			continue;	/* the source checks; this is a backstop */
+		if (in->ep.family != v->cfg->vip.family) {
+			/* the kernel would refuse it; checked, it would count as serving */
+			endpoint_format(&in->ep, name, sizeof(name));
+			log_debug("vip %s: %s from source %s left out: not the VIP's address family",
+				  v->cfg->name, name, src_name(s));
+			continue;
+		}
 		b = vip_find_backend(v, &in->ep);
 		if (!b) {
 			b = backend_new(v, &in->ep, in->id, w);

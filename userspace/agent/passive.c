@@ -2,8 +2,11 @@
 /*
  * l4lb-agent: passive health. After each stats read, the kernel's counters
  * of a backend tell how many flows it got since the last read and how many
- * of them failed (reset by the backend, or never answered). When enough
- * flows came (PASSIVE_MIN_FLOWS) and too big a share failed
+ * of those the backend itself failed: reset by it (RSTS_BACKEND, seen in
+ * the NAT modes) or left unanswered until the client sent its SYN again
+ * (SYN_RETRANS). Not FAILED: that also counts clients that never finish
+ * their handshake, so a spoofed SYN flood would take healthy backends down.
+ * When enough flows came (PASSIVE_MIN_FLOWS) and too big a share failed
  * (PASSIVE_FAIL_PERCENT), an UP backend goes DOWN at once, without waiting
  * for its next active check, and needs `rise` active successes to come back.
  */
@@ -45,16 +48,14 @@ void passive_eval(struct avip *v)
 		if (!has(&b->kstats, L4LB_STATS_ATTR_CONNS))
 			continue;
 		flows = delta(b, L4LB_STATS_ATTR_CONNS);
-		if (has(&b->kstats, L4LB_STATS_ATTR_FAILED)) {
-			failed = delta(b, L4LB_STATS_ATTR_FAILED);
-			what = "failed";
-		} else if (has(&b->kstats, L4LB_STATS_ATTR_RSTS_BACKEND)) {
-			/* an older kernel: resets from the backend stand in */
-			failed = delta(b, L4LB_STATS_ATTR_RSTS_BACKEND);
-			what = "reset by it";
-		} else {
-			continue;
-		}
+		if (!has(&b->kstats, L4LB_STATS_ATTR_RSTS_BACKEND))
+			continue;	/* a kernel without the counters */
+		failed = delta(b, L4LB_STATS_ATTR_RSTS_BACKEND) +
+			 delta(b, L4LB_STATS_ATTR_SYN_RETRANS);
+		/* several retransmissions of one flow count once */
+		if (failed > flows)
+			failed = flows;
+		what = "reset or left unanswered by it";
 		if (flows < (p->min_flows ? p->min_flows : 1) ||
 		    failed * 100 < (uint64_t)p->fail_pct * flows)
 			continue;

@@ -431,6 +431,17 @@ out:
 	free(t);
 }
 
+/*
+ * Ask only for the VIP's address family: a dual-stack name gives an IPv4
+ * VIP only IPv4 backends (the kernel refuses the other family).
+ */
+static int dns_family(const struct dns_src *p)
+{
+	const struct avip *v = p->s ? p->s->vip : NULL;
+
+	return v && v->cfg ? v->cfg->vip.family : AF_UNSPEC;
+}
+
 static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf,
 		   int alen)
 {
@@ -443,6 +454,7 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf,
 	int best = -1;
 
 	(void)timeouts;
+	hints.ai_family = dns_family(p);
 	if (p->stopping)
 		return;
 	if (status == ARES_SUCCESS)
@@ -487,7 +499,7 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf,
 static void start_resolve(struct dns_src *p)
 {
 	struct ares_addrinfo_hints hints = {
-		.ai_family = AF_UNSPEC,
+		.ai_family = dns_family(p),
 		.ai_flags = ARES_AI_NOSORT,
 	};
 
