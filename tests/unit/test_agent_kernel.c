@@ -25,13 +25,14 @@
 
 /* ---------------------------------------------------------------- stubs */
 
-static int passive_calls, adopt_calls;
+static int passive_calls, adopt_calls, warnings;
 
 void alog(enum log_level lvl, const char *fmt, ...)
 {
 	va_list ap;
 
-	(void)lvl;
+	if (lvl <= LOG_LVL_WARN)
+		warnings++;
 	printf("# ");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -134,12 +135,26 @@ struct fvip {
 static struct {
 	struct fvip vip[4];
 	bool gone;		/* the module unloaded: everything -ENOENT */
+	bool mute;		/* takes requests, answers nothing */
+	int vip_get_err;	/* VIP_GET refused with this (-ENOMEM...) */
+	bool vip_get_intr;	/* VIP_GET: NLM_F_DUMP_INTR, every time */
+	int vip_get_bad;	/* the next N VIP_GETs: a malformed first message */
+	int refuse_writes;	/* changes refused with this (-EOPNOTSUPP...) */
 	int writes;		/* requests that change something */
 	char log[4096];		/* "VIP_SET sched rr; BACKEND_NEW ..." */
+	/*
+	 * The socket's queue: replies not read yet stay for the next
+	 * request, as in the kernel; one message per recv.
+	 */
 	char out[NL_RX_SIZE];
-	size_t out_len;
-	bool pending;
+	size_t out_len, out_head;
 } fk;
+
+/* Replies left in the "socket". */
+static size_t fk_queued(void)
+{
+	return fk.out_len - fk.out_head;
+}
 
 static struct fvip *fk_vip(const struct vip_key *k)
 {
@@ -190,7 +205,13 @@ static struct nlmsghdr *out_msg(uint32_t seq, uint8_t cmd)
 
 static void out_end(struct nlmsghdr *nlh)
 {
+	if (fk.vip_get_intr && nlh->nlmsg_type == FAM)
+		nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
 	fk.out_len += NLMSG_ALIGN(nlh->nlmsg_len);
+	if (fk.out_len > sizeof(fk.out) - 4096) {
+		printf("Bail out! the fake socket's queue overflows\n");
+		exit(1);
+	}
 }
 
 static void out_ack(uint32_t seq, int error)
@@ -290,8 +311,10 @@ static void fk_handle(const struct nlmsghdr *req)
 	struct nlmsghdr *nlh;
 	int i;
 
-	fk.out_len = 0;
-	fk.pending = true;
+	if (fk.out_head == fk.out_len)
+		fk.out_len = fk.out_head = 0;
+	if (fk.mute)
+		return;
 	if (fk.gone) {
 		out_ack(seq, -ENOENT);
 		return;
@@ -303,6 +326,15 @@ static void fk_handle(const struct nlmsghdr *req)
 
 	switch (g->cmd) {
 	case L4LB_CMD_VIP_GET:
+		if (fk.vip_get_err) {
+			out_ack(seq, fk.vip_get_err);
+			return;
+		}
+		if (fk.vip_get_bad) {
+			/* no VIP nest: the parser's EPROTO, the dump goes on */
+			fk.vip_get_bad--;
+			out_end(out_msg(seq, g->cmd));
+		}
 		for (i = 0; i < 4; i++) {
 			if (!fk.vip[i].used)
 				continue;
@@ -334,6 +366,10 @@ static void fk_handle(const struct nlmsghdr *req)
 	}
 
 	fk.writes++;
+	if (fk.refuse_writes) {
+		out_ack(seq, fk.refuse_writes);
+		return;
+	}
 	switch (g->cmd) {
 	case L4LB_CMD_VIP_NEW:
 		if (fv) {
@@ -414,16 +450,25 @@ static ssize_t fk_send(struct nl_ctx *ctx, const void *buf, size_t len)
 	return (ssize_t)len;
 }
 
+/* Nothing queued: what a socket with SO_RCVTIMEO says when it expires. */
 static ssize_t fk_recv(struct nl_ctx *ctx, void *buf, size_t len)
 {
+	const struct nlmsghdr *nlh = (void *)(fk.out + fk.out_head);
+	size_t n;
+
 	(void)ctx;
-	if (!fk.pending || fk.out_len > len) {
+	if (fk.out_head == fk.out_len) {
 		errno = EAGAIN;
 		return -1;
 	}
-	fk.pending = false;
-	memcpy(buf, fk.out, fk.out_len);
-	return (ssize_t)fk.out_len;
+	n = NLMSG_ALIGN(nlh->nlmsg_len);
+	if (n > len) {
+		errno = ENOSPC;
+		return -1;
+	}
+	memcpy(buf, nlh, n);
+	fk.out_head += n;
+	return (ssize_t)n;
 }
 
 static const struct nl_transport fk_xport = { fk_send, fk_recv, NULL };
@@ -503,6 +548,127 @@ static void reconcile_now(void)
 	fk.log[0] = '\0';
 	reconcile_schedule(&a);
 	run_ms(5);
+}
+
+/*
+ * Errors that leave the kernel reachable: kernel_ok stays (so /health says
+ * 200), counted, warned about once, retried at the next tick. Only what
+ * means the family is gone drops the connection.
+ */
+static void test_netlink_errors(void)
+{
+	uint64_t errs = a.m.netlink_errors;
+	struct abackend *b;
+	int warned = warnings;
+
+	fk.vip_get_err = -ENOMEM;
+	b = model_add(&av, "10.0.1.3:80", HEALTH_UP, 0);
+	reconcile_now();
+	check_int("VIP dump refused (ENOMEM): kernel_ok stays true", a.kernel_ok, 1);
+	check_int("ENOMEM: counted", a.m.netlink_errors > errs, 1);
+	check_str("ENOMEM: nothing sent", fk.log, "");
+	run_ms(200);
+	check_int("ENOMEM at every tick: kernel_ok still true, socket kept",
+		  a.kernel_ok && a.nl, 1);
+	check_int("ENOMEM at every tick: counted each time",
+		  a.m.netlink_errors >= errs + 3, 1);
+	check_int("ENOMEM at every tick: one warning", warnings - warned, 1);
+	fk.vip_get_err = 0;
+	fk.log[0] = '\0';
+	run_ms(150);
+	check_str("the next tick retries the reconcile", fk.log,
+		  "NEW 10.0.1.3:80 s0 w1");
+	check_int("the model sees it in the kernel", b->in_kernel, 1);
+
+	/* a dump that never comes out consistent: NL_DUMP_TRIES, then later */
+	fk.vip_get_intr = true;
+	errs = a.m.netlink_errors;
+	reconcile_now();
+	fk.vip_get_intr = false;
+	check_int("dump interrupted every time: kernel_ok stays true", a.kernel_ok, 1);
+	check_int("dump interrupted every time: counted", a.m.netlink_errors > errs, 1);
+
+	/* the module refuses a change (mode not supported...): not gone */
+	b->weight = 9;
+	fk.refuse_writes = -EOPNOTSUPP;
+	errs = a.m.netlink_errors;
+	reconcile_now();
+	check_int("request refused with EOPNOTSUPP: kernel_ok stays true",
+		  a.kernel_ok, 1);
+	check_int("request refused: counted", a.m.netlink_errors > errs, 1);
+	fk.refuse_writes = -EINVAL;
+	reconcile_now();
+	check_int("request refused with EINVAL: kernel_ok stays true", a.kernel_ok, 1);
+	fk.refuse_writes = 0;
+	reconcile_now();
+	check_str("refusal over: the change goes in", fk.log, "SET 10.0.1.3:80 s0 w9");
+
+	/*
+	 * A dump whose callback fails half way (a malformed message: EPROTO)
+	 * is read to its NLMSG_DONE: nothing stale for the next request.
+	 */
+	fk.vip_get_bad = 1;
+	errs = a.m.netlink_errors;
+	reconcile_now();
+	check_int("malformed message mid-dump: counted", a.m.netlink_errors > errs, 1);
+	check_int("malformed message mid-dump: kernel_ok stays true", a.kernel_ok, 1);
+	check_int("malformed message mid-dump: the rest of the dump read",
+		  (long)fk_queued(), 0);
+	errs = a.m.netlink_errors;
+	b->weight = 4;
+	reconcile_now();
+	check_str("the next request gets its own answer", fk.log,
+		  "SET 10.0.1.3:80 s0 w4");
+	check_int("the next request: no error", (long)(a.m.netlink_errors - errs), 0);
+
+	/* the VIP dump answered EOPNOTSUPP: the id is another family's now */
+	fk.vip_get_err = -EOPNOTSUPP;
+	run_ms(100);
+	check_int("VIP dump EOPNOTSUPP: the kernel is gone", a.kernel_ok, 0);
+	fk.vip_get_err = 0;
+	run_ms(2300);
+	check_int("and found again by the retry", a.kernel_ok, 1);
+}
+
+/* A kernel that takes a request and never answers. */
+static ssize_t drop_send(struct nl_ctx *ctx, const void *buf, size_t len)
+{
+	(void)ctx;
+	(void)buf;
+	return (ssize_t)len;
+}
+
+static void test_timeout(void)
+{
+	struct nl_ctx *c = calloc(1, sizeof(*c));
+	uint64_t t0;
+	int err;
+
+	fk.mute = true;
+	run_ms(150);
+	check_int("no answer: the request times out, the kernel taken for gone",
+		  a.kernel_ok, 0);
+	fk.mute = false;
+	run_ms(2300);
+	check_int("answers again: a new socket, kernel_ok", a.kernel_ok, 1);
+
+	/* SO_RCVTIMEO on a real netlink socket: -ETIMEDOUT, not a hang */
+	c->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!c->sock || mnl_socket_bind(c->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		printf("ok %d - # SKIP no netlink socket here\n", ++tap_tests);
+		nl_close(c);
+		return;
+	}
+	c->portid = mnl_socket_get_portid(c->sock);
+	c->xport.send = drop_send;
+	check_int("nl_set_timeout on a socket", nl_set_timeout(c, 100), 0);
+	t0 = now_usec(CLOCK_MONOTONIC);
+	err = nl_request(c, nl_msg(c, L4LB_CMD_VIP_GET, 0));
+	t0 = now_usec(CLOCK_MONOTONIC) - t0;
+	check_int("no answer within the timeout: -ETIMEDOUT", err, -ETIMEDOUT);
+	check_int("after the timeout, not before, not much later",
+		  t0 >= 90000 && t0 < 2000000, 1);
+	nl_close(c);
 }
 
 int main(void)
@@ -631,6 +797,9 @@ int main(void)
 	check_str("kernel back (empty): everything recreated", fk.log,
 		  "VIP_NEW rr; NEW 10.0.1.1:80 s0 w7; NEW 10.0.1.9:80 s0 w1");
 	check_int("no VIP ever deleted", strstr(fk.log, "VIP_DEL") == NULL, 1);
+
+	test_netlink_errors();
+	test_timeout();
 
 	kernel_stop(&a);
 	while (av.backends) {

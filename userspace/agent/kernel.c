@@ -15,6 +15,7 @@
  * deletes a VIP or flushes.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,15 @@
 #define KERNEL_RETRY_USEC	(2 * 1000000ULL)
 /* kernel events come in bursts (ours too): one reconcile after them */
 #define EVENT_DEBOUNCE_USEC	(200 * 1000ULL)
-/* after a reconcile with errors, the stats tick retries no sooner */
+/* after a reconcile with failed requests, the stats tick retries no sooner
+ * (one whose dump failed is retried at the next tick) */
 #define ERROR_RETRY_USEC	(10 * 1000000ULL)
 /* sd-event's default slack (0: 250 ms) is too coarse for short intervals */
 #define TIMER_ACCURACY		(10 * 1000ULL)
+/* a kernel that answers nothing within this is taken for gone */
+#define NL_TIMEOUT_MS		5000
+/* a netlink error that leaves the kernel reachable: one warning per this */
+#define ERROR_LOG_USEC		(10 * 1000000ULL)
 
 static sd_event_source *retry_ev;	/* reconnect while the kernel is away */
 static sd_event_source *stats_ev;	/* every stats_interval_ms */
@@ -45,6 +51,21 @@ static sd_event_source *debounce_ev;	/* reconcile after a burst of events */
 static uint64_t stats_last_usec;	/* monotonic time of the last sample */
 static uint64_t last_error_usec;	/* monotonic time of a failed reconcile */
 static int last_open_err = 1;		/* 1: never tried; logged once per value */
+static bool retry_reconcile;		/* a reconcile's dump failed: at the next tick */
+
+/*
+ * Errors that leave the kernel reachable (a dump interrupted NL_DUMP_TRIES
+ * times, ENOMEM, a malformed reply, a refused request): counted, warned
+ * about at most once per ERROR_LOG_USEC (debug in between), and said once
+ * when they stop. One for dumps, one for the requests a reconcile sends.
+ */
+struct soft_errors {
+	bool failing;			/* the last attempt failed */
+	bool warned;			/* a warning since failing began */
+	uint64_t warned_usec;		/* monotonic time of the last one, 0: none */
+	unsigned int quiet;		/* errors logged at debug since */
+};
+static struct soft_errors dump_errors, request_errors;
 
 static const char *state_name(int s)
 {
@@ -91,6 +112,76 @@ static const char *vip_label(const struct avip *v, char *buf, size_t len)
 		 endpoint_format(&v->cfg->vip, ep, sizeof(ep)),
 		 v->cfg->proto == IPPROTO_UDP ? "udp" : "tcp");
 	return buf;
+}
+
+static const char *nl_strerror(int err)
+{
+	if (err == -NL_DUMP_INTR)
+		return "the configuration kept changing while it was listed";
+	return strerror(err < 0 ? -err : err);
+}
+
+/*
+ * Whether @err means the l4lb family or our socket is gone, rather than a
+ * request that failed (lib/nl.c returns the kernel's error for the latter,
+ * -errno of send/recv for the former). -ENOENT and -EOPNOTSUPP mean it only
+ * for the dump of the VIPs (@vip_dump): genetlink's answer to a family id
+ * it no longer knows, or that now names another family. Other requests
+ * get them from the module itself (no such VIP or backend, a mode it does
+ * not support). -ETIMEDOUT: its answer may still come, a new socket it is.
+ */
+static bool kernel_gone(int err, bool vip_dump)
+{
+	switch (-err) {
+	case ENOENT:
+	case EOPNOTSUPP:
+		return vip_dump;
+	case ECONNREFUSED:
+	case EBADF:
+	case ENOTCONN:
+	case ETIMEDOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void soft_error(struct agent *a, struct soft_errors *se,
+		       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void soft_error(struct agent *a, struct soft_errors *se,
+		       const char *fmt, ...)
+{
+	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	char buf[512];
+	va_list ap;
+
+	a->m.netlink_errors++;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	se->failing = true;
+	if (se->warned_usec && now - se->warned_usec < ERROR_LOG_USEC) {
+		se->quiet++;
+		log_debug("%s", buf);
+		return;
+	}
+	if (se->quiet)
+		log_warn("%s (%u more netlink errors since the last warning)",
+			 buf, se->quiet);
+	else
+		log_warn("%s", buf);
+	se->quiet = 0;
+	se->warned = true;
+	se->warned_usec = now;
+}
+
+static void soft_ok(struct soft_errors *se, const char *what)
+{
+	if (se->failing && se->warned)
+		log_info("kernel: %s succeed again", what);
+	se->failing = false;
+	se->warned = false;
 }
 
 /* lib's own messages (pr_err/pr_warn) into the agent's log */
@@ -185,7 +276,7 @@ static void subscribe(struct agent *a)
  * Backends of our VIPs the kernel has: the model takes them over as they
  * are (vip_adopt_backend), so a restart changes nothing the kernel does.
  */
-static void adopt(struct agent *a)
+static int adopt(struct agent *a)
 {
 	size_t i, j;
 
@@ -200,12 +291,15 @@ static void adopt(struct agent *a)
 		err = dump_backends(a->nl, &key, &bs, &n);
 		if (err == -ENOENT)
 			continue;	/* no such VIP yet: nothing to adopt */
+		if (kernel_gone(err, false))
+			return err;
 		if (err) {
 			char lbl[128];
 
-			log_warn("kernel: cannot list the backends of %s: %s",
-				 vip_label(v, lbl, sizeof(lbl)), strerror(-err));
-			a->m.netlink_errors++;
+			/* the reconcile adopts what this missed */
+			soft_error(a, &dump_errors,
+				   "kernel: cannot list the backends of %s: %s",
+				   vip_label(v, lbl, sizeof(lbl)), nl_strerror(err));
 			continue;
 		}
 		for (j = 0; j < n; j++) {
@@ -227,6 +321,7 @@ static void adopt(struct agent *a)
 		}
 		free(bs);
 	}
+	return 0;
 }
 
 static int kernel_connect(struct agent *a)
@@ -234,6 +329,9 @@ static int kernel_connect(struct agent *a)
 	int err;
 
 	a->nl = nl_open_quiet(&err);
+	if (a->nl && (err = nl_set_timeout(a->nl, NL_TIMEOUT_MS)) < 0)
+		log_warn("kernel: no timeout on netlink requests (%s): a kernel that never answers stalls the agent",
+			 strerror(-err));
 	if (!a->nl) {
 		if (err != last_open_err)
 			log_warn("kernel: l4lb not reachable (%s); retrying every 2 s",
@@ -250,7 +348,11 @@ static int kernel_connect(struct agent *a)
 	last_open_err = 0;
 	a->kernel_ok = true;
 	subscribe(a);
-	adopt(a);
+	err = adopt(a);
+	if (err) {
+		kernel_lost(a, err);
+		return err;
+	}
 	reconcile_schedule(a);
 	return 0;
 }
@@ -365,10 +467,9 @@ static int run_op(struct agent *a, struct avip *v, const struct rc_op *op)
 	if (err == -EEXIST && op->type == RC_VIP_NEW)
 		err = 0;	/* created meanwhile by someone else: fine */
 	if (err) {
-		a->m.netlink_errors++;
-		log_warn("kernel: %s: %s failed: %s%s%s",
-			 vip_label(v, lbl, sizeof(lbl)), what, strerror(-err),
-			 a->nl->extack[0] ? ": " : "", a->nl->extack);
+		soft_error(a, &request_errors, "kernel: %s: %s failed: %s%s%s",
+			   vip_label(v, lbl, sizeof(lbl)), what, nl_strerror(err),
+			   a->nl->extack[0] ? ": " : "", a->nl->extack);
 		return err;
 	}
 	log_info("kernel: %s: %s", vip_label(v, lbl, sizeof(lbl)), what);
@@ -409,7 +510,11 @@ static const struct vip *find_kvip(const struct vip *vips, size_t n,
 	return NULL;
 }
 
-/* One VIP: returns the number of failed requests, or -errno of a dump. */
+/*
+ * One VIP: returns the number of failed requests, or -errno when the kernel
+ * is gone (kernel_gone()). A dump that failed otherwise is retried at the
+ * next tick (retry_reconcile).
+ */
 static int reconcile_vip(struct agent *a, struct avip *v,
 			 const struct vip *kv)
 {
@@ -427,7 +532,9 @@ static int reconcile_vip(struct agent *a, struct avip *v,
 		snprintf(have.sched, sizeof(have.sched), "%s", kv->sched);
 		have.mode = kv->has_mode ? kv->mode : -1;
 	}
-	if (rc_vip_ops(&want, &have, &vop) && run_op(a, v, &vop)) {
+	if (rc_vip_ops(&want, &have, &vop) && (err = run_op(a, v, &vop))) {
+		if (kernel_gone(err, false))
+			return err;
 		if (!kv)
 			return 1;	/* no VIP, no backends: next time */
 		failed++;
@@ -435,11 +542,22 @@ static int reconcile_vip(struct agent *a, struct avip *v,
 
 	vip_key_of(v, &key);
 	if (kv) {
+		char lbl[128];
+
 		err = dump_backends(a->nl, &key, &bs, &nh);
-		if (err == -ENOENT)	/* deleted meanwhile: next time */
-			return failed + 1;
-		if (err)
+		if (err == -ENOENT) {	/* deleted meanwhile: next time */
+			retry_reconcile = true;
+			return failed;
+		}
+		if (kernel_gone(err, false))
 			return err;
+		if (err) {
+			soft_error(a, &dump_errors,
+				   "kernel: cannot list the backends of %s: %s; retrying at the next tick",
+				   vip_label(v, lbl, sizeof(lbl)), nl_strerror(err));
+			retry_reconcile = true;
+			return failed;
+		}
 	}
 	err = vip_want_backends(v, &w, &nw);
 	h = calloc(nh ? nh : 1, sizeof(*h));
@@ -455,9 +573,15 @@ static int reconcile_vip(struct agent *a, struct avip *v,
 		h[i].weight = bs[i].has_weight ? bs[i].weight : L4LB_WEIGHT_DEFAULT;
 	}
 	nops = rc_backend_ops(w, nw, h, nh, all_sources_answered(v), ops);
-	for (i = 0; i < nops; i++)
-		if (run_op(a, v, &ops[i]))
+	for (i = 0; i < nops; i++) {
+		err = run_op(a, v, &ops[i]);
+		if (err && kernel_gone(err, false)) {
+			failed = err;
+			break;
+		}
+		if (err)
 			failed++;
+	}
 out:
 	free(ops);
 	free(h);
@@ -476,11 +600,20 @@ static void reconcile(struct agent *a)
 		return;	/* kernel_connect() reconciles when it is back */
 	a->m.reconciles++;
 	err = dump_vips(a->nl, &kvips, &nk);
-	if (err) {
+	if (err && kernel_gone(err, true)) {
 		a->m.netlink_errors++;
 		kernel_lost(a, err);
 		return;
 	}
+	if (err) {
+		/* the kernel is there: kernel_ok stays, the next tick retries */
+		soft_error(a, &dump_errors,
+			   "kernel: cannot list the VIPs: %s; retrying at the next tick",
+			   nl_strerror(err));
+		retry_reconcile = true;
+		return;
+	}
+	retry_reconcile = false;
 	for (i = 0; i < a->cfg.n_vips; i++) {
 		struct avip *v = &a->vips[i];
 		struct vip_key key;
@@ -498,6 +631,10 @@ static void reconcile(struct agent *a)
 	}
 	free_vips(kvips, nk);
 	last_error_usec = failed ? now_usec(CLOCK_MONOTONIC) : 0;
+	if (!retry_reconcile)
+		soft_ok(&dump_errors, "netlink dumps");
+	if (!failed)
+		soft_ok(&request_errors, "netlink requests");
 }
 
 static int reconcile_cb(sd_event_source *s, void *data)
@@ -680,12 +817,20 @@ static void stats_read(struct agent *a)
 	struct vip *kvips = NULL;
 	bool drift = false;
 	size_t nk = 0, i;
+	bool dumps_ok = true;
 	int err;
 
 	err = dump_vips(a->nl, &kvips, &nk);
-	if (err) {
+	if (err && kernel_gone(err, true)) {
 		a->m.netlink_errors++;
 		kernel_lost(a, err);
+		return;
+	}
+	if (err) {
+		/* the kernel is there: kernel_ok stays, the next tick reads again */
+		soft_error(a, &dump_errors,
+			   "kernel: cannot read the counters: %s; retrying at the next tick",
+			   nl_strerror(err));
 		return;
 	}
 	stats_last_usec = now;
@@ -706,11 +851,23 @@ static void stats_read(struct agent *a)
 		} else {
 			v->kstats = kv->stats;
 			err = dump_backends(a->nl, &key, &bs, &nb);
-			if (err && err != -ENOENT) {
+			if (err && kernel_gone(err, false)) {
 				a->m.netlink_errors++;
 				free_vips(kvips, nk);
 				kernel_lost(a, err);
 				return;
+			}
+			if (err && err != -ENOENT) {
+				char lbl[128];
+
+				/* its backends as last read, until the next tick */
+				soft_error(a, &dump_errors,
+					   "kernel: cannot read the counters of %s: %s; retrying at the next tick",
+					   vip_label(v, lbl, sizeof(lbl)),
+					   nl_strerror(err));
+				dumps_ok = false;
+				push_history(v, elapsed);
+				continue;
 			}
 		}
 		drift |= update_backends(v, bs, nb);
@@ -719,10 +876,16 @@ static void stats_read(struct agent *a)
 	}
 	free_vips(kvips, nk);
 
+	if (dumps_ok)
+		soft_ok(&dump_errors, "netlink dumps");
 	err = net_get(a->nl, &a->net);
 	if (err) {
 		a->m.netlink_errors++;
-		log_debug("kernel: NET_GET: %s", strerror(-err));
+		if (kernel_gone(err, false)) {
+			kernel_lost(a, err);
+			return;
+		}
+		log_debug("kernel: NET_GET: %s", nl_strerror(err));
 	}
 	for (i = 0; i < a->cfg.n_vips; i++)
 		passive_eval(&a->vips[i]);
@@ -731,7 +894,8 @@ static void stats_read(struct agent *a)
 	 * A safety net for lost or missing events: a kernel that differs from
 	 * the model gets a reconcile; after one that failed, not at once again.
 	 */
-	if (drift && (!last_error_usec || now - last_error_usec >= ERROR_RETRY_USEC))
+	if (retry_reconcile ||
+	    (drift && (!last_error_usec || now - last_error_usec >= ERROR_RETRY_USEC)))
 		reconcile_schedule(a);
 }
 

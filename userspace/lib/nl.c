@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -171,11 +172,42 @@ static ssize_t receive(struct nl_ctx *ctx)
 	return n;
 }
 
+/* A receive that failed: -errno; the socket's timeout is -ETIMEDOUT. */
+static int receive_error(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+}
+
+/* Whether @buf holds the final message (ack, error, NLMSG_DONE) of @seq. */
+static bool has_final(const void *buf, size_t len, uint32_t seq)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = (int)len;
+
+	while (mnl_nlmsg_ok(nlh, left)) {
+		if (nlh->nlmsg_seq == seq &&
+		    (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE))
+			return true;
+		nlh = mnl_nlmsg_next(nlh, &left);
+	}
+	return false;
+}
+
+/*
+ * Send @nlh, run the replies through @cb until the kernel's final word.
+ * When the exchange ends before it (a callback's error half way through a
+ * dump, a reply to another request), the rest of its replies is read and
+ * dropped up to that final message: left in the socket, they would be
+ * taken for the answer to the next request. A receive that times out
+ * (nl_set_timeout()) is -ETIMEDOUT; replies may still come, so the caller
+ * had better open a new socket.
+ */
 static int exchange(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
 		    void *data)
 {
 	uint32_t seq = ++ctx->seq;
 	bool intr = false;
+	ssize_t n;
 	int ret;
 
 	ctx->extack[0] = '\0';
@@ -185,13 +217,19 @@ static int exchange(struct nl_ctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
 		return -errno;
 
 	do {
-		ssize_t n = receive(ctx);
-
+		n = receive(ctx);
 		if (n < 0)
-			return -errno;
+			return receive_error();
 		intr |= clear_dump_intr(ctx->rx, (size_t)n);
 		ret = nl_process(ctx, ctx->rx, (size_t)n, seq, cb, data);
 	} while (ret > MNL_CB_STOP);
+
+	/* ended before the final message (in the last buffer, if it came) */
+	while (!has_final(ctx->rx, (size_t)n, seq)) {
+		n = receive(ctx);
+		if (n < 0)
+			return receive_error();
+	}
 	if (ret == 0 && intr)
 		return -NL_DUMP_INTR;
 	return ret;
@@ -387,6 +425,21 @@ fail:
 	*errp = err;
 	nl_close(ctx);
 	return NULL;
+}
+
+int nl_set_timeout(struct nl_ctx *ctx, unsigned int ms)
+{
+	struct timeval tv = {
+		.tv_sec = ms / 1000,
+		.tv_usec = (suseconds_t)(ms % 1000) * 1000,
+	};
+
+	if (!ctx->sock)		/* a test transport: its recv decides */
+		return 0;
+	if (setsockopt(mnl_socket_get_fd(ctx->sock), SOL_SOCKET, SO_RCVTIMEO,
+		       &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
 }
 
 void nl_close(struct nl_ctx *ctx)

@@ -63,6 +63,14 @@ struct nl_ctx *nl_open_quiet(int *err);
 void nl_close(struct nl_ctx *ctx);
 
 /*
+ * Give up waiting for the kernel after @ms milliseconds (0: wait forever,
+ * the default, which l4ctl keeps): an exchange then fails with -ETIMEDOUT.
+ * Its replies may still come, so the socket is best closed after one.
+ * Returns 0 or -errno.
+ */
+int nl_set_timeout(struct nl_ctx *ctx, unsigned int ms);
+
+/*
  * Between these, nl_open() hands out one context (opened on first use) and
  * nl_close() leaves it open: a batch talks over a single socket.
  */
@@ -79,6 +87,14 @@ extern const struct nl_transport *nl_test_transport;
 
 /* Start a request for @cmd of the l4lb family in ctx->tx. */
 struct nlmsghdr *nl_msg(struct nl_ctx *ctx, uint8_t cmd, uint16_t flags);
+
+/*
+ * The exchanges below always run to the kernel's final message for their
+ * request (the ack, or NLMSG_DONE), also when they fail earlier (a
+ * callback's error half way through a dump): what is left of the answer
+ * is read and dropped, so the next request never sees stale replies.
+ * -ETIMEDOUT: no answer within nl_set_timeout()'s time.
+ */
 
 /* Send with NLM_F_ACK, wait for the ack. Returns 0 or -errno. */
 int nl_request(struct nl_ctx *ctx, struct nlmsghdr *nlh);
