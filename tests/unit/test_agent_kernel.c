@@ -4,8 +4,9 @@
  * its sd-event loop, against a fake kernel that keeps VIPs and backends as
  * the module would (the library's test transport), with the model stubbed:
  * a backend's wanted state is its health (UP up, DOWN down, UNKNOWN drain,
- * gone_usec set: not there). Adoption, fail static, no request when
- * nothing differs, stats, the kernel going away and coming back. TAP.
+ * gone_usec set: drain, as model.c; the test unlinks it as its DRAIN_GRACE
+ * timer would). Adoption, fail static, no request when nothing differs,
+ * stats, netlink errors, the kernel going away and coming back. TAP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,7 +44,7 @@ void alog(enum log_level lvl, const char *fmt, ...)
 int backend_desired_state(const struct abackend *b)
 {
 	if (b->gone_usec)
-		return -1;
+		return L4LB_BACKEND_DRAIN;
 	switch (b->hs.state) {
 	case HEALTH_UP:
 		return L4LB_BACKEND_UP;
@@ -85,6 +86,17 @@ static struct abackend *model_add(struct avip *v, const char *s,
 	return b;
 }
 
+/* What model.c's DRAIN_GRACE timer does: the backend is dropped. */
+static void model_drop(struct avip *v, struct abackend *b)
+{
+	struct abackend **pp;
+
+	for (pp = &v->backends; *pp != b; pp = &(*pp)->next)
+		;
+	*pp = b->next;
+	free(b);
+}
+
 struct abackend *vip_adopt_backend(struct avip *v, const struct endpoint *ep,
 				   uint32_t weight, uint8_t kstate)
 {
@@ -98,6 +110,9 @@ struct abackend *vip_adopt_backend(struct avip *v, const struct endpoint *ep,
 			      kstate == L4LB_BACKEND_DOWN ? HEALTH_DOWN :
 			      HEALTH_UNKNOWN, weight);
 		b->adopted = true;
+		/* as model.c: no source lists it, every source answered */
+		if (v->src[0].answered)
+			b->gone_usec = now_usec(CLOCK_MONOTONIC);
 	}
 	b->in_kernel = true;
 	b->kstate = kstate;
@@ -559,6 +574,7 @@ static void test_netlink_errors(void)
 {
 	uint64_t errs = a.m.netlink_errors;
 	struct abackend *b;
+	struct endpoint ep;
 	int warned = warnings;
 
 	fk.vip_get_err = -ENOMEM;
@@ -621,13 +637,25 @@ static void test_netlink_errors(void)
 		  "SET 10.0.1.3:80 s0 w4");
 	check_int("the next request: no error", (long)(a.m.netlink_errors - errs), 0);
 
+	/* C drains (no source lists it any more) */
+	b->gone_usec = now_usec(CLOCK_MONOTONIC);
+	reconcile_now();
+	check_str("C drains", fk.log, "SET 10.0.1.3:80 s1 w4");
+
 	/* the VIP dump answered EOPNOTSUPP: the id is another family's now */
 	fk.vip_get_err = -EOPNOTSUPP;
 	run_ms(100);
 	check_int("VIP dump EOPNOTSUPP: the kernel is gone", a.kernel_ok, 0);
+	/* C's DRAIN_GRACE ends while the kernel is away */
+	ep = b->ep;
+	model_drop(&av, b);
 	fk.vip_get_err = 0;
+	fk.log[0] = '\0';
 	run_ms(2300);
 	check_int("and found again by the retry", a.kernel_ok, 1);
+	check_str("dropped while the kernel was away: deleted, not adopted again",
+		  fk.log, "DEL 10.0.1.3:80");
+	check_int("... and not back in the model", vip_find_backend(&av, &ep) == NULL, 1);
 }
 
 /* A kernel that takes a request and never answers. */
@@ -673,7 +701,7 @@ static void test_timeout(void)
 
 int main(void)
 {
-	struct abackend *b_a, *b_b, *b_x;
+	struct abackend *b_a, *b_b, *b_x, *b_y;
 	struct fvip *fv;
 	int w;
 
@@ -727,13 +755,45 @@ int main(void)
 	check_int("a reconcile with no difference sends nothing", fk.writes - w, 0);
 	check_int("reconciles counted", a.m.reconciles >= 2, 1);
 
-	/* someone adds Y: kept while the source has not answered */
+	/* someone adds Y (l4ctl backend add): adopted, kept as it is */
 	fk_add_be(fv, "10.0.1.7:80", L4LB_BACKEND_UP, 1);
 	reconcile_now();
-	check_str("unknown backend kept before every source answered", fk.log, "");
+	check_str("unknown backend, not every source answered: nothing sent",
+		  fk.log, "");
+	b_y = vip_find_backend(&av, &fv->be[fv->nbe - 1].ep);
+	check_int("unknown backend handed to the model (adopted)",
+		  b_y && b_y->adopted && !b_y->gone_usec, 1);
+
+	/* every source answered: Z added then is drained, not cut */
 	av.src[0].answered = true;
+	fk_add_be(fv, "10.0.1.8:80", L4LB_BACKEND_UP, 1);
+	w = adopt_calls;
 	reconcile_now();
-	check_str("unknown backend removed once every source answered", fk.log,
+	check_int("unknown backend after every source answered: adopted",
+		  adopt_calls - w, 1);
+	check_str("... and drained, not deleted", fk.log, "SET 10.0.1.8:80 s1 w1");
+	/* the model drains Y too (no source lists it): still no delete */
+	b_y->gone_usec = now_usec(CLOCK_MONOTONIC);
+	reconcile_now();
+	check_str("a backend the model drains: set to drain", fk.log,
+		  "SET 10.0.1.7:80 s1 w1");
+	run_ms(150);	/* stats ticks: no second look changes anything */
+	check_int("draining backends stay in the kernel meanwhile", fv->nbe, 5);
+	/* their DRAIN_GRACE is over: the model drops them, the kernel follows */
+	model_drop(&av, vip_find_backend(&av, &fv->be[fv->nbe - 1].ep));
+	model_drop(&av, b_y);
+	reconcile_now();
+	check_str("dropped by the model after DRAIN_GRACE: deleted", fk.log,
+		  "DEL 10.0.1.7:80; DEL 10.0.1.8:80");
+	/* the same endpoint added again by someone: adopted anew, not cut */
+	fk_add_be(fv, "10.0.1.7:80", L4LB_BACKEND_UP, 1);
+	reconcile_now();
+	check_str("re-added after the delete: adopted and drained again", fk.log,
+		  "SET 10.0.1.7:80 s1 w1");
+	b_y = vip_find_backend(&av, &fv->be[fv->nbe - 1].ep);
+	model_drop(&av, b_y);
+	reconcile_now();
+	check_str("... and deleted once the model drops it", fk.log,
 		  "DEL 10.0.1.7:80");
 
 	/* health and weight changes */
@@ -744,9 +804,12 @@ int main(void)
 		  "SET 10.0.1.1:80 s0 w7; SET 10.0.1.2:80 s2 w1");
 	b_b->gone_usec = 1;
 	reconcile_now();
-	check_str("a backend the model wants gone: deleted", fk.log,
-		  "DEL 10.0.1.2:80");
-	check_int("model: B no longer in the kernel", b_b->in_kernel, 0);
+	check_str("a backend no source lists: drained", fk.log,
+		  "SET 10.0.1.2:80 s1 w1");
+	model_drop(&av, b_b);
+	reconcile_now();
+	check_str("dropped by the model: deleted", fk.log, "DEL 10.0.1.2:80");
+	check_int("the kernel no longer has B", fv->nbe, 2);
 
 	/* stats: counters, history, passive_eval */
 	passive_calls = 0;

@@ -30,7 +30,7 @@ static const char *ops_str(const struct rc_op *ops, size_t n)
 	static const char *const names[] = {
 		[RC_VIP_NEW] = "vipnew", [RC_VIP_SET] = "vipset",
 		[RC_BACKEND_NEW] = "new", [RC_BACKEND_SET] = "set",
-		[RC_BACKEND_DEL] = "del",
+		[RC_BACKEND_DEL] = "del", [RC_BACKEND_ADOPT] = "adopt",
 	};
 	static char out[1024];
 	char ep[ADDR_STRLEN];
@@ -59,9 +59,6 @@ static const char *ops_str(const struct rc_op *ops, size_t n)
 		if (o->state >= 0)
 			len += (size_t)snprintf(out + len, sizeof(out) - len,
 						" s%lld", (long long)o->state);
-		if (o->unknown)
-			len += (size_t)snprintf(out + len, sizeof(out) - len,
-						" unknown");
 	}
 	return out;
 }
@@ -128,6 +125,7 @@ static void test_vip(void)
 static void test_backends(void)
 {
 	struct rc_backend want[8], have[8];
+	struct endpoint removed[2];
 	struct rc_op ops[16];
 	size_t n;
 
@@ -135,45 +133,60 @@ static void test_backends(void)
 	want[0] = be("10.0.1.1:80", UP, 1);
 	want[1] = be("10.0.1.2:80", DRAIN, 3);
 	want[2] = be("10.0.1.3:80", -1, 1);
-	n = rc_backend_ops(want, 3, have, 0, false, ops);
+	n = rc_backend_ops(want, 3, have, 0, NULL, 0, ops);
 	check_str("missing backends added with state and weight; unwanted not added",
 		  ops_str(ops, n), "new 10.0.1.1:80 w1 s0; new 10.0.1.2:80 w3 s1");
 
 	/* the kernel matches: no op at all (no event loop on our own changes) */
 	have[0] = be("10.0.1.1:80", UP, 1);
 	have[1] = be("10.0.1.2:80", DRAIN, 3);
-	n = rc_backend_ops(want, 3, have, 2, true, ops);
+	n = rc_backend_ops(want, 3, have, 2, NULL, 0, ops);
 	check_int("kernel matches the model: nothing sent", (long)n, 0);
 
 	/* state and weight changes send only what differs */
 	want[0].state = DOWN;
 	want[1].weight = 5;
-	n = rc_backend_ops(want, 2, have, 2, true, ops);
+	n = rc_backend_ops(want, 2, have, 2, NULL, 0, ops);
 	check_str("state change, weight change: set only the field that differs",
 		  ops_str(ops, n), "set 10.0.1.1:80 s2; set 10.0.1.2:80 w5");
 
 	/* wanted gone: deleted even before every source answered */
 	want[0] = be("10.0.1.1:80", UP, 1);
 	want[1] = be("10.0.1.2:80", -1, 3);
-	n = rc_backend_ops(want, 2, have, 2, false, ops);
+	n = rc_backend_ops(want, 2, have, 2, NULL, 0, ops);
 	check_str("backend the model wants gone: deleted",
 		  ops_str(ops, n), "del 10.0.1.2:80");
 
-	/* fail static: a kernel backend the model does not know */
+	/*
+	 * A kernel backend the model does not know (an admin's l4ctl backend
+	 * add): never cut at once, handed to the model with the kernel's
+	 * state and weight, which drains it over DRAIN_GRACE.
+	 */
 	want[1] = be("10.0.1.2:80", DRAIN, 3);
-	have[2] = be("10.0.9.9:80", UP, 1);
-	n = rc_backend_ops(want, 2, have, 3, false, ops);
-	check_int("unknown kernel backend kept until every source answered",
-		  (long)n, 0);
-	n = rc_backend_ops(want, 2, have, 3, true, ops);
-	check_str("unknown kernel backend deleted once every source answered",
-		  ops_str(ops, n), "del 10.0.9.9:80 unknown");
+	have[2] = be("10.0.9.9:80", DOWN, 4);
+	n = rc_backend_ops(want, 2, have, 3, NULL, 0, ops);
+	check_str("unknown kernel backend: adopted (kernel's weight and state), not deleted",
+		  ops_str(ops, n), "adopt 10.0.9.9:80 w4 s2");
+	/* only one the model drained and dropped itself is deleted */
+	endpoint_parse("10.0.9.9:80", &removed[0], NULL);
+	n = rc_backend_ops(want, 2, have, 3, removed, 1, ops);
+	check_str("kernel backend the model dropped after DRAIN_GRACE: deleted",
+		  ops_str(ops, n), "del 10.0.9.9:80");
+	endpoint_parse("10.0.9.8:80", &removed[1], NULL);
+	n = rc_backend_ops(want, 2, have, 3, &removed[1], 1, ops);
+	check_str("another endpoint dropped by the model: this one still adopted",
+		  ops_str(ops, n), "adopt 10.0.9.9:80 w4 s2");
+	/* dropped by the model and listed again: wanted, so kept and set */
+	want[2] = be("10.0.9.9:80", UP, 4);
+	n = rc_backend_ops(want, 3, have, 3, removed, 1, ops);
+	check_str("dropped, then wanted again: set, not deleted",
+		  ops_str(ops, n), "set 10.0.9.9:80 s0");
 
 	/* adds and sets before deletions: a swap never empties the VIP */
 	want[0] = be("10.0.1.7:80", UP, 1);
 	want[1] = be("10.0.1.1:80", -1, 1);
 	have[0] = be("10.0.1.1:80", UP, 1);
-	n = rc_backend_ops(want, 2, have, 1, true, ops);
+	n = rc_backend_ops(want, 2, have, 1, NULL, 0, ops);
 	check_str("replacement: the new one is added before the old one goes",
 		  ops_str(ops, n), "new 10.0.1.7:80 w1 s0; del 10.0.1.1:80");
 
@@ -182,23 +195,28 @@ static void test_backends(void)
 	want[1] = be("[fd00::5]:8080", UP, 2);
 	have[0] = be("10.0.1.1:80", UP, 1);
 	have[1] = be("[fd00::5]:8080", UP, 1);
-	n = rc_backend_ops(want, 2, have, 2, false, ops);
+	n = rc_backend_ops(want, 2, have, 2, NULL, 0, ops);
 	check_str("port is part of the key; IPv6 compared whole",
-		  ops_str(ops, n), "new 10.0.1.1:81 w1 s0; set [fd00::5]:8080 w2");
+		  ops_str(ops, n),
+		  "new 10.0.1.1:81 w1 s0; set [fd00::5]:8080 w2; adopt 10.0.1.1:80 w1 s0");
 
 	/* a duplicate in the model: the first entry decides, one op only */
 	want[0] = be("10.0.1.1:80", UP, 1);
 	want[1] = be("10.0.1.1:80", DOWN, 1);
-	n = rc_backend_ops(want, 2, have, 0, true, ops);
+	n = rc_backend_ops(want, 2, have, 0, NULL, 0, ops);
 	check_str("duplicate model entries: one request",
 		  ops_str(ops, n), "new 10.0.1.1:80 w1 s0");
 
-	/* all sources answered with nothing known: everything unknown goes */
+	/* an empty model deletes nothing it did not drop itself */
 	have[0] = be("10.0.1.1:80", UP, 1);
 	have[1] = be("10.0.1.2:80", DOWN, 1);
-	n = rc_backend_ops(want, 0, have, 2, false, ops);
-	check_int("empty model, not every source answered: nothing deleted",
-		  (long)n, 0);
+	n = rc_backend_ops(want, 0, have, 2, NULL, 0, ops);
+	check_str("empty model: everything adopted, nothing deleted",
+		  ops_str(ops, n), "adopt 10.0.1.1:80 w1 s0; adopt 10.0.1.2:80 w1 s2");
+	endpoint_parse("10.0.1.2:80", &removed[0], NULL);
+	n = rc_backend_ops(want, 0, have, 2, removed, 1, ops);
+	check_str("empty model: the dropped one deleted, the other adopted",
+		  ops_str(ops, n), "adopt 10.0.1.1:80 w1 s0; del 10.0.1.2:80");
 }
 
 int main(void)

@@ -10,9 +10,11 @@
  *
  * Safety rules (restart must break no flow): backends already in the
  * kernel are adopted, not replaced; a kernel backend the model does not
- * know is removed only once every source of its VIP has answered; VIPs
- * the agent is not configured for are never touched; nothing here ever
- * deletes a VIP or flushes.
+ * know (someone else added it) is adopted too, so the model drains it and
+ * drops it after DRAIN_GRACE once every source has answered; only one the
+ * model itself drained and dropped is deleted; VIPs the agent is not
+ * configured for are never touched; nothing here ever deletes a VIP or
+ * flushes.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -66,6 +68,93 @@ struct soft_errors {
 	unsigned int quiet;		/* errors logged at debug since */
 };
 static struct soft_errors dump_errors, request_errors;
+
+/*
+ * Per VIP (a->vips[i]): the endpoints of backends the model is draining
+ * (gone_usec set). One that is no longer in the model but still in the
+ * kernel was dropped by the model after DRAIN_GRACE: that one is deleted.
+ * Any other kernel backend the model lacks is adopted instead.
+ */
+struct leaving {
+	struct endpoint *ep;
+	size_t n, cap;
+};
+static struct leaving *leaving;		/* a->cfg.n_vips of them, or NULL */
+
+static struct leaving *leaving_of(const struct agent *a, const struct avip *v)
+{
+	return leaving ? &leaving[v - a->vips] : NULL;
+}
+
+static bool leaving_has(const struct leaving *l, const struct endpoint *ep)
+{
+	size_t i;
+
+	for (i = 0; l && i < l->n; i++)
+		if (rc_same_endpoint(&l->ep[i], ep))
+			return true;
+	return false;
+}
+
+static void leaving_forget(struct leaving *l, const struct endpoint *ep)
+{
+	size_t i;
+
+	for (i = 0; l && i < l->n; i++) {
+		if (rc_same_endpoint(&l->ep[i], ep)) {
+			l->ep[i] = l->ep[--l->n];
+			return;
+		}
+	}
+}
+
+/* Note the model's draining backends of @v (its gone timers are running). */
+static void leaving_note(struct agent *a, struct avip *v)
+{
+	struct leaving *l = leaving_of(a, v);
+	const struct abackend *b;
+
+	for (b = v->backends; l && b; b = b->next) {
+		if (!b->gone_usec || leaving_has(l, &b->ep))
+			continue;
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? l->cap * 2 : 8;
+			struct endpoint *p = realloc(l->ep, cap * sizeof(*p));
+
+			if (!p) {
+				/* not deleted then, but adopted and drained again */
+				log_err("kernel: out of memory");
+				return;
+			}
+			l->ep = p;
+			l->cap = cap;
+		}
+		l->ep[l->n++] = b->ep;
+	}
+}
+
+/*
+ * After a reconcile of @v against the kernel's @have: what the model lists
+ * again is not leaving, nor what neither the model nor the kernel has.
+ */
+static void leaving_prune(struct agent *a, struct avip *v,
+			  const struct rc_backend *have, size_t nh)
+{
+	struct leaving *l = leaving_of(a, v);
+	size_t i = 0, j;
+
+	while (l && i < l->n) {
+		const struct abackend *b = vip_find_backend(v, &l->ep[i]);
+		bool in_kernel = false;
+
+		for (j = 0; j < nh && !in_kernel; j++)
+			in_kernel = rc_same_endpoint(&have[j].ep, &l->ep[i]);
+		if ((b && !b->gone_usec) || (!b && !in_kernel))
+			l->ep[i] = l->ep[--l->n];
+		else
+			i++;
+	}
+}
 
 static const char *state_name(int s)
 {
@@ -306,10 +395,15 @@ static int adopt(struct agent *a)
 			uint8_t st = bs[j].has_state ? bs[j].state : L4LB_BACKEND_UP;
 			uint32_t w = bs[j].has_weight ? bs[j].weight :
 				     L4LB_WEIGHT_DEFAULT;
-			/* known already (a source answered first): refreshed */
-			struct abackend *b = vip_adopt_backend(v, &bs[j].ep,
-							       w, st);
+			struct abackend *b;
 
+			/* dropped by the model while the kernel was away: the
+			 * reconcile deletes it */
+			if (!vip_find_backend(v, &bs[j].ep) &&
+			    leaving_has(leaving_of(a, v), &bs[j].ep))
+				continue;
+			/* known already (a source answered first): refreshed */
+			b = vip_adopt_backend(v, &bs[j].ep, w, st);
 			if (!b) {
 				log_err("kernel: out of memory adopting a backend");
 				break;
@@ -393,18 +487,6 @@ static int vip_want_backends(const struct avip *v, struct rc_backend **out,
 	return 0;
 }
 
-static bool all_sources_answered(const struct avip *v)
-{
-	size_t i;
-
-	if (!v->cfg->n_sources)
-		return false;	/* no source can tell what is not wanted */
-	for (i = 0; i < v->cfg->n_sources; i++)
-		if (!v->src[i].answered)
-			return false;
-	return true;
-}
-
 /* Send one decision; log it; keep the model's view of the kernel current. */
 static int run_op(struct agent *a, struct avip *v, const struct rc_op *op)
 {
@@ -415,7 +497,7 @@ static int run_op(struct agent *a, struct avip *v, const struct rc_op *op)
 		[RC_BACKEND_SET] = L4LB_CMD_BACKEND_SET,
 		[RC_BACKEND_DEL] = L4LB_CMD_BACKEND_DEL,
 	};
-	struct request r = { .cmd = cmds[op->type] };
+	struct request r = { 0 };
 	struct backend_opts bo;
 	struct vip_opts vo;
 	struct vip_key key;
@@ -424,6 +506,26 @@ static int run_op(struct agent *a, struct avip *v, const struct rc_op *op)
 	struct abackend *b;
 	int err;
 
+	if (op->type == RC_BACKEND_ADOPT) {
+		char ep[ADDR_STRLEN];
+
+		endpoint_format(&op->ep, ep, sizeof(ep));
+		b = vip_adopt_backend(v, &op->ep, (uint32_t)op->weight,
+				      (uint8_t)op->state);
+		if (!b) {
+			log_err("kernel: out of memory adopting a backend");
+			return -ENOMEM;
+		}
+		log_info("kernel: %s: backend %s, which no source lists, taken over: drained, then removed after DRAIN_GRACE once every source answered",
+			 vip_label(v, lbl, sizeof(lbl)), ep);
+		b->kstate = (uint8_t)op->state;
+		b->kweight = (uint32_t)op->weight;
+		b->in_kernel = true;
+		/* what the model now wants for it: at the next iteration */
+		reconcile_schedule(a);
+		return 0;
+	}
+	r.cmd = cmds[op->type];
 	vip_key_of(v, &key);
 	r.vip = &key;
 	if (is_vip) {
@@ -446,8 +548,7 @@ static int run_op(struct agent *a, struct avip *v, const struct rc_op *op)
 		r.backend_opts = &bo;
 		endpoint_format(&op->ep, ep, sizeof(ep));
 		if (op->type == RC_BACKEND_DEL) {
-			snprintf(what, sizeof(what), "backend %s removed%s", ep,
-				 op->unknown ? " (no source lists it)" : "");
+			snprintf(what, sizeof(what), "backend %s removed", ep);
 		} else {
 			char st[16] = "", wt[32] = "";
 
@@ -474,6 +575,8 @@ static int run_op(struct agent *a, struct avip *v, const struct rc_op *op)
 	}
 	log_info("kernel: %s: %s", vip_label(v, lbl, sizeof(lbl)), what);
 
+	if (op->type == RC_BACKEND_DEL)
+		leaving_forget(leaving_of(a, v), &op->ep);
 	if (is_vip) {
 		v->in_kernel = true;
 		return 0;
@@ -572,7 +675,10 @@ static int reconcile_vip(struct agent *a, struct avip *v,
 		h[i].state = bs[i].has_state ? bs[i].state : L4LB_BACKEND_UP;
 		h[i].weight = bs[i].has_weight ? bs[i].weight : L4LB_WEIGHT_DEFAULT;
 	}
-	nops = rc_backend_ops(w, nw, h, nh, all_sources_answered(v), ops);
+	leaving_note(a, v);
+	nops = rc_backend_ops(w, nw, h, nh,
+			      leaving ? leaving_of(a, v)->ep : NULL,
+			      leaving ? leaving_of(a, v)->n : 0, ops);
 	for (i = 0; i < nops; i++) {
 		err = run_op(a, v, &ops[i]);
 		if (err && kernel_gone(err, false)) {
@@ -581,6 +687,10 @@ static int reconcile_vip(struct agent *a, struct avip *v,
 		}
 		if (err)
 			failed++;
+	}
+	if (failed >= 0) {
+		leaving_note(a, v);	/* one adopted just now may be draining */
+		leaving_prune(a, v, h, nh);
 	}
 out:
 	free(ops);
@@ -842,6 +952,7 @@ static void stats_read(struct agent *a)
 		size_t nb = 0;
 
 		vip_key_of(v, &key);
+		leaving_note(a, v);
 		kv = find_kvip(kvips, nk, &key);
 		v->kstats_prev = v->kstats;
 		v->in_kernel = kv != NULL;
@@ -927,6 +1038,9 @@ int kernel_start(struct agent *a)
 	/* the library's messages are ours: named so, in our log */
 	prog_name = "l4lb-agent";
 	pr_hook = lib_log;
+	leaving = calloc(a->cfg.n_vips ? a->cfg.n_vips : 1, sizeof(*leaving));
+	if (!leaving)
+		log_err("kernel: out of memory: backends the model drops stay in the kernel");
 
 	r = sd_event_add_time(a->ev, &stats_ev, CLOCK_MONOTONIC,
 			      now_usec(CLOCK_MONOTONIC) + interval,
@@ -942,10 +1056,16 @@ int kernel_start(struct agent *a)
 
 void kernel_stop(struct agent *a)
 {
+	size_t i;
+
 	stats_ev = sd_event_source_disable_unref(stats_ev);
 	retry_ev = sd_event_source_disable_unref(retry_ev);
 	debounce_ev = sd_event_source_disable_unref(debounce_ev);
 	a->reconcile_ev = sd_event_source_disable_unref(a->reconcile_ev);
 	close_sockets(a);
 	a->kernel_ok = false;
+	for (i = 0; leaving && i < a->cfg.n_vips; i++)
+		free(leaving[i].ep);
+	free(leaving);
+	leaving = NULL;
 }

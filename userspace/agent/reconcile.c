@@ -76,9 +76,21 @@ static struct rc_op *new_op(struct rc_op *ops, size_t *n, enum rc_op_type t,
 	return op;
 }
 
+static bool listed(const struct endpoint *set, size_t n,
+		   const struct endpoint *ep)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rc_same_endpoint(&set[i], ep))
+			return true;
+	return false;
+}
+
 size_t rc_backend_ops(const struct rc_backend *want, size_t n_want,
 		      const struct rc_backend *have, size_t n_have,
-		      bool may_delete, struct rc_op *ops)
+		      const struct endpoint *removed, size_t n_removed,
+		      struct rc_op *ops)
 {
 	size_t i, n = 0;
 
@@ -113,10 +125,14 @@ size_t rc_backend_ops(const struct rc_backend *want, size_t n_want,
 			continue;	/* a dump never repeats one, but still */
 		if (w && w->state >= 0)
 			continue;
-		if (!w && !may_delete)
+		if (!w && !listed(removed, n_removed, &h->ep)) {
+			/* not ours to cut: the model drains it first */
+			op = new_op(ops, &n, RC_BACKEND_ADOPT, &h->ep);
+			op->weight = h->weight;
+			op->state = h->state;
 			continue;
-		op = new_op(ops, &n, RC_BACKEND_DEL, &h->ep);
-		op->unknown = !w;
+		}
+		new_op(ops, &n, RC_BACKEND_DEL, &h->ep);
 	}
 	return n;
 }

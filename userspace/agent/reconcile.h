@@ -37,6 +37,7 @@ enum rc_op_type {
 	RC_BACKEND_NEW,
 	RC_BACKEND_SET,
 	RC_BACKEND_DEL,
+	RC_BACKEND_ADOPT,	/* no request: the model takes it over */
 };
 
 struct rc_op {
@@ -44,10 +45,9 @@ struct rc_op {
 	/* VIP ops: NULL / -1: not sent (the kernel's default, or unchanged) */
 	const char *sched;
 	int mode;
-	/* backend ops: -1: not sent */
+	/* backend ops: -1: not sent (ADOPT: the kernel's, always set) */
 	struct endpoint ep;
 	int64_t weight, state;
-	bool unknown;		/* BACKEND_DEL of one the model does not know */
 };
 
 /*
@@ -63,14 +63,18 @@ size_t rc_vip_ops(const struct rc_vip *want, const struct rc_vip *have,
  * The backends. Each wanted one (state >= 0) the kernel lacks is added,
  * one whose state or weight differs is set (only what differs is sent),
  * one wanted gone (state -1) that the kernel has is deleted. A kernel
- * backend absent from @want is deleted only with @may_delete (every
- * source of the VIP has answered: fail static). Adds and sets come before
- * deletions, so the VIP keeps some backend throughout a swap. No
+ * backend absent from @want is deleted only when it is in @removed (the
+ * model drained it and dropped it after DRAIN_GRACE); any other (someone
+ * else added it) is never cut at once: RC_BACKEND_ADOPT, with the
+ * kernel's state and weight, hands it to the model, which drains it like
+ * any backend no source lists. Adds and sets come before deletions and
+ * adoptions, so the VIP keeps some backend throughout a swap. No
  * difference, no op. @ops has room for n_want + n_have; returns the count.
  */
 size_t rc_backend_ops(const struct rc_backend *want, size_t n_want,
 		      const struct rc_backend *have, size_t n_have,
-		      bool may_delete, struct rc_op *ops);
+		      const struct endpoint *removed, size_t n_removed,
+		      struct rc_op *ops);
 
 /* "round-robin" -> "rr" and the like; any other name as it is. */
 const char *rc_sched_canonical(const char *name);
