@@ -40,7 +40,7 @@ tap_is "backends and helpers start" $ok 1
 B1=10.0.1.1:8080 B2=10.0.1.2:8080 B3=10.0.1.3:8080
 ALL="$B1=up $B2=up $B3=up"
 BES=$B1,$B2,$B3
-INTERVAL=1 FALL=2 RISE=3
+INTERVAL=2 FALL=2 RISE=2
 
 cat >"$W/agent.conf" <<EOF
 # the agent's health tests
@@ -201,7 +201,7 @@ put "$W/be3/status" 500
 got=$(q waitk 10 10.0.0.10 82 tcp $B1=up $B2=up $B3=down)
 tap_like "be3's /healthz answers 500: down on the HTTP VIP ($got)" "$got" "ok*"
 tap_like "... and on the other VIP with that check" \
-	"$(q waitk 5 10.0.0.10 83 tcp $B1=up $B2=up $B3=down)" "ok*"
+	"$(q waitk 10 10.0.0.10 83 tcp $B1=up $B2=up $B3=down)" "ok*"
 tap_is "... the send/expect VIP keeps it up" "$(q kstates 10.0.0.10 81 tcp)" "$ALL"
 read -ra names <<<"$(c hellos 4 10.0.0.10 82)"
 tap_is "... no new flow to be3 on the HTTP VIP (${names[*]})" "$(count_words be3 "${names[@]}")/${#names[@]}" "0/4"
@@ -228,7 +228,7 @@ tap_is "/health: 503 degraded (other VIPs have healthy backends)" \
 for i in 1 2 3; do put "$W/be$i/status" 200; done
 got=$(q waitk 25 10.0.0.10 83 tcp $ALL)
 tap_like "checks pass again: all up on the refuse VIP ($got)" "$got" "ok*"
-got=$(q waitk 5 10.0.0.10 82 tcp $ALL)
+got=$(q waitk 10 10.0.0.10 82 tcp $ALL)
 tap_like "... and on the keep VIP ($got)" "$got" "ok*"
 got=$(q waitjson 5 /health 'j["status"] == "healthy"')
 tap_like "... /health healthy again ($got)" "$got" "ok*"
