@@ -102,6 +102,11 @@ is "backend state values" "down drain up" backend set 10.0.0.10:80 10.0.1.1:8080
 is "conn filters" "backend client proto state vip" conn list ""
 is "conn state values by prefix" "close close_wait conversation" conn flush state c
 is "conn vip filter: the VIPs" "10.0.0.10:80 [fd00::10]:443" conn list vip ""
+is "show: the VIPs" "10.0.0.10:80 [fd00::10]:443" show ""
+is "show VIP: proto" "proto" show 10.0.0.10:80 ""
+is "show VIP proto: its values" "tcp udp" show 10.0.0.10 proto ""
+is "vip show: the VIPs" "10.0.0.10:80 [fd00::10]:443" vip show ""
+is "vip list VIP: proto" "proto" vip list "[fd00::10]:443" ""
 is "timeouts set: the names" "udp udp-unreplied" timeouts set u
 is "timeouts set: a value after a name" "" timeouts set udp ""
 is "timeouts set: the next name" "tcp-fin" timeouts set udp 30 tcp-f

@@ -1665,6 +1665,9 @@ static struct fake cli_fake;
 static uint32_t cli_vip_flags, cli_be_flags;	/* what the fake kernel has */
 static int cli_error;			/* its answer to a change */
 static char cli_err[2048];		/* what the command wrote to stderr */
+static char *cli_out;			/* ... and printed (print.h) */
+static size_t cli_out_len;
+static FILE *cli_out_f;
 
 /* A VIP dump message 10.0.0.@last:80 tcp with VIP flags @vflags. */
 static void fake_vip_flags(struct fake *f, int i, uint8_t last,
@@ -1748,10 +1751,19 @@ static int cli(const char *line)
 	fflush(stderr);
 	saved = dup(2);
 	dup2(fileno(tmp), 2);
+	free(cli_out);	/* the last command's: kept until the next */
+	cli_out = NULL;
+	cli_out_len = 0;
+	cli_out_f = open_memstream(&cli_out, &cli_out_len);
+	print_init(cli_out_f, false, false);
 	if (strcmp(argv[0], "vip") == 0)
 		rc = cmd_vip(argc - 1, argv + 1);
+	else if (strcmp(argv[0], "show") == 0)
+		rc = cmd_show(argc - 1, argv + 1);
 	else
 		rc = cmd_backend(argc - 1, argv + 1);
+	fclose(cli_out_f);
+	print_init(stdout, false, false);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -1974,6 +1986,67 @@ static void test_cli_refused(void)
 		}
 	}
 	end("bad scheduling values: exit 1, nothing sent, the token and what was expected");
+}
+
+/* 'show VIP', 'vip show VIP': the VIPs of the fake are 10.0.0.1:80 and 10.0.0.10:80 tcp. */
+static void test_cli_show_filter(void)
+{
+	static const struct {
+		const char *line, *msg;
+		int rc;
+	} bad[] = {
+		{ "show 10.0.0.10:81", "l4ctl: no VIP 10.0.0.10:81\n", 2 },
+		{ "show 10.0.0.10:80 proto udp",
+		  "l4ctl: no VIP 10.0.0.10:80 proto udp\n", 2 },
+		{ "show 10.0.0.2", "l4ctl: no VIP 10.0.0.2\n", 2 },
+		{ "show [2001:db8::10]", "l4ctl: no VIP [2001:db8::10]\n", 2 },
+		{ "vip show 10.0.0.100:80", "l4ctl: no VIP 10.0.0.100:80\n", 2 },
+		{ "show foo", "invalid VIP 'foo': not an IPv4 or IPv6 address", 1 },
+		{ "show 10.0.0.10:x", "invalid VIP '10.0.0.10:x': port", 1 },
+		{ "show 10.0.0.10:80 proto sctp", "invalid proto 'sctp'", 1 },
+		{ "show 10.0.0.10:80 weight 2", "unknown keyword 'weight'", 1 },
+		{ "vip show 10.0.0.10 frob", "unknown keyword 'frob'", 1 },
+	};
+	size_t i;
+
+	begin();
+	cli_vip_flags = cli_be_flags = 0;
+	cli_error = 0;
+	/* a VIP by address and port: only its backends are asked for */
+	CHECK(cli("show 10.0.0.10:80") == 0);
+	CHECK(cli_fake.sends == 2 && cli_fake.log[0] == L4LB_CMD_VIP_GET &&
+	      cli_fake.log[1] == L4LB_CMD_BACKEND_GET);
+	CHECK(cli_out && strstr(cli_out, "vip 10.0.0.10:80 proto tcp") &&
+	      !strstr(cli_out, "vip 10.0.0.1:80") &&
+	      strstr(cli_out, "  backend 10.0.1.1:8080"));
+	/* the address alone, proto tcp: every port of it */
+	CHECK(cli("show 10.0.0.1 proto tcp") == 0 && cli_fake.sends == 2);
+	CHECK(cli_out && strstr(cli_out, "vip 10.0.0.1:80 proto tcp") &&
+	      !strstr(cli_out, "vip 10.0.0.10:80"));
+	/* no filter: both, each with its backends */
+	CHECK(cli("show") == 0 && cli_fake.sends == 3);
+	CHECK(cli_out && strstr(cli_out, "vip 10.0.0.1:80") &&
+	      strstr(cli_out, "vip 10.0.0.10:80"));
+	CHECK(cli("vip show 10.0.0.10") == 0 && cli_fake.sends == 1);
+	CHECK(cli_out && strstr(cli_out, "vip 10.0.0.10:80 proto tcp") &&
+	      !strstr(cli_out, "vip 10.0.0.1:80") &&
+	      !strstr(cli_out, "backend"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = cli(bad[i].line);
+
+		/* nothing on stdout: no empty list for a VIP not there */
+		if (rc != bad[i].rc || !strstr(cli_err, bad[i].msg) ||
+		    (cli_out && cli_out[0]) ||
+		    cli_fake.sends != (bad[i].rc == 2 ? 1 : 0)) {
+			printf("#   '%s': exit %d, %d sent, stdout '%s', stderr: %s",
+			       bad[i].line, rc, cli_fake.sends,
+			       cli_out ? cli_out : "", cli_err);
+			printf("#   wanted exit %d, '%s'\n", bad[i].rc,
+			       bad[i].msg);
+			group_ok = false;
+		}
+		}
+	end("'show VIP[:PORT] [proto P]', 'vip show VIP': only that VIP; none is an error (exit 2), not an empty list");
 }
 
 /* ---- batch (-b), save, import-ipvsadm ---- */
@@ -2349,6 +2422,7 @@ int main(void)
 	test_cli_vip();
 	test_cli_backend();
 	test_cli_refused();
+	test_cli_show_filter();
 	test_batch();
 	test_save_format();
 	test_save_cmd();

@@ -5,7 +5,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "addr.h"
 
 struct vip;
 struct backend;
@@ -22,6 +25,28 @@ void vip_usage(FILE *f);
 void backend_usage(FILE *f);
 void stats_usage(FILE *f);
 void conn_usage(FILE *f);
+
+/*
+ * 'show VIP [proto P]', 'vip show VIP [proto P]': VIP is ADDR:PORT or the
+ * address alone (every port); without proto, both protocols.
+ */
+struct vip_filter {
+	bool on;		/* a VIP was given */
+	struct endpoint ep;	/* port 0: every port */
+	bool has_proto;
+	uint8_t proto;
+	const char *text;	/* the VIP as typed, for messages */
+};
+
+/* Parse [VIP [proto P]]. Returns 0, or -1 after printing why. */
+int vip_filter_parse(int argc, char **argv, struct vip_filter *f,
+		     const char *object);
+/*
+ * Keep those of @vips (*@n of them) that match @f, freeing the others'
+ * backends. Returns 0, or -1 after printing "no VIP ..." when none match.
+ */
+int vip_filter_apply(const struct vip_filter *f, struct vip *vips, size_t *n);
+void show_usage(FILE *f);
 
 /* show.c: the single place deciding how objects look. */
 void print_vip(const struct vip *v, bool with_backends);

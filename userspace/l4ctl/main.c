@@ -26,7 +26,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: l4ctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
-		"       l4ctl [ OPTIONS ] show\n"
+		"       l4ctl [ OPTIONS ] show [ VIP [ proto PROTO ] ]\n"
 		"       l4ctl [ OPTIONS ] stats\n"
 		"       l4ctl [ OPTIONS ] monitor [ timestamp ]\n"
 		"       l4ctl help\n"
@@ -49,7 +49,9 @@ static void usage(FILE *f)
 	fputc('\n', f);
 	monitor_usage(f);
 	fprintf(f,
-		"\n'l4ctl show' lists every VIP followed by its backends.\n"
+		"\n'l4ctl show' lists every VIP followed by its backends; 'l4ctl show\n"
+		"VIP' those of VIP (ADDR:PORT, or ADDR for all its ports; both\n"
+		"protocols unless proto is given), an error if there is none.\n"
 		"'l4ctl save' prints the configuration as commands for 'l4ctl -b';\n"
 		"'l4ctl flush' deletes every VIP; 'l4ctl info' shows the module.\n"
 		"Objects and commands may be abbreviated (l4ctl b a ...).\n");

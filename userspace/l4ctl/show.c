@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "args.h"
 #include "l4ctl.h"
@@ -15,6 +17,17 @@
 #include "print.h"
 #include "timeouts.h"
 #include "utils.h"
+
+void show_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: l4ctl show [ VIP [ proto PROTO ] ]\n"
+		"VIP   := { ADDR | IPV4:PORT | [IPV6]:PORT }\n"
+		"PROTO := { tcp | udp }\n"
+		"Lists every VIP followed by its backends; with a VIP, only those\n"
+		"of that address (and port, and protocol, when given); a VIP that\n"
+		"does not exist is an error.\n");
+}
 
 /*
  * A VIP's or a backend's counters, in text on three lines: traffic, TCP
@@ -373,22 +386,109 @@ void print_net(const struct net_info *ni)
 	print_end();
 }
 
+int vip_filter_parse(int argc, char **argv, struct vip_filter *f,
+		     const char *object)
+{
+	const char *why = NULL;
+	char addr[ADDR_STRLEN];
+	struct kw_opts o;
+	size_t len;
+
+	memset(f, 0, sizeof(*f));
+	if (argc == 0)
+		return 0;
+	f->on = true;
+	f->text = argv[0];
+	/* ADDR:PORT, [ADDR6]:PORT, or the address alone: every port */
+	if (endpoint_parse(argv[0], &f->ep, &why) != 0) {
+		len = strlen(argv[0]);
+		if (argv[0][0] == '[' && len > 2 && len < sizeof(addr) &&
+		    argv[0][len - 1] == ']') {
+			memcpy(addr, argv[0] + 1, len - 2);
+			addr[len - 2] = '\0';
+		} else {
+			snprintf(addr, sizeof(addr), "%s", argv[0]);
+		}
+		/*
+		 * Without a ':' it was meant as an address alone: say why
+		 * that is not one; else endpoint_parse()'s reason ("10.0.0.1:x"
+		 * has a bad port).
+		 */
+		if (addr_parse(addr, &f->ep,
+			       strchr(argv[0], ':') ? NULL : &why) != 0) {
+			pr_err("invalid VIP '%s': %s", argv[0], why);
+			fprintf(stderr, "Try 'l4ctl %s help'.\n", object);
+			return -1;
+		}
+	}
+	if (parse_keywords(argc - 1, argv + 1, KW_PROTO, &o, object))
+		return -1;
+	f->has_proto = o.seen & KW_PROTO;
+	f->proto = o.proto;
+	return 0;
+}
+
+static bool vip_filter_match(const struct vip_filter *f, const struct vip *v)
+{
+	const struct endpoint *a = &f->ep, *b = &v->key.ep;
+
+	return a->family == b->family &&
+	       memcmp(a->addr, b->addr, addr_len(a->family)) == 0 &&
+	       (!a->port || a->port == b->port) &&
+	       (!f->has_proto || f->proto == v->key.proto);
+}
+
+int vip_filter_apply(const struct vip_filter *f, struct vip *vips, size_t *n)
+{
+	char proto[16];
+	size_t i, kept = 0;
+
+	if (!f->on)
+		return 0;
+	for (i = 0; i < *n; i++) {
+		if (vip_filter_match(f, &vips[i]))
+			vips[kept++] = vips[i];
+		else
+			free(vips[i].backends);
+	}
+	*n = kept;
+	if (kept)
+		return 0;
+	/* as 'ip link show dev X': a name that is not there is an error */
+	if (f->has_proto)
+		pr_err("no VIP %s proto %s", f->text,
+		       proto_name(f->proto, proto, sizeof(proto)));
+	else
+		pr_err("no VIP %s", f->text);
+	return -1;
+}
+
 int cmd_show(int argc, char **argv)
 {
+	struct vip_filter filter;
 	struct vip *vips = NULL;
 	struct nl_ctx *ctx;
 	size_t n = 0;
 	int err;
 
-	if (argc > 0) {
-		pr_err("unknown argument '%s'", argv[0]);
-		fprintf(stderr, "Try 'l4ctl help'.\n");
-		return EXIT_USAGE;
+	if (argc > 0 && matches(argv[0], "help")) {
+		show_usage(stdout);
+		return EXIT_OK;
 	}
+	if (vip_filter_parse(argc, argv, &filter, "show"))
+		return EXIT_USAGE;
 	ctx = nl_open();
 	if (!ctx)
 		return EXIT_KERNEL;
-	err = dump_config(ctx, &vips, &n);
+	/* the backends of the VIPs asked for only */
+	err = dump_vips(ctx, &vips, &n);
+	if (!err && vip_filter_apply(&filter, vips, &n)) {
+		free_vips(vips, n);
+		nl_close(ctx);
+		return EXIT_KERNEL;
+	}
+	if (!err)
+		err = dump_vips_backends(ctx, vips, n);
 	if (err) {
 		nl_report(ctx, err);
 		free_vips(vips, n);

@@ -19,9 +19,9 @@ void vip_usage(FILE *f)
 		"       l4ctl vip set VIP [ proto PROTO ] OPTIONS\n"
 		"       l4ctl vip replace VIP [ proto PROTO ] [ OPTIONS ]\n"
 		"       l4ctl vip del VIP [ proto PROTO ]\n"
-		"       l4ctl vip [ show | list ]\n"
+		"       l4ctl vip [ show | list ] [ VIP [ proto PROTO ] ]\n"
 		"       l4ctl vip help\n"
-		"VIP     := { IPV4:PORT | [IPV6]:PORT }\n"
+		"VIP     := { IPV4:PORT | [IPV6]:PORT }  (show: or ADDR, every port)\n"
 		"PROTO   := { tcp | udp }                 (default: tcp)\n"
 		"OPTIONS := [ sched SCHED ] [ mode MODE ] [ ops | no-ops ]\n"
 		"           [ snat-addr { ADDR | auto } ]... [ snat-ports MIN-MAX ]\n"
@@ -172,22 +172,26 @@ static int vip_del(int argc, char **argv)
 
 static int vip_show(int argc, char **argv)
 {
+	struct vip_filter filter;
 	struct vip *vips = NULL;
 	struct nl_ctx *ctx;
 	size_t n = 0;
 	int err;
 
-	if (argc > 0) {
-		pr_err("unknown keyword '%s'", argv[0]);
-		fprintf(stderr, "Try 'l4ctl vip help'.\n");
+	if (vip_filter_parse(argc, argv, &filter, "vip"))
 		return EXIT_USAGE;
-	}
 	ctx = nl_open();
 	if (!ctx)
 		return EXIT_KERNEL;
 	err = dump_vips(ctx, &vips, &n);
 	if (err) {
 		nl_report(ctx, err);
+		free_vips(vips, n);
+		nl_close(ctx);
+		return EXIT_KERNEL;
+	}
+	if (vip_filter_apply(&filter, vips, &n)) {
+		free_vips(vips, n);
 		nl_close(ctx);
 		return EXIT_KERNEL;
 	}

@@ -453,19 +453,26 @@ int dump_backends(struct nl_ctx *ctx, const struct vip_key *key,
 	return 0;
 }
 
-int dump_config(struct nl_ctx *ctx, struct vip **vips, size_t *n)
+int dump_vips_backends(struct nl_ctx *ctx, struct vip *vips, size_t n)
 {
 	size_t i;
-	int err;
+	int err = 0;
 
-	err = dump_vips(ctx, vips, n);
-	for (i = 0; !err && i < *n; i++) {
-		err = dump_backends(ctx, &(*vips)[i].key, &(*vips)[i].backends,
-				    &(*vips)[i].n_backends);
+	for (i = 0; !err && i < n; i++) {
+		err = dump_backends(ctx, &vips[i].key, &vips[i].backends,
+				    &vips[i].n_backends);
 		if (err == -ENOENT)	/* deleted since the VIP dump */
 			err = 0;
 	}
 	return err;
+}
+
+int dump_config(struct nl_ctx *ctx, struct vip **vips, size_t *n)
+{
+	int err;
+
+	err = dump_vips(ctx, vips, n);
+	return err ? err : dump_vips_backends(ctx, *vips, *n);
 }
 
 void free_vips(struct vip *vips, size_t n)

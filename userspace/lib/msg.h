@@ -122,6 +122,8 @@ int dump_backends(struct nl_ctx *ctx, const struct vip_key *key,
 		  struct backend **backends, size_t *n);
 /* Every VIP with its backends; a VIP deleted meanwhile has none. */
 int dump_config(struct nl_ctx *ctx, struct vip **vips, size_t *n);
+/* The backends of each of @vips (from dump_vips()), as dump_config(). */
+int dump_vips_backends(struct nl_ctx *ctx, struct vip *vips, size_t n);
 void free_vips(struct vip *vips, size_t n);
 
 /* L4LB_CMD_NET_GET. Returns 0, or -errno (-EPROTO: a reply without L4LB_ATTR_NET). */
