@@ -163,10 +163,24 @@ unpriv() {
 	ip netns exec lb setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all "$L4CTL" "$@" 2>&1
 }
-tap_like "an unprivileged user cannot add a VIP" \
-	"$(unpriv vip add 10.0.0.12:80)" "*Operation not permitted*"
-tap_like "an unprivileged user cannot dump the configuration" \
-	"$(unpriv show)" "*Operation not permitted*"
+perm="l4ctl: permission denied (Operation not permitted): l4lb needs CAP_NET_ADMIN in the user namespace that owns the network namespace: run as root (e.g. with sudo)"
+tap_is "an unprivileged user cannot add a VIP: permission denied, with the hint" \
+	"$(unpriv vip add 10.0.0.12:80; echo "exit $?")" "$perm
+exit 2"
+tap_is "an unprivileged user cannot dump the configuration" \
+	"$(unpriv -j show; echo "exit $?")" "$perm
+exit 2"
+
+# show VIP[:PORT] [proto P]: that VIP alone; one not there is an error.
+tap_is "show VIP:PORT lists that VIP, with its backends" \
+	"$(lbctl -j show "$V" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[0]["address"], d[0]["port"], d[0]["proto"], len(d[0]["backends"]))')" \
+	"1 $VIP4 $VIP_PORT tcp 3"
+tap_is "show ADDR (every port) and show [ADDR6] proto udp" \
+	"$(lbctl show "$VIP4" | grep -c '^vip ') $(lbctl show "[$VIP6]" proto udp | grep -c '^vip ')" "1 1"
+expect_err "show of a VIP that does not exist: exit 2, not an empty list" 2 "no VIP $VIP4:81" show "$VIP4:81"
+expect_err "show of a VIP with the other protocol" 2 "no VIP $V proto udp" show "$V" proto udp
+expect_err "vip show of an address without a VIP" 2 "no VIP 10.0.0.99" vip show 10.0.0.99
+expect_err "show of a malformed VIP" 1 "invalid VIP '10.0.0.300'" show 10.0.0.300
 
 after=$(lbctl -j show)
 tap_is "after every rejected request the configuration is unchanged" \

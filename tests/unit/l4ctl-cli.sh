@@ -176,7 +176,7 @@ printf -- '-A -t 10.0.0.1:80 -s wrr\n-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 2\n'
 result $? "'l4ctl import-ipvsadm' maps ipvsadm -S -n output, refuses garbage"
 
 run 1 -n no-such-netns-l4ctl vip show &&
-	has "$err" "cannot open network namespace \"no-such-netns-l4ctl\"" &&
+	has "$err" "l4ctl: network namespace \"no-such-netns-l4ctl\" does not exist (ip netns list shows those there are)" &&
 	run 1 -n ../x vip show && has "$err" "invalid network namespace name"
 result $? "'l4ctl -n NETNS': a missing namespace is refused"
 

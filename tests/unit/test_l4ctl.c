@@ -1664,6 +1664,7 @@ static void test_net_get(void)
 static struct fake cli_fake;
 static uint32_t cli_vip_flags, cli_be_flags;	/* what the fake kernel has */
 static int cli_error;			/* its answer to a change */
+static const char *cli_msg = "VIP not found";	/* ... and its extack */
 static char cli_err[2048];		/* what the command wrote to stderr */
 static char *cli_out;			/* ... and printed (print.h) */
 static size_t cli_out_len;
@@ -1724,7 +1725,7 @@ static void script_cli(struct fake *f, int n)
 		fake_backend_flags(f, 0, 1, cli_be_flags);
 		fake_done(f, 0, 0);
 	} else {
-		fake_ack(f, 0, cli_error, cli_error ? "VIP not found" : NULL);
+		fake_ack(f, 0, cli_error, cli_error ? cli_msg : NULL);
 	}
 }
 
@@ -2047,6 +2048,59 @@ static void test_cli_show_filter(void)
 		}
 		}
 	end("'show VIP[:PORT] [proto P]', 'vip show VIP': only that VIP; none is an error (exit 2), not an empty list");
+}
+
+/*
+ * The errors that are about the system, not the request: each its own
+ * message and hint, told apart from the kernel's other refusals.
+ */
+static void test_cli_setup_errors(void)
+{
+	static const struct {
+		int error;
+		const char *extack, *msg;
+	} cases[] = {
+		{ -EPERM, NULL,
+		  "l4ctl: permission denied (Operation not permitted): " NL_HINT_PERM "\n" },
+		{ -EOPNOTSUPP, NULL,
+		  "l4ctl: unknown command: the l4lb module does not know this request (Operation not supported): " NL_HINT_VERSION "\n" },
+		{ -EINVAL, "Unknown attribute type",
+		  "l4ctl: unknown attribute: the l4lb module does not know an attribute of this request (Invalid argument: Unknown attribute type): " NL_HINT_VERSION "\n" },
+		{ -EINVAL, "Unsupported attribute",
+		  "l4ctl: unknown attribute: the l4lb module does not know an attribute of this request (Invalid argument: Unsupported attribute): " NL_HINT_VERSION "\n" },
+		/* the module's own refusals keep their words, no hint */
+		{ -EOPNOTSUPP, "this command lists objects",
+		  "l4ctl: Operation not supported: this command lists objects\n" },
+		{ -EINVAL, "a burst needs a rate limit",
+		  "l4ctl: Invalid argument: a burst needs a rate limit\n" },
+		{ -ENOENT, "VIP not found", "l4ctl: No such file or directory: VIP not found\n" },
+		{ -EINVAL, NULL, "l4ctl: Invalid argument\n" },
+	};
+	size_t i;
+
+	begin();
+	cli_vip_flags = cli_be_flags = 0;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		cli_error = cases[i].error;
+		cli_msg = cases[i].extack;
+		rc = cli("vip add 10.0.0.10:80 rate 5");
+		if (rc != 2 || strcmp(cli_err, cases[i].msg) != 0) {
+			printf("#   error %d '%s': exit %d, stderr: %s",
+			       cases[i].error, cases[i].extack ? cases[i].extack : "",
+			       rc, cli_err);
+			printf("#   wanted exit 2, %s", cases[i].msg);
+			group_ok = false;
+		}
+	}
+	/* a refused listing says the same */
+	cli_error = -EPERM;
+	CHECK(cli("backend add 10.0.0.10:80 10.0.1.1:80") == 2 &&
+	      strstr(cli_err, "permission denied") && strstr(cli_err, "CAP_NET_ADMIN"));
+	cli_error = 0;
+	cli_msg = "VIP not found";
+	end("permission denied, unknown command and unknown attribute: a message and a hint each, unlike the module's own refusals");
 }
 
 /* ---- batch (-b), save, import-ipvsadm ---- */
@@ -2423,6 +2477,7 @@ int main(void)
 	test_cli_backend();
 	test_cli_refused();
 	test_cli_show_filter();
+	test_cli_setup_errors();
 	test_batch();
 	test_save_format();
 	test_save_cmd();

@@ -112,6 +112,11 @@ int netns_enter(const char *name)
 	}
 	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		pr_err("network namespace \"%s\" does not exist (ip netns list shows those there are)",
+		       name);
+		return -1;
+	}
 	if (fd < 0) {
 		pr_err("cannot open network namespace \"%s\": %s", name,
 		       strerror(errno));

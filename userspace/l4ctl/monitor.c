@@ -228,12 +228,12 @@ int cmd_monitor(int argc, char **argv)
 	ctx = events_open(&err);
 	if (!ctx) {
 		if (err == -ENOENT)
-			pr_err("the l4lb module is not loaded (modprobe l4lb)");
+			pr_err("%s", NL_HINT_MODULE);
 		else if (err == -EOPNOTSUPP)
 			pr_err("the loaded l4lb module sends no events");
 		else if (err == -EPERM)
-			pr_err("cannot join the l4lb events group: %s (needs CAP_NET_ADMIN)",
-			       strerror(-err));
+			pr_err("cannot join the l4lb events group: %s: %s",
+			       strerror(-err), NL_HINT_PERM);
 		else
 			pr_err("cannot listen to the l4lb events: %s",
 			       strerror(-err));

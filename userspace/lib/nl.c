@@ -413,7 +413,7 @@ static struct nl_ctx *nl_open_new(int *errp, bool quiet)
 		err = -EPROTO;
 	if (err && !quiet) {
 		if (err == -ENOENT)
-			pr_err("the l4lb module is not loaded (modprobe l4lb)");
+			pr_err("%s", NL_HINT_MODULE);
 		else
 			nl_report(ctx, err);
 	}
@@ -451,6 +451,17 @@ void nl_close(struct nl_ctx *ctx)
 	free(ctx);
 }
 
+/*
+ * The kernel's extack when a policy meets an attribute it does not know
+ * (above its maxtype, or one it leaves out): l4ctl sends only attributes of
+ * its uapi header, so the module is older than l4ctl.
+ */
+static bool unknown_attr(const char *extack)
+{
+	return strcmp(extack, "Unknown attribute type") == 0 ||
+	       strcmp(extack, "Unsupported attribute") == 0;
+}
+
 int nl_report(const struct nl_ctx *ctx, int err)
 {
 	const char *why;
@@ -461,7 +472,15 @@ int nl_report(const struct nl_ctx *ctx, int err)
 		return EXIT_KERNEL;
 	}
 	why = strerror(err < 0 ? -err : err);
-	if (ctx->extack[0])
+	if (err == -EPERM) {
+		pr_err("permission denied (%s): %s", why, NL_HINT_PERM);
+	} else if (err == -EOPNOTSUPP && !ctx->extack[0]) {
+		pr_err("unknown command: the l4lb module does not know this request (%s): %s",
+		       why, NL_HINT_VERSION);
+	} else if (err == -EINVAL && unknown_attr(ctx->extack)) {
+		pr_err("unknown attribute: the l4lb module does not know an attribute of this request (%s: %s): %s",
+		       why, ctx->extack, NL_HINT_VERSION);
+	} else if (ctx->extack[0])
 		pr_err("%s: %s", why, ctx->extack);
 	else if (ctx->miss_type)
 		pr_err("%s: missing attribute (type %u)", why, ctx->miss_type);

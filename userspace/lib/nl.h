@@ -125,8 +125,23 @@ int nl_process(struct nl_ctx *ctx, const void *buf, size_t len, uint32_t seq,
 	       mnl_cb_t cb, void *data);
 
 /*
+ * Three errors say more about the system than about the request, and each
+ * gets a message of its own with what to do:
+ * - the family is not registered (-ENOENT resolving it): module not loaded;
+ * - -EPERM: the caller lacks CAP_NET_ADMIN over the netns (every l4lb
+ *   command and the events group need it);
+ * - the family is there but does not know what was sent: -EOPNOTSUPP
+ *   without a message (the genetlink core's "no such command"), or an
+ *   attribute the module's policy refuses as unknown: l4ctl and the module
+ *   differ in version.
+ */
+#define NL_HINT_MODULE	"the l4lb module is not loaded (modprobe l4lb)"
+#define NL_HINT_PERM	"l4lb needs CAP_NET_ADMIN in the user namespace that owns the network namespace: run as root (e.g. with sudo)"
+#define NL_HINT_VERSION	"l4ctl and the loaded l4lb module differ in version ('l4ctl -V' shows both)"
+
+/*
  * Print "<prog_name>: <strerror>: <extack message>" for @err, or what
- * -NL_DUMP_INTR means; returns EXIT_KERNEL.
+ * -NL_DUMP_INTR means, or one of the messages above; returns EXIT_KERNEL.
  */
 int nl_report(const struct nl_ctx *ctx, int err);
 
