@@ -170,6 +170,10 @@ exit 2"
 tap_is "an unprivileged user cannot dump the configuration" \
 	"$(unpriv -j show; echo "exit $?")" "$perm
 exit 2"
+tap_is "an unprivileged user cannot enter a named netns with -n" \
+	"$(unpriv -n lb show; echo "exit $?")" \
+	"l4ctl: setting the network namespace \"lb\" failed: Operation not permitted
+exit 1"
 
 # show VIP[:PORT] [proto P]: that VIP alone; one not there is an error.
 tap_is "show VIP:PORT lists that VIP, with its backends" \

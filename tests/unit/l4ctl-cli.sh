@@ -137,6 +137,64 @@ run 1 backend drain 10.0.0.10:80 10.0.1.1:8080 weight 0 &&
 	run 1 vip add 10.0.0.10:80 state drain && has "$err" "unknown keyword 'state'"
 result $? "backend drain/down/up take the pair only; vip takes no backend keyword"
 
+run 1 vip add 10.0.0.10:80 mode snat snat-addr 10.0.1.1 snat-addr auto &&
+	has "$err" "'snat-addr auto' cannot be combined with addresses" &&
+	run 1 vip add 10.0.0.10:80 mode snat snat-addr auto snat-addr 10.0.1.1 &&
+	has "$err" "'snat-addr auto' cannot be combined with addresses" &&
+	run 1 vip add 10.0.0.10:80 mode snat $(for i in $(seq 1 17); do
+		printf 'snat-addr 10.0.1.%d ' "$i"; done) &&
+	has "$err" "at most 16 SNAT addresses"
+result $? "snat-addr: auto with addresses, or more than 16: exit 1"
+
+run 1 vip add && has "$err" "missing VIP address" &&
+	run 1 vip set 10.0.0.10:80 && has "$err" "nothing to change: name at least one option" &&
+	run 1 backend show && has "$err" "missing VIP address" &&
+	run 1 backend add 10.0.0.10:80 && has "$err" "missing backend address"
+result $? "missing addresses, vip set without a change: exit 1"
+
+run 1 conn list frob 1 && has "$err" "unknown filter 'frob'" &&
+	has "$err" "Try 'l4ctl conn help'." &&
+	run 1 conn list vip && has "$err" "'vip' needs a value" &&
+	run 1 conn list vip 10.0.0.10:80 vip 10.0.0.10:80 &&
+	has "$err" "'vip' given twice" &&
+	run 1 conn list state bogus && has "$err" "invalid state 'bogus'" &&
+	run 1 conn flush proto sctp && has "$err" "invalid protocol 'sctp'" &&
+	run 1 conn list state established proto udp &&
+	has "$err" "state and protocol do not go together" &&
+	run 1 conn list vip 10.0.0.10:80 client fd00::1 &&
+	has "$err" "addresses of different families" &&
+	run 1 conn list client 10.0.0.300 &&
+	has "$err" "invalid client address '10.0.0.300'" &&
+	run 1 conn list vip 10.0.0.10 && has "$err" "invalid VIP address '10.0.0.10'"
+result $? "conn list/flush: bad filters refused before anything is sent"
+
+run 1 conn get && has "$err" "missing client address" &&
+	run 1 conn get 10.0.0.2:4000 && has "$err" "missing VIP address" &&
+	run 1 conn get 10.0.0.2:4000 10.0.0.10:80 proto sctp &&
+	has "$err" "invalid protocol 'sctp'" &&
+	run 1 conn get 10.0.0.2:4000 10.0.0.10:80 frob && has "$err" "unexpected 'frob'" &&
+	run 1 conn get 10.0.0.2:4000 "[fd00::10]:80" &&
+	has "$err" "client and VIP addresses of different families" &&
+	run 1 conn get 10.0.0.2 10.0.0.10:80 && has "$err" "invalid client address '10.0.0.2'"
+result $? "conn get: bad tuples refused"
+
+run 1 import-ipvsadm /etc/ipvsadm.rules &&
+	has "$err" "unknown argument '/etc/ipvsadm.rules': import-ipvsadm reads stdin" &&
+	run 1 monitor frob && has "$err" "unknown argument 'frob'" &&
+	has "$err" "l4ctl monitor help" &&
+	run 1 timeouts show now && has "$err" "unknown argument 'now'" &&
+	run 1 show 10.0.0.10:80 frob && has "$err" "unknown keyword 'frob'" &&
+	run 1 show 10.0.0.300 && has "$err" "invalid VIP '10.0.0.300'" &&
+	run 0 show help && has "$out" "l4ctl show [ VIP [ proto PROTO ] ]"
+result $? "import-ipvsadm, monitor, timeouts show, show: bad arguments refused"
+
+bf=$(mktemp)
+{ printf 'vip add 10.0.0.1:80'; for i in $(seq 1 130); do printf ' x'; done; echo; } >"$bf"
+run 1 -b "$bf" && has "$err" "l4ctl: line 1: more than 128 words" &&
+	run 1 -b / && has "$err" "reading the batch: Is a directory"
+result $? "-b: a line of too many words, a file that cannot be read"
+rm -f "$bf"
+
 # Only meaningful where the l4lb family is not registered (CI, dev hosts).
 
 run 0 timeouts help && has "$out" "l4ctl timeouts set" && run 0 help &&
@@ -198,6 +256,10 @@ else
 	run 2 -j stats && has "$err" "the l4lb module is not loaded" &&
 		[ ! -s "$out" ] && run 2 sta && run 2 stats show
 	result $? "'l4ctl [-j] stats' without the module: exit 2, nothing on stdout"
+
+	run 2 monitor && has "$err" "l4ctl: the l4lb module is not loaded (modprobe l4lb)" &&
+		[ ! -s "$out" ]
+	result $? "'l4ctl monitor' without the module: exit 2, the same message"
 fi
 
 echo "1..$n"

@@ -23,6 +23,7 @@
 #include "addr.h"
 #include "args.h"
 #include "l4ctl.h"
+#include "monitor.h"
 #include "msg.h"
 #include "nl.h"
 #include "print.h"
@@ -1079,6 +1080,9 @@ static void test_sched_show(void)
 
 /* ---- acks and dump ends ---- */
 
+/* Non-zero: put_err() adds NLMSGERR_ATTR_MISS_TYPE (a missing attribute). */
+static uint32_t put_err_miss_type;
+
 static struct nlmsghdr *put_err(char *buf, uint32_t seq, int error,
 				bool capped, const char *msg)
 {
@@ -1100,6 +1104,10 @@ static struct nlmsghdr *put_err(char *buf, uint32_t seq, int error,
 		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
 		mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 20);
 		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
+	}
+	if (put_err_miss_type) {
+		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+		mnl_attr_put_u32(nlh, NLMSGERR_ATTR_MISS_TYPE, put_err_miss_type);
 	}
 	return nlh;
 }
@@ -1665,6 +1673,7 @@ static struct fake cli_fake;
 static uint32_t cli_vip_flags, cli_be_flags;	/* what the fake kernel has */
 static int cli_error;			/* its answer to a change */
 static const char *cli_msg = "VIP not found";	/* ... and its extack */
+static int cli_dump_error;		/* its answer to a dump, 0: the dump */
 static char cli_err[2048];		/* what the command wrote to stderr */
 static char *cli_out;			/* ... and printed (print.h) */
 static size_t cli_out_len;
@@ -1716,7 +1725,18 @@ static void fake_backend_flags(struct fake *f, int i, uint8_t last,
 static void script_cli(struct fake *f, int n)
 {
 	(void)n;
-	if (f->cmd == L4LB_CMD_VIP_GET) {
+	if (cli_dump_error && (f->cmd == L4LB_CMD_VIP_GET ||
+			       f->cmd == L4LB_CMD_BACKEND_GET ||
+			       f->cmd == L4LB_CMD_CONN_GET)) {
+		fake_ack(f, 0, cli_dump_error, NULL);
+	} else if (f->cmd == L4LB_CMD_NET_GET && !cli_error) {
+		struct nlmsghdr *nlh = new_msg(fake_buf(f, 0), 0x20);
+
+		nlh->nlmsg_seq = f->seq;
+		put_net(nlh, true);	/* no timeouts */
+		fake_put(f, 0, nlh);
+		fake_ack(f, 0, 0, NULL);
+	} else if (f->cmd == L4LB_CMD_VIP_GET) {
 		fake_vip_flags(f, 0, 1, ~cli_vip_flags);
 		fake_vip_flags(f, 0, 10, cli_vip_flags);
 		fake_done(f, 0, 0);
@@ -1735,10 +1755,19 @@ static int cli(const char *line)
 	static const struct nl_transport xport = {
 		fake_send, fake_recv, &cli_fake
 	};
+	/* main.c's objects */
+	static const struct cmd objects[] = {
+		{ "vip", cmd_vip }, { "backend", cmd_backend },
+		{ "show", cmd_show }, { "stats", cmd_stats },
+		{ "conn", cmd_conn }, { "timeouts", cmd_timeouts },
+		{ "monitor", cmd_monitor }, { "save", cmd_save },
+		{ "flush", cmd_flush }, { "info", cmd_info },
+		{ "import-ipvsadm", cmd_import_ipvsadm },
+	};
 	char copy[512], *argv[48], *w;
 	FILE *tmp = tmpfile();
 	int argc = 0, rc, saved;
-	size_t n;
+	size_t n, i;
 
 	snprintf(copy, sizeof(copy), "%s", line);
 	for (w = strtok(copy, " "); w && argc < 48; w = strtok(NULL, " "))
@@ -1757,12 +1786,10 @@ static int cli(const char *line)
 	cli_out_len = 0;
 	cli_out_f = open_memstream(&cli_out, &cli_out_len);
 	print_init(cli_out_f, false, false);
-	if (strcmp(argv[0], "vip") == 0)
-		rc = cmd_vip(argc - 1, argv + 1);
-	else if (strcmp(argv[0], "show") == 0)
-		rc = cmd_show(argc - 1, argv + 1);
-	else
-		rc = cmd_backend(argc - 1, argv + 1);
+	rc = -1;
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (strcmp(argv[0], objects[i].name) == 0)
+			rc = objects[i].fn(argc - 1, argv + 1);
 	fclose(cli_out_f);
 	print_init(stdout, false, false);
 	fflush(stderr);
@@ -2101,6 +2128,68 @@ static void test_cli_setup_errors(void)
 	cli_error = 0;
 	cli_msg = "VIP not found";
 	end("permission denied, unknown command and unknown attribute: a message and a hint each, unlike the module's own refusals");
+}
+
+/*
+ * Each command that talks to the kernel reports the kernel's refusal (here
+ * EPERM, of its dump or its change) and exits 2; and the refusals l4ctl
+ * itself finds in what the kernel sent.
+ */
+static void test_cli_kernel_errors(void)
+{
+	static const char *const lines[] = {
+		"show", "show 10.0.0.10", "vip show", "vip list 10.0.0.1:80",
+		"backend show 10.0.0.10:80", "stats", "timeouts", "timeouts show",
+		"timeouts set udp 5", "info", "save", "flush", "conn list",
+		"conn list vip 10.0.0.10:80 state established",
+		"conn get 10.0.0.2:4000 10.0.0.10:80", "conn flush",
+		"conn flush client 10.0.0.2", "vip add 10.0.0.10:80",
+		"vip replace 10.0.0.10:80 rate 5", "vip set 10.0.0.10:80 ops",
+		"vip del 10.0.0.10:80", "backend add 10.0.0.10:80 10.0.1.1:80",
+		"backend replace 10.0.0.10:80 10.0.1.1:80 weight 3",
+		"backend set 10.0.0.10:80 10.0.1.1:80 backup",
+		"backend drain 10.0.0.10:80 10.0.1.1:80",
+		"backend del 10.0.0.10:80 10.0.1.1:80",
+	};
+	size_t i;
+
+	begin();
+	cli_vip_flags = cli_be_flags = 0;
+	cli_msg = NULL;
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		int rc;
+
+		cli_error = cli_dump_error = -EPERM;
+		rc = cli(lines[i]);
+		if (rc != 2 || cli_fake.sends < 1 ||
+		    !strstr(cli_err, "l4ctl: permission denied") ||
+		    (cli_out && cli_out[0])) {
+			printf("#   '%s': exit %d, %d sent, stdout '%s', stderr: %s",
+			       lines[i], rc, cli_fake.sends,
+			       cli_out ? cli_out : "", cli_err);
+			group_ok = false;
+		}
+	}
+	cli_error = cli_dump_error = 0;
+	/* a flow asked for by its tuple, which the dump does not have */
+	CHECK(cli("conn get 10.0.0.2:4000 10.0.0.10:80") == 2 &&
+	      strcmp(cli_err, "l4ctl: no such flow\n") == 0 &&
+	      !(cli_out && cli_out[0]));
+	/* a family without the events group (the fake has none) */
+	CHECK(cli("monitor") == 2 &&
+	      strcmp(cli_err, "l4ctl: the loaded l4lb module sends no events\n") == 0);
+	/* a module that does not send the timeouts */
+	CHECK(cli("timeouts show") == 2 &&
+	      strcmp(cli_err, "l4ctl: the loaded l4lb module does not report its timeouts\n") == 0);
+	/* a refusal naming a missing attribute, without a message */
+	cli_error = -EINVAL;
+	put_err_miss_type = L4LB_ATTR_VIP;
+	CHECK(cli("vip del 10.0.0.10:80") == 2);
+	CHECK_STR(cli_err, "l4ctl: Invalid argument: missing attribute (type 1)\n");
+	put_err_miss_type = 0;
+	cli_error = 0;
+	cli_msg = "VIP not found";
+	end("each command reports the kernel's refusal of its request or dump (exit 2, nothing on stdout); no such flow; no timeouts; a missing attribute");
 }
 
 /* ---- batch (-b), save, import-ipvsadm ---- */
@@ -2478,6 +2567,7 @@ int main(void)
 	test_cli_refused();
 	test_cli_show_filter();
 	test_cli_setup_errors();
+	test_cli_kernel_errors();
 	test_batch();
 	test_save_format();
 	test_save_cmd();
