@@ -390,9 +390,7 @@ int vip_filter_parse(int argc, char **argv, struct vip_filter *f,
 		     const char *object)
 {
 	const char *why = NULL;
-	char addr[ADDR_STRLEN];
 	struct kw_opts o;
-	size_t len;
 
 	memset(f, 0, sizeof(*f));
 	if (argc == 0)
@@ -401,7 +399,9 @@ int vip_filter_parse(int argc, char **argv, struct vip_filter *f,
 	f->text = argv[0];
 	/* ADDR:PORT, [ADDR6]:PORT, or the address alone: every port */
 	if (endpoint_parse(argv[0], &f->ep, &why) != 0) {
-		len = strlen(argv[0]);
+		size_t len = strlen(argv[0]);
+		char addr[ADDR_STRLEN];
+
 		if (argv[0][0] == '[' && len > 2 && len < sizeof(addr) &&
 		    argv[0][len - 1] == ']') {
 			memcpy(addr, argv[0] + 1, len - 2);
@@ -440,7 +440,6 @@ static bool vip_filter_match(const struct vip_filter *f, const struct vip *v)
 
 int vip_filter_apply(const struct vip_filter *f, struct vip *vips, size_t *n)
 {
-	char proto[16];
 	size_t i, kept = 0;
 
 	if (!f->on)
@@ -455,11 +454,14 @@ int vip_filter_apply(const struct vip_filter *f, struct vip *vips, size_t *n)
 	if (kept)
 		return 0;
 	/* as 'ip link show dev X': a name that is not there is an error */
-	if (f->has_proto)
+	if (f->has_proto) {
+		char proto[16];
+
 		pr_err("no VIP %s proto %s", f->text,
 		       proto_name(f->proto, proto, sizeof(proto)));
-	else
+	} else {
 		pr_err("no VIP %s", f->text);
+	}
 	return -1;
 }
 

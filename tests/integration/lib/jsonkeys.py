@@ -25,10 +25,11 @@ errors = []
 seen = set()
 
 
-def fields(name):
-    """{key: (type, condition or None, optional)} of type @name."""
+def fields(name, own=False):
+    """{key: (type, condition or None, optional, the type that lists it)}
+    of type @name (@own: without those of the type it extends)."""
     t = TYPES[name]
-    out = dict(fields(t["$extends"])) if "$extends" in t else {}
+    out = dict(fields(t["$extends"])) if "$extends" in t and not own else {}
     for k, v in t.items():
         if k == "$extends":
             continue
@@ -37,7 +38,7 @@ def fields(name):
             k, cond = k.split("?", 1)
             opt = True
             cond = cond or None
-        out[k] = (v, cond, opt)
+        out[k] = (v, cond, opt, name)
     return out
 
 
@@ -94,7 +95,7 @@ def check_object(tname, obj, path):
     extra = sorted(set(obj) - set(want))
     if extra:
         errors.append("%s (%s): undocumented keys %s" % (path, tname, " ".join(extra)))
-    for k, (t, cond, opt) in want.items():
+    for k, (t, cond, opt, owner) in want.items():
         there = k in obj
         if cond is not None and there != holds(cond, obj):
             errors.append("%s (%s): key %s %s, but its condition '%s' is %s" %
@@ -103,7 +104,7 @@ def check_object(tname, obj, path):
         elif not there and not opt:
             errors.append("%s (%s): missing key %s" % (path, tname, k))
         if there:
-            seen.add("%s.%s" % (tname, k))
+            seen.add("%s.%s" % (owner, k))
             check_value(t, obj[k], "%s.%s" % (path, k), obj)
 
 
@@ -121,7 +122,7 @@ def unused():
     met = set(open(f).read().split()) if f and os.path.exists(f) else set()
     types = {m.split(".", 1)[0] for m in met}
     return ["%s.%s" % (t, k) for t in sorted(types)
-            for k, (_, cond, opt) in fields(t).items()
+            for k, (_, cond, opt, _) in fields(t, True).items()
             if "%s.%s" % (t, k) not in met and (cond or not opt)]
 
 
