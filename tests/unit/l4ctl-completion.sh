@@ -102,6 +102,11 @@ is "backend state values" "down drain up" backend set 10.0.0.10:80 10.0.1.1:8080
 is "conn filters" "backend client proto state vip" conn list ""
 is "conn state values by prefix" "close close_wait conversation" conn flush state c
 is "conn vip filter: the VIPs" "10.0.0.10:80 [fd00::10]:443" conn list vip ""
+is "stats' commands" "help rate show zero" stats ""
+is "stats zero: a VIP to name" "vip" stats zero ""
+is "stats zero vip: the VIPs" "10.0.0.10:80 [fd00::10]:443" stats zero vip ""
+is "stats zero vip VIP: proto, backend" "backend proto" stats zero vip 10.0.0.10:80 ""
+is "stats zero: a backend: nothing to offer" "" stats zero vip 10.0.0.10:80 backend ""
 is "timeouts set: the names" "udp udp-unreplied" timeouts set u
 is "timeouts set: a value after a name" "" timeouts set udp ""
 is "timeouts set: the next name" "tcp-fin" timeouts set udp 30 tcp-f

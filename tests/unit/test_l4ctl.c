@@ -1750,6 +1750,8 @@ static int cli(const char *line)
 	dup2(fileno(tmp), 2);
 	if (strcmp(argv[0], "vip") == 0)
 		rc = cmd_vip(argc - 1, argv + 1);
+	else if (strcmp(argv[0], "stats") == 0)
+		rc = cmd_stats(argc - 1, argv + 1);
 	else
 		rc = cmd_backend(argc - 1, argv + 1);
 	fflush(stderr);
@@ -1910,6 +1912,63 @@ static void test_cli_backend(void)
 	CHECK(cli("backend dr 10.0.0.10:80 10.0.1.1:8080") == 0);
 	CHECK(be_state_is(L4LB_BACKEND_DRAIN));
 	end("backend add/set, drain/down/up: every keyword into its attribute");
+}
+
+static void test_cli_stats_zero(void)
+{
+	const struct nlattr *a;
+
+	begin();
+	cli_error = 0;
+	/* the whole namespace: the command alone */
+	CHECK(cli("stats zero") == 0);
+	CHECK(cli_fake.sends == 1 && cli_fake.cmd == L4LB_CMD_STATS_ZERO);
+	CHECK(!nested_attr(cli_req(), L4LB_ATTR_VIP, L4LB_VIP_ATTR_ADDR) &&
+	      !nested_attr(cli_req(), L4LB_ATTR_BACKEND,
+			   L4LB_BACKEND_ATTR_ADDR));
+	/* a VIP: its key (tcp unless told), no backend */
+	CHECK(cli("stats zero vip 10.0.0.10:80") == 0);
+	CHECK(cli_fake.cmd == L4LB_CMD_STATS_ZERO);
+	a = nested_attr(cli_req(), L4LB_ATTR_VIP, L4LB_VIP_ATTR_PROTO);
+	CHECK(a && mnl_attr_get_u8(a) == IPPROTO_TCP);
+	a = nested_attr(cli_req(), L4LB_ATTR_VIP, L4LB_VIP_ATTR_PORT);
+	CHECK(a && ntohs(mnl_attr_get_u16(a)) == 80);
+	CHECK(!nested_attr(cli_req(), L4LB_ATTR_BACKEND,
+			   L4LB_BACKEND_ATTR_ADDR));
+	/* proto and backend in either order */
+	CHECK(cli("stats zero vip 10.0.0.10:53 backend 10.0.1.3:8080 proto udp") == 0);
+	a = nested_attr(cli_req(), L4LB_ATTR_VIP, L4LB_VIP_ATTR_PROTO);
+	CHECK(a && mnl_attr_get_u8(a) == IPPROTO_UDP);
+	a = nested_attr(cli_req(), L4LB_ATTR_BACKEND, L4LB_BACKEND_ATTR_PORT);
+	CHECK(a && ntohs(mnl_attr_get_u16(a)) == 8080);
+	CHECK(!nested_attr(cli_req(), L4LB_ATTR_BACKEND,
+			   L4LB_BACKEND_ATTR_WEIGHT));
+
+	/* refused before anything is sent */
+	CHECK(cli("stats zero backend 10.0.1.3:8080") == 1 &&
+	      cli_fake.sends == 0 && strstr(cli_err, "expected 'vip VIP'"));
+	CHECK(cli("stats zero vip") == 1 && cli_fake.sends == 0 &&
+	      strstr(cli_err, "missing VIP address"));
+	CHECK(cli("stats zero vip 10.0.0.10") == 1 && cli_fake.sends == 0);
+	CHECK(cli("stats zero vip 10.0.0.10:80 proto icmp") == 1 &&
+	      strstr(cli_err, "invalid protocol 'icmp'"));
+	CHECK(cli("stats zero vip 10.0.0.10:80 proto tcp proto udp") == 1 &&
+	      strstr(cli_err, "'proto' given twice"));
+	CHECK(cli("stats zero vip 10.0.0.10:80 backend") == 1 &&
+	      strstr(cli_err, "missing value after 'backend'"));
+	CHECK(cli("stats zero vip 10.0.0.10:80 weight 3") == 1 &&
+	      strstr(cli_err, "unknown argument 'weight'"));
+	CHECK(cli("stats rate 0") == 1 && cli_fake.sends == 0 &&
+	      strstr(cli_err, "invalid interval '0'"));
+	CHECK(cli("stats -r 1 2") == 1 && strstr(cli_err, "unknown argument '2'"));
+	CHECK(cli("stats rate 3601") == 1 && cli_fake.sends == 0);
+
+	/* the kernel's refusal, in its words */
+	cli_error = -ENOENT;
+	CHECK(cli("stats zero vip 10.0.0.99:80") == 2 &&
+	      strstr(cli_err, "VIP not found"));
+	cli_error = 0;
+	end("stats zero: the VIP and backend named, or nothing; bad arguments refused");
 }
 
 /* Refused before anything is sent, with the token and what was expected. */
@@ -2348,6 +2407,7 @@ int main(void)
 	test_net_get();
 	test_cli_vip();
 	test_cli_backend();
+	test_cli_stats_zero();
 	test_cli_refused();
 	test_batch();
 	test_save_format();
