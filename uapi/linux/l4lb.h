@@ -69,9 +69,10 @@
  * (key) and L4LB_ATTR_BACKEND as the backend dump; NET_SET carries
  * L4LB_ATTR_NET as NET_GET; STATS_ZERO carries what VIP_SET (a VIP
  * zeroed) or BACKEND_SET (a backend zeroed) would, counters since zero,
- * and no attribute when the whole namespace was zeroed. The header's port and sequence are those of the
- * request that made the change. Events come in the order of the changes; a
- * listener too slow to keep up gets ENOBUFS on its socket.
+ * and no attribute when the whole namespace was zeroed. The header's port
+ * and sequence are those of the request that made the change. Events come
+ * in the order of the changes; a listener too slow to keep up gets ENOBUFS
+ * on its socket.
  */
 #define L4LB_GENL_MCGRP_EVENTS	"events"
 
