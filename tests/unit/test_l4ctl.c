@@ -1369,6 +1369,33 @@ static void test_net_sched_counters(void)
 	end("'stats': limit, reject, expire-down, Maglev and persistence counters");
 }
 
+static void test_net_lookups(void)
+{
+	static char buf[4096];
+	struct nlmsghdr *nlh = new_msg(buf, 0x20);
+	struct nlattr *nest, *st;
+	struct net_info ni;
+
+	begin();
+	nest = mnl_attr_nest_start(nlh, L4LB_ATTR_NET);
+	st = mnl_attr_nest_start(nlh, L4LB_NET_ATTR_STATS);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_LOOKUPS, 30);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_HITS, 28);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_MISSES, 2);
+	mnl_attr_nest_end(nlh, st);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(msg_parse_net(nest, &ni) == 0);
+	capture(false, false);
+	print_net(&ni);
+	CHECK_STR(captured(), "lookups 30 hits 28 misses 2\n");
+	capture_free();
+	capture(true, false);
+	print_net(&ni);
+	CHECK_STR(captured(), "{\"lookups\":30,\"hits\":28,\"misses\":2}\n");
+	capture_free();
+	end("'stats': the flow table's lookups, hits and misses");
+}
+
 /* ---- whole exchanges against a fake kernel ---- */
 
 /*
@@ -2403,6 +2430,7 @@ int main(void)
 	test_net_decode();
 	test_net_output();
 	test_net_sched_counters();
+	test_net_lookups();
 	test_dump_restart();
 	test_net_get();
 	test_cli_vip();
