@@ -427,6 +427,7 @@ static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
 	struct l4lb_conn *c;
 
 	c = l4lb_conn_lookup(ln, &pkt->tuple, dir);
+	l4lb_net_lookup(ln->stats, c);
 	/* A new SYN on the tuple of a finished connection: start over. */
 	if (c && *dir == L4LB_DIR_ORIG &&
 	    pkt->proto->reopens(READ_ONCE(c->state), pkt)) {

@@ -51,6 +51,8 @@ struct l4lb_net {
 	struct work_struct free_work;
 
 	struct l4lb_net_stats __percpu *stats;
+	/* Under @lock: @stats' sums at the last zeroing, for the dumps. */
+	u64 stats_zero[L4LB_NET_COUNTERS];
 
 	/* Written for each new flow: keep it off the lines read per packet. */
 	atomic_t conn_count ____cacheline_aligned_in_smp;

@@ -30,6 +30,9 @@ enum l4lb_mcgrp {
 };
 
 /* Configuration events (defined with the dumps, whose attributes they use). */
+static struct sk_buff *l4lb_event_new(struct l4lb_net *ln,
+				      struct genl_info *info, u8 cmd,
+				      void **hdr);
 static struct sk_buff *l4lb_event(struct l4lb_net *ln, struct genl_info *info,
 				  u8 cmd, const struct l4lb_vip *vip,
 				  const struct l4lb_backend *be);
@@ -846,8 +849,10 @@ static int l4lb_put_addr(struct sk_buff *skb, int fam_type, int addr_type,
 	return 0;
 }
 
+/* Counters since the last zeroing (@base), gauges as they are. */
 static int l4lb_put_stats(struct sk_buff *skb, int type,
 			  struct l4lb_pcpu_stats __percpu *stats,
+			  const struct l4lb_stats_sum *base,
 			  const struct l4lb_conn_counts *conns)
 {
 	struct l4lb_stats_sum sum;
@@ -860,7 +865,7 @@ static int l4lb_put_stats(struct sk_buff *skb, int type,
 		     L4LB_STATS_ATTR_DROPS_NO_BACKEND);
 	BUILD_BUG_ON(L4LB_STATS_ATTR_ESTABLISHED + L4LB_EV_HANDSHAKE_US !=
 		     L4LB_STATS_ATTR_HANDSHAKE_US);
-	l4lb_stats_sum(stats, &sum);
+	l4lb_stats_sum(stats, base, &sum);
 	sum.active_conns = atomic_read(&conns->active);
 	sum.inactive_conns = atomic_read(&conns->inactive);
 
@@ -983,7 +988,7 @@ static int l4lb_put_vip(struct sk_buff *skb, const struct l4lb_vip *vip,
 	     l4lb_put_timeouts(skb, L4LB_VIP_ATTR_TIMEOUTS,
 			       vip->timeouts_own) ||
 	     l4lb_put_stats(skb, L4LB_VIP_ATTR_STATS, vip->stats,
-			    &vip->conns)))
+			    &vip->stats_zero, &vip->conns)))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -1008,7 +1013,7 @@ static int l4lb_put_backend(struct sk_buff *skb, const struct l4lb_backend *be)
 	    nla_put_u32(skb, L4LB_BACKEND_ATTR_MAXCONN, be->maxconn) ||
 	    nla_put_u32(skb, L4LB_BACKEND_ATTR_FLAGS, be->flags) ||
 	    l4lb_put_stats(skb, L4LB_BACKEND_ATTR_STATS, be->stats,
-			   &be->conns)) {
+			   &be->stats_zero, &be->conns)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -1140,7 +1145,7 @@ static int l4lb_put_net(struct sk_buff *skb, struct l4lb_net *ln)
 	/* enum l4lb_net_counter follows enum l4lb_net_stats_attr. */
 	BUILD_BUG_ON(L4LB_NET_STATS_ATTR_EARLY_DROPS + L4LB_NET_COUNTERS - 1 !=
 		     L4LB_NET_STATS_ATTR_MAX);
-	l4lb_net_stats_sum(ln->stats, sum);
+	l4lb_net_stats_sum(ln->stats, ln->stats_zero, sum);
 	for (i = 0; i < L4LB_NET_COUNTERS; i++)
 		if (nla_put_u64_64bit(skb, L4LB_NET_STATS_ATTR_EARLY_DROPS + i,
 				      sum[i], L4LB_NET_STATS_ATTR_PAD))
@@ -1224,6 +1229,82 @@ static int l4lb_cmd_net_set(struct sk_buff *skb, struct genl_info *info)
 	l4lb_event_net(ln, info);
 	mutex_unlock(&ln->lock);
 	return 0;
+}
+
+/* A VIP's counters and its backends' start again from 0. */
+static void l4lb_zero_vip(struct l4lb_vip *vip)
+{
+	struct l4lb_backend *be;
+
+	l4lb_stats_sum(vip->stats, NULL, &vip->stats_zero);
+	list_for_each_entry(be, &vip->backends, list)
+		l4lb_stats_sum(be->stats, NULL, &be->stats_zero);
+}
+
+/*
+ * Zeroing, as IPVS does it (ip_vs_zero_stats()): the sums of now become
+ * the base that dumps subtract. Nothing writes another CPU's counters
+ * under the packet path, and a packet counted meanwhile is not lost.
+ */
+static int l4lb_cmd_stats_zero(struct sk_buff *skb, struct genl_info *info)
+{
+	struct l4lb_net *ln = l4lb_pernet(genl_info_net(info));
+	struct nlattr *tb[L4LB_VIP_ATTR_MAX + 1];
+	struct l4lb_backend *be = NULL;
+	struct l4lb_backend_req req;
+	struct l4lb_vip *vip = NULL;
+	struct l4lb_vip_key key;
+	struct sk_buff *ev;
+	void *hdr;
+	int err = 0;
+
+	if (info->attrs[L4LB_ATTR_BACKEND] && !info->attrs[L4LB_ATTR_VIP]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[L4LB_ATTR_BACKEND],
+				    "a backend is named with its VIP");
+		return -EINVAL;
+	}
+
+	mutex_lock(&ln->lock);
+	if (info->attrs[L4LB_ATTR_BACKEND]) {
+		err = l4lb_backend_req(ln, info, &req);
+		if (err)
+			goto out;
+		vip = req.vip;
+		be = l4lb_find_backend(&req, info);
+		if (!be) {
+			err = -ENOENT;
+			goto out;
+		}
+		l4lb_stats_sum(be->stats, NULL, &be->stats_zero);
+	} else if (info->attrs[L4LB_ATTR_VIP]) {
+		err = l4lb_parse_vip(info, tb, &key);
+		if (err)
+			goto out;
+		vip = l4lb_find_vip(ln, &key, info);
+		if (!vip) {
+			err = -ENOENT;
+			goto out;
+		}
+		l4lb_zero_vip(vip);
+	} else {
+		l4lb_net_stats_sum(ln->stats, NULL, ln->stats_zero);
+		list_for_each_entry(vip, &ln->vips, list)
+			l4lb_zero_vip(vip);
+		vip = NULL;
+	}
+
+	if (vip) {
+		ev = l4lb_event(ln, info, L4LB_CMD_STATS_ZERO, vip, be);
+	} else {
+		/* The whole namespace: the command alone says it. */
+		ev = l4lb_event_new(ln, info, L4LB_CMD_STATS_ZERO, &hdr);
+		if (ev)
+			genlmsg_end(ev, hdr);
+	}
+	l4lb_event_send(ln, ev);
+out:
+	mutex_unlock(&ln->lock);
+	return err;
 }
 
 /*
@@ -1350,6 +1431,8 @@ static const struct genl_ops l4lb_genl_ops[] = {
 	},
 	L4LB_OP(L4LB_CMD_CONN_DEL, l4lb_cmd_conn_del, NULL,
 		l4lb_conn_cmd_policy),
+	L4LB_OP(L4LB_CMD_STATS_ZERO, l4lb_cmd_stats_zero, NULL,
+		l4lb_backend_key_cmd_policy),
 };
 
 /* Joining needs CAP_NET_ADMIN over the netns, as changing it does. */

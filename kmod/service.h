@@ -75,6 +75,8 @@ struct l4lb_backend {
 	struct l4lb_conn_counts conns;
 	refcount_t refcnt;
 	struct rcu_head rcu;
+	/* Under the mutex: @stats' sums at the last zeroing, for dumps. */
+	struct l4lb_stats_sum stats_zero;
 };
 
 /* What a backend add or set gives; @given: L4LB_BE_CFG_* of those named. */
@@ -189,6 +191,8 @@ struct l4lb_vip {
 	/* Written by new flows: off the lines read per packet. */
 	struct l4lb_conn_counts conns ____cacheline_aligned_in_smp;
 	struct l4lb_rate rate;		/* new flows; rate 0: no limit */
+	/* Under the mutex: @stats' sums at the last zeroing, for dumps. */
+	struct l4lb_stats_sum stats_zero;
 };
 
 /* An event of a flow of @be: counted on the backend and on its VIP. */

@@ -17,6 +17,7 @@ struct l4lb_pcpu_stats __percpu *l4lb_stats_alloc(void)
 }
 
 void l4lb_stats_sum(struct l4lb_pcpu_stats __percpu *stats,
+		    const struct l4lb_stats_sum *base,
 		    struct l4lb_stats_sum *sum)
 {
 	int cpu, i;
@@ -47,6 +48,15 @@ void l4lb_stats_sum(struct l4lb_pcpu_stats __percpu *stats,
 		for (i = 0; i < L4LB_EV_COUNT; i++)
 			sum->ev[i] += ev[i];
 	}
+	if (base) {
+		sum->conns -= base->conns;
+		sum->pkts_in -= base->pkts_in;
+		sum->pkts_out -= base->pkts_out;
+		sum->bytes_in -= base->bytes_in;
+		sum->bytes_out -= base->bytes_out;
+		for (i = 0; i < L4LB_EV_COUNT; i++)
+			sum->ev[i] -= base->ev[i];
+	}
 	for (i = L4LB_EV_DROP_FIRST; i <= L4LB_EV_DROP_LAST; i++)
 		sum->drops += sum->ev[i];
 }
@@ -65,7 +75,7 @@ struct l4lb_net_stats __percpu *l4lb_net_stats_alloc(void)
 }
 
 void l4lb_net_stats_sum(struct l4lb_net_stats __percpu *stats,
-			u64 sum[L4LB_NET_COUNTERS])
+			const u64 *base, u64 sum[L4LB_NET_COUNTERS])
 {
 	int cpu, i;
 
@@ -83,4 +93,8 @@ void l4lb_net_stats_sum(struct l4lb_net_stats __percpu *stats,
 		for (i = 0; i < L4LB_NET_COUNTERS; i++)
 			sum[i] += v[i];
 	}
+	sum[L4LB_NET_LOOKUPS] = sum[L4LB_NET_HITS] + sum[L4LB_NET_MISSES];
+	if (base)
+		for (i = 0; i < L4LB_NET_COUNTERS; i++)
+			sum[i] -= base[i];
 }

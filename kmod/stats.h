@@ -69,7 +69,15 @@ struct l4lb_stats_sum {
 };
 
 struct l4lb_pcpu_stats __percpu *l4lb_stats_alloc(void);
+/*
+ * The sum over all CPUs, less @base (NULL: nothing): the sums at the last
+ * zeroing. Zeroing writes no CPU's counters, which only their CPU may do
+ * without a lock, and no count is lost; each per-cpu counter only grows, so
+ * a later sum is never below the base. The gauges (active, inactive) are
+ * not summed here.
+ */
 void l4lb_stats_sum(struct l4lb_pcpu_stats __percpu *stats,
+		    const struct l4lb_stats_sum *base,
 		    struct l4lb_stats_sum *sum);
 
 static inline void l4lb_stats_packet(struct l4lb_pcpu_stats __percpu *stats,
@@ -155,6 +163,10 @@ enum l4lb_net_counter {
 	L4LB_NET_ADOPTED,
 	L4LB_NET_STATELESS,
 	L4LB_NET_PERSIST_HITS,
+	/* Never counted: the dump sums hits and misses (one write a packet). */
+	L4LB_NET_LOOKUPS,
+	L4LB_NET_HITS,
+	L4LB_NET_MISSES,
 
 	L4LB_NET_COUNTERS
 };
@@ -165,8 +177,9 @@ struct l4lb_net_stats {
 };
 
 struct l4lb_net_stats __percpu *l4lb_net_stats_alloc(void);
+/* The sum over all CPUs less @base (NULL: nothing), as l4lb_stats_sum(). */
 void l4lb_net_stats_sum(struct l4lb_net_stats __percpu *stats,
-			u64 sum[L4LB_NET_COUNTERS]);
+			const u64 *base, u64 sum[L4LB_NET_COUNTERS]);
 
 /* From any context: the GC work item counts too. */
 static inline void l4lb_net_count(struct l4lb_net_stats __percpu *stats,
@@ -180,6 +193,17 @@ static inline void l4lb_net_count(struct l4lb_net_stats __percpu *stats,
 	u64_stats_inc(&s->count[what]);
 	u64_stats_update_end(&s->syncp);
 	local_bh_enable();
+}
+
+/* On the packet path, BHs off: a flow table lookup that did or did not hit. */
+static inline void l4lb_net_lookup(struct l4lb_net_stats __percpu *stats,
+				   bool hit)
+{
+	struct l4lb_net_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->count[hit ? L4LB_NET_HITS : L4LB_NET_MISSES]);
+	u64_stats_update_end(&s->syncp);
 }
 
 #endif /* _L4LB_STATS_H */

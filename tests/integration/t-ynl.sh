@@ -103,6 +103,12 @@ tap_is "... as l4ctl -j conn list shows it" \
 	"$got"
 ynl --dump conn-get --json '{"conn": {"family": 2, "proto": 6}}' >"$W/conns-tcp.json" 2>&1
 tap_is "ynl --dump conn-get with a filter (TCP): none" "$(cat "$W/conns-tcp.json")" "[]"
+ynl --do stats-zero --json "{\"vip\": $VIPKEY}" >"$W/zero.out" 2>&1
+tap_is "ynl --do stats-zero of the UDP VIP" "$? $(cat "$W/zero.out")" "0 null"
+lbctl -j vip show >"$W/l4-vips.json"
+tap_is "... l4ctl: its counters 0, its flow still active (a gauge)" \
+	"$(py '[(v["stats"]["conns"], v["stats"]["pkts_in"], v["stats"]["active_conns"]) for v in j[0] if v["proto"] == "udp"]' "$W/l4-vips.json")" \
+	"[(0, 0, 1)]"
 
 # 3. Refusals carry the kernel's extack message.
 out=$(ynl --do vip-new --json "{\"vip\": {\"family\": 2, \"addr\": \"$V4\", \"port\": 81, \"proto\": 1}}" 2>&1)
@@ -138,13 +144,14 @@ tap_is "ynl --subscribe events: subscribed (cli.py sleeps)" $sleeping 1
 lbctl backend set $VIP4:$VIP_PORT $BE4_1:$BE_PORT proto udp weight 7 &&
 	lbctl vip set $VIP4:$VIP_PORT proto udp sched rr &&
 	lbctl timeouts set udp 301 &&
-	lbctl backend del "[$VIP6]:443" "[$BE6_2]:8443" proto tcp
-tap_is "l4ctl makes four changes" $? 0
+	lbctl backend del "[$VIP6]:443" "[$BE6_2]:8443" proto tcp &&
+	lbctl stats zero vip $VIP4:$VIP_PORT proto udp
+tap_is "l4ctl makes five changes" $? 0
 wait $sub
 tap_is "ynl --subscribe ends cleanly" "$? $(cat "$W/events.err")" "0 "
-tap_is "ynl sees the four events, in order, decoded" \
+tap_is "ynl sees the five events, in order, decoded" \
 	"$(py '[(e["name"], e["msg"].get("vip", {}).get("sched"), e["msg"].get("backend", {}).get("weight"), e["msg"].get("net", {}).get("timeouts", {}).get("udp")) for e in j[0]]' "$W/events.json")" \
-	"[('backend-set-ntf', None, 7, None), ('vip-set-ntf', 'rr', None, None), ('net-set-ntf', None, None, 301), ('backend-del-ntf', None, 2, None)]"
+	"[('backend-set-ntf', None, 7, None), ('vip-set-ntf', 'rr', None, None), ('net-set-ntf', None, None, 301), ('backend-del-ntf', None, 2, None), ('stats-zero-ntf', 'rr', None, None)]"
 
 # 5. Deletion with ynl.
 ynl --do vip-del --json "{\"vip\": $VIPKEY}" >"$W/del.out" 2>&1

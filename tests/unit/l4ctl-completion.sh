@@ -107,6 +107,11 @@ is "show VIP: proto" "proto" show 10.0.0.10:80 ""
 is "show VIP proto: its values" "tcp udp" show 10.0.0.10 proto ""
 is "vip show: the VIPs" "10.0.0.10:80 [fd00::10]:443" vip show ""
 is "vip list VIP: proto" "proto" vip list "[fd00::10]:443" ""
+is "stats' commands" "help rate show zero" stats ""
+is "stats zero: a VIP to name" "vip" stats zero ""
+is "stats zero vip: the VIPs" "10.0.0.10:80 [fd00::10]:443" stats zero vip ""
+is "stats zero vip VIP: proto, backend" "backend proto" stats zero vip 10.0.0.10:80 ""
+is "stats zero: a backend: nothing to offer" "" stats zero vip 10.0.0.10:80 backend ""
 is "timeouts set: the names" "udp udp-unreplied" timeouts set u
 is "timeouts set: a value after a name" "" timeouts set udp ""
 is "timeouts set: the next name" "tcp-fin" timeouts set udp 30 tcp-f

@@ -1377,6 +1377,33 @@ static void test_net_sched_counters(void)
 	end("'stats': limit, reject, expire-down, Maglev and persistence counters");
 }
 
+static void test_net_lookups(void)
+{
+	static char buf[4096];
+	struct nlmsghdr *nlh = new_msg(buf, 0x20);
+	struct nlattr *nest, *st;
+	struct net_info ni;
+
+	begin();
+	nest = mnl_attr_nest_start(nlh, L4LB_ATTR_NET);
+	st = mnl_attr_nest_start(nlh, L4LB_NET_ATTR_STATS);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_LOOKUPS, 30);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_HITS, 28);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_MISSES, 2);
+	mnl_attr_nest_end(nlh, st);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(msg_parse_net(nest, &ni) == 0);
+	capture(false, false);
+	print_net(&ni);
+	CHECK_STR(captured(), "lookups 30 hits 28 misses 2\n");
+	capture_free();
+	capture(true, false);
+	print_net(&ni);
+	CHECK_STR(captured(), "{\"lookups\":30,\"hits\":28,\"misses\":2}\n");
+	capture_free();
+	end("'stats': the flow table's lookups, hits and misses");
+}
+
 /* ---- whole exchanges against a fake kernel ---- */
 
 /*
@@ -1950,6 +1977,63 @@ static void test_cli_backend(void)
 	CHECK(cli("backend dr 10.0.0.10:80 10.0.1.1:8080") == 0);
 	CHECK(be_state_is(L4LB_BACKEND_DRAIN));
 	end("backend add/set, drain/down/up: every keyword into its attribute");
+}
+
+static void test_cli_stats_zero(void)
+{
+	const struct nlattr *a;
+
+	begin();
+	cli_error = 0;
+	/* the whole namespace: the command alone */
+	CHECK(cli("stats zero") == 0);
+	CHECK(cli_fake.sends == 1 && cli_fake.cmd == L4LB_CMD_STATS_ZERO);
+	CHECK(!nested_attr(cli_req(), L4LB_ATTR_VIP, L4LB_VIP_ATTR_ADDR) &&
+	      !nested_attr(cli_req(), L4LB_ATTR_BACKEND,
+			   L4LB_BACKEND_ATTR_ADDR));
+	/* a VIP: its key (tcp unless told), no backend */
+	CHECK(cli("stats zero vip 10.0.0.10:80") == 0);
+	CHECK(cli_fake.cmd == L4LB_CMD_STATS_ZERO);
+	a = nested_attr(cli_req(), L4LB_ATTR_VIP, L4LB_VIP_ATTR_PROTO);
+	CHECK(a && mnl_attr_get_u8(a) == IPPROTO_TCP);
+	a = nested_attr(cli_req(), L4LB_ATTR_VIP, L4LB_VIP_ATTR_PORT);
+	CHECK(a && ntohs(mnl_attr_get_u16(a)) == 80);
+	CHECK(!nested_attr(cli_req(), L4LB_ATTR_BACKEND,
+			   L4LB_BACKEND_ATTR_ADDR));
+	/* proto and backend in either order */
+	CHECK(cli("stats zero vip 10.0.0.10:53 backend 10.0.1.3:8080 proto udp") == 0);
+	a = nested_attr(cli_req(), L4LB_ATTR_VIP, L4LB_VIP_ATTR_PROTO);
+	CHECK(a && mnl_attr_get_u8(a) == IPPROTO_UDP);
+	a = nested_attr(cli_req(), L4LB_ATTR_BACKEND, L4LB_BACKEND_ATTR_PORT);
+	CHECK(a && ntohs(mnl_attr_get_u16(a)) == 8080);
+	CHECK(!nested_attr(cli_req(), L4LB_ATTR_BACKEND,
+			   L4LB_BACKEND_ATTR_WEIGHT));
+
+	/* refused before anything is sent */
+	CHECK(cli("stats zero backend 10.0.1.3:8080") == 1 &&
+	      cli_fake.sends == 0 && strstr(cli_err, "expected 'vip VIP'"));
+	CHECK(cli("stats zero vip") == 1 && cli_fake.sends == 0 &&
+	      strstr(cli_err, "missing VIP address"));
+	CHECK(cli("stats zero vip 10.0.0.10") == 1 && cli_fake.sends == 0);
+	CHECK(cli("stats zero vip 10.0.0.10:80 proto icmp") == 1 &&
+	      strstr(cli_err, "invalid protocol 'icmp'"));
+	CHECK(cli("stats zero vip 10.0.0.10:80 proto tcp proto udp") == 1 &&
+	      strstr(cli_err, "'proto' given twice"));
+	CHECK(cli("stats zero vip 10.0.0.10:80 backend") == 1 &&
+	      strstr(cli_err, "missing value after 'backend'"));
+	CHECK(cli("stats zero vip 10.0.0.10:80 weight 3") == 1 &&
+	      strstr(cli_err, "unknown argument 'weight'"));
+	CHECK(cli("stats rate 0") == 1 && cli_fake.sends == 0 &&
+	      strstr(cli_err, "invalid interval '0'"));
+	CHECK(cli("stats -r 1 2") == 1 && strstr(cli_err, "unknown argument '2'"));
+	CHECK(cli("stats rate 3601") == 1 && cli_fake.sends == 0);
+
+	/* the kernel's refusal, in its words */
+	cli_error = -ENOENT;
+	CHECK(cli("stats zero vip 10.0.0.99:80") == 2 &&
+	      strstr(cli_err, "VIP not found"));
+	cli_error = 0;
+	end("stats zero: the VIP and backend named, or nothing; bad arguments refused");
 }
 
 /* Refused before anything is sent, with the token and what was expected. */
@@ -2560,10 +2644,12 @@ int main(void)
 	test_net_decode();
 	test_net_output();
 	test_net_sched_counters();
+	test_net_lookups();
 	test_dump_restart();
 	test_net_get();
 	test_cli_vip();
 	test_cli_backend();
+	test_cli_stats_zero();
 	test_cli_refused();
 	test_cli_show_filter();
 	test_cli_setup_errors();

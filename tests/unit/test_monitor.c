@@ -148,6 +148,26 @@ int main(void)
 		  "{\"event\":\"timeouts_set\",\"timeouts\":"
 		  "{\"tcp_established\":1234,\"udp\":300}}\n");
 
+	nlh = event(L4LB_CMD_STATS_ZERO);
+	check_str("stats zero of the namespace, text", show(nlh, false, NULL),
+		  "stats zero\n");
+	check_str("stats zero of the namespace, JSON", show(nlh, true, NULL),
+		  "{\"event\":\"stats_zero\"}\n");
+	put_vip(nlh, true);
+	check_str("stats zero of a VIP, text", show(nlh, false, NULL),
+		  "stats zero vip 10.0.0.10:80 tcp\n");
+	put_backend(nlh);
+	check_str("stats zero of a backend, text", show(nlh, false, NULL),
+		  "stats zero vip 10.0.0.10:80 tcp backend 10.0.1.1:8080\n");
+	check_str("stats zero of a backend, JSON", show(nlh, true, NULL),
+		  "{\"event\":\"stats_zero\",\"vip\":{\"address\":\"10.0.0.10\","
+		  "\"port\":80,\"proto\":\"tcp\"},\"backend\":{\"address\":"
+		  "\"10.0.1.1\",\"port\":8080}}\n");
+	nlh = event(L4LB_CMD_STATS_ZERO);
+	put_backend(nlh);
+	check_str("stats zero: a backend without its VIP is malformed",
+		  show(nlh, false, NULL), "rc=-1");
+
 	nlh = event(L4LB_CMD_VIP_GET);
 	put_vip(nlh, true);
 	check_str("another command is no event", show(nlh, false, NULL),

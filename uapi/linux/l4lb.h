@@ -29,6 +29,15 @@
  *                         keep theirs and their backend.
  *   L4LB_CMD_NET_SET      L4LB_ATTR_NET (TIMEOUTS): the namespace's default
  *                         timeouts, which VIPs without their own follow
+ *   L4LB_CMD_STATS_ZERO   zero counters (ipvsadm -Z): no attribute: the
+ *                         namespace's (enum l4lb_net_stats_attr) and every
+ *                         VIP's and backend's; L4LB_ATTR_VIP (key): that
+ *                         VIP's and its backends'; with L4LB_ATTR_BACKEND
+ *                         (key) too: that backend's alone. Gauges stay:
+ *                         ACTIVE_CONNS, INACTIVE_CONNS, the table fill.
+ *                         The handshake mean starts over. Dumps show the
+ *                         counts since (the kernel keeps the sums it had
+ *                         then and subtracts them: no packet's count lost)
  *
  * Timeouts (L4LB_VIP_ATTR_TIMEOUTS, L4LB_NET_ATTR_TIMEOUTS): only those
  * given change. In a VIP's, 0 means "none of its own": the VIP follows the
@@ -58,9 +67,12 @@
  * the VIP dump (VIP_DEL: its last counters; its backends go without events
  * of their own); BACKEND_NEW, BACKEND_SET, BACKEND_DEL carry L4LB_ATTR_VIP
  * (key) and L4LB_ATTR_BACKEND as the backend dump; NET_SET carries
- * L4LB_ATTR_NET as NET_GET. The header's port and sequence are those of the
- * request that made the change. Events come in the order of the changes; a
- * listener too slow to keep up gets ENOBUFS on its socket.
+ * L4LB_ATTR_NET as NET_GET; STATS_ZERO carries what VIP_SET (a VIP
+ * zeroed) or BACKEND_SET (a backend zeroed) would, counters since zero,
+ * and no attribute when the whole namespace was zeroed. The header's port
+ * and sequence are those of the request that made the change. Events come
+ * in the order of the changes; a listener too slow to keep up gets ENOBUFS
+ * on its socket.
  */
 #define L4LB_GENL_MCGRP_EVENTS	"events"
 
@@ -91,6 +103,7 @@ enum l4lb_cmd {
 	L4LB_CMD_NET_SET,
 	L4LB_CMD_CONN_GET,
 	L4LB_CMD_CONN_DEL,
+	L4LB_CMD_STATS_ZERO,
 
 	__L4LB_CMD_MAX
 };
@@ -354,7 +367,10 @@ enum l4lb_net_attr {
 
 #define L4LB_NET_ATTR_MAX (__L4LB_NET_ATTR_MAX - 1)
 
-/* Namespace-wide counters, all u64, since the namespace's first VIP. */
+/*
+ * Namespace-wide counters, all u64, since l4lb started in the namespace
+ * (module load, namespace creation) or the last L4LB_CMD_STATS_ZERO.
+ */
 enum l4lb_net_stats_attr {
 	L4LB_NET_STATS_ATTR_UNSPEC,
 	L4LB_NET_STATS_ATTR_PAD,
@@ -416,6 +432,22 @@ enum l4lb_net_stats_attr {
 	L4LB_NET_STATS_ATTR_STATELESS,
 	/* new flows sent to their client address's backend (persistence) */
 	L4LB_NET_STATS_ATTR_PERSIST_HITS,
+	/* flow table lookups: every TCP and UDP packet the hooks see
+	 * (PREROUTING and LOCAL_OUT, while the namespace has a VIP), to a
+	 * VIP or not, client's and backend's, looked up once each: HITS +
+	 * MISSES. Not counted: ICMP errors (their quoted flow is looked up
+	 * too; ICMP_XLATED counts those that matched), and the second
+	 * lookup of a packet whose new flow another CPU created first.
+	 */
+	L4LB_NET_STATS_ATTR_LOOKUPS,
+	/* ... that found a flow (also when the packet then ends it: a new
+	 * SYN on a finished connection's tuple, a flow of a down backend)
+	 */
+	L4LB_NET_STATS_ATTR_HITS,
+	/* ... that found none: a packet that may open a flow, or is not
+	 * the load balancer's
+	 */
+	L4LB_NET_STATS_ATTR_MISSES,
 
 	__L4LB_NET_STATS_ATTR_MAX
 };

@@ -37,6 +37,7 @@ static const struct {
 	{ L4LB_CMD_BACKEND_SET,	"backend set",	"backend_set" },
 	{ L4LB_CMD_BACKEND_DEL,	"backend del",	"backend_del" },
 	{ L4LB_CMD_NET_SET,	"timeouts set",	"timeouts_set" },
+	{ L4LB_CMD_STATS_ZERO,	"stats zero",	"stats_zero" },
 };
 
 void monitor_usage(FILE *f)
@@ -45,7 +46,8 @@ void monitor_usage(FILE *f)
 		"Usage: l4ctl monitor [ timestamp ]\n"
 		"       l4ctl monitor help\n"
 		"Print each configuration change of this network namespace (VIPs,\n"
-		"backends, default timeouts) as it happens, until interrupted.\n"
+		"backends, default timeouts, counters zeroed) as it happens, until\n"
+		"interrupted.\n"
 		"Needs CAP_NET_ADMIN.\n");
 }
 
@@ -83,6 +85,34 @@ static void print_net_event(const struct l4lb_event *e, const char *text)
 		print_uint(PRINT_FP, NULL, fmt, t->secs[i]);
 		print_uint(PRINT_JSON, timeout_key(i), NULL, t->secs[i]);
 	}
+	print_close_object();
+}
+
+/* "stats zero [vip 10.0.0.10:80 tcp [backend 10.0.1.1:8080]]" */
+static void print_zero_event(const struct l4lb_event *e, const char *text)
+{
+	char buf[ADDR_STRLEN];
+
+	print_string(PRINT_FP, NULL, "%s", text);
+	if (!e->vip.key.ep.family)
+		return;
+	print_open_object("vip");
+	print_string(PRINT_FP, NULL, " vip %s",
+		     endpoint_format(&e->vip.key.ep, buf, sizeof(buf)));
+	print_string(PRINT_JSON, "address", NULL,
+		     addr_format(&e->vip.key.ep, buf, sizeof(buf)));
+	print_uint(PRINT_JSON, "port", NULL, e->vip.key.ep.port);
+	print_string(PRINT_ANY, "proto", " %s",
+		     proto_name(e->vip.key.proto, buf, sizeof(buf)));
+	print_close_object();
+	if (!e->backend.ep.family)
+		return;
+	print_open_object("backend");
+	print_string(PRINT_FP, NULL, " backend %s",
+		     endpoint_format(&e->backend.ep, buf, sizeof(buf)));
+	print_string(PRINT_JSON, "address", NULL,
+		     addr_format(&e->backend.ep, buf, sizeof(buf)));
+	print_uint(PRINT_JSON, "port", NULL, e->backend.ep.port);
 	print_close_object();
 }
 
@@ -125,6 +155,9 @@ int monitor_print_event(const struct nlmsghdr *nlh, const char *time)
 		break;
 	case L4LB_CMD_NET_SET:
 		print_net_event(e, text);
+		break;
+	case L4LB_CMD_STATS_ZERO:
+		print_zero_event(e, text);
 		break;
 	default:
 		print_backend_event(e, text);

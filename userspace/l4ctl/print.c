@@ -208,6 +208,19 @@ void print_uint(enum output_type t, const char *key, const char *fmt,
 	}
 }
 
+void print_double(enum output_type t, const char *key, const char *fmt,
+		  double val)
+{
+	if (P.json) {
+		if (t & PRINT_JSON) {
+			json_member(key);
+			fprintf(out(), fmt ? fmt : "%.6f", val);
+		}
+	} else if ((t & PRINT_FP) && fmt) {
+		fprintf(out(), fmt, val);
+	}
+}
+
 void print_bool(enum output_type t, const char *key, const char *fmt,
 		bool val)
 {

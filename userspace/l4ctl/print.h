@@ -38,6 +38,9 @@ void print_uint(enum output_type t, const char *key, const char *fmt,
 		unsigned int val);
 void print_u64(enum output_type t, const char *key, const char *fmt,
 	       uint64_t val);
+/* JSON: @val with @fmt if given, else %.6f. */
+void print_double(enum output_type t, const char *key, const char *fmt,
+		  double val);
 /* JSON true/false; in text, @fmt is printed when @val is true. */
 void print_bool(enum output_type t, const char *key, const char *fmt,
 		bool val);

@@ -333,6 +333,9 @@ static const struct {
 	{ L4LB_NET_STATS_ATTR_ADOPTED,		"adopted" },
 	{ L4LB_NET_STATS_ATTR_STATELESS,	"stateless" },
 	{ L4LB_NET_STATS_ATTR_PERSIST_HITS,	"persist_hits" },
+	{ L4LB_NET_STATS_ATTR_LOOKUPS,		"lookups" },
+	{ L4LB_NET_STATS_ATTR_HITS,		"hits" },
+	{ L4LB_NET_STATS_ATTR_MISSES,		"misses" },
 };
 
 /* "key N" on a text line, a blank before all but the first item. */

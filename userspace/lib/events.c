@@ -76,6 +76,13 @@ int event_parse(const struct nlmsghdr *nlh, struct l4lb_event *e)
 	case L4LB_CMD_NET_SET:
 		nn = event_attr(nlh, L4LB_ATTR_NET);
 		return nn && msg_parse_net(nn, &e->net) == 0 ? 0 : -1;
+	case L4LB_CMD_STATS_ZERO:
+		/* nothing: the whole namespace; a VIP; a VIP and a backend */
+		bn = event_attr(nlh, L4LB_ATTR_BACKEND);
+		if ((vn && msg_parse_vip(vn, &e->vip)) || (bn && !vn) ||
+		    (bn && msg_parse_backend(bn, &e->backend)))
+			return -1;
+		return 0;
 	default:
 		return 1;
 	}

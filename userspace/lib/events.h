@@ -17,8 +17,12 @@
 
 /* One event, parsed. Which members are filled depends on @cmd. */
 struct l4lb_event {
-	uint8_t cmd;		/* L4LB_CMD_VIP_NEW ... L4LB_CMD_NET_SET */
-	struct vip vip;		/* VIP and backend events: the VIP (key at least) */
+	uint8_t cmd;		/* L4LB_CMD_VIP_NEW ... L4LB_CMD_STATS_ZERO */
+	/*
+	 * VIP and backend events: the VIP (key at least); STATS_ZERO: the VIP
+	 * and backend zeroed, family 0 in their key where none was.
+	 */
+	struct vip vip;
 	struct backend backend;	/* backend events */
 	struct net_info net;	/* L4LB_CMD_NET_SET: the defaults now */
 };

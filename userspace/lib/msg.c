@@ -600,7 +600,9 @@ int request_run(struct nl_ctx *ctx, const struct request *r)
 		}
 	}
 	nlh = nl_msg(ctx, r->cmd, r->flags);
-	msg_put_vip(nlh, r->vip, vo);
+	/* STATS_ZERO of the whole namespace names nothing */
+	if (r->vip)
+		msg_put_vip(nlh, r->vip, vo);
 	if (r->backend)
 		msg_put_backend(nlh, r->backend, bo);
 	return nl_request(ctx, nlh);

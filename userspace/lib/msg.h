@@ -142,7 +142,7 @@ int net_get(struct nl_ctx *ctx, struct net_info *ni);
 struct request {
 	uint8_t cmd;			/* L4LB_CMD_* */
 	uint16_t flags;			/* besides NLM_F_REQUEST|NLM_F_ACK */
-	const struct vip_key *vip;
+	const struct vip_key *vip;		/* NULL: none (STATS_ZERO) */
 	const struct vip_opts *vip_opts;	/* NULL: the key alone */
 	const struct endpoint *backend;	/* NULL for VIP commands */
 	const struct backend_opts *backend_opts;	/* NULL: the key alone */
