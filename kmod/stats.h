@@ -135,7 +135,10 @@ static inline void l4lb_stats_handshake(struct l4lb_pcpu_stats __percpu *stats,
 	local_bh_enable();
 }
 
-/* Namespace-wide events, indexed like enum l4lb_net_stats_attr. */
+/*
+ * Namespace-wide events, indexed like enum l4lb_net_stats_attr up to
+ * PERSIST_HITS (see l4lb_put_net()).
+ */
 enum l4lb_net_counter {
 	L4LB_NET_EARLY_DROPS,
 	L4LB_NET_FULL_DROPS,
@@ -155,6 +158,8 @@ enum l4lb_net_counter {
 	L4LB_NET_ADOPTED,
 	L4LB_NET_STATELESS,
 	L4LB_NET_PERSIST_HITS,
+	/* L4LB_NET_STATS_ATTR_FLOW_EVENTS_SUPPRESSED, not after PERSIST_HITS */
+	L4LB_NET_FLOW_EVENTS_SUPPRESSED,
 
 	L4LB_NET_COUNTERS
 };
