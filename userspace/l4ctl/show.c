@@ -320,6 +320,7 @@ static const struct {
 	{ L4LB_NET_STATS_ATTR_ADOPTED,		"adopted" },
 	{ L4LB_NET_STATS_ATTR_STATELESS,	"stateless" },
 	{ L4LB_NET_STATS_ATTR_PERSIST_HITS,	"persist_hits" },
+	{ L4LB_NET_STATS_ATTR_FLOW_EVENTS_SUPPRESSED, "flow_events_suppressed" },
 };
 
 /* "key N" on a text line, a blank before all but the first item. */
