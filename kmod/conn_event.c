@@ -83,12 +83,13 @@ static u64 l4lb_conn_event_suppressed(struct l4lb_net *ln)
 
 	for_each_possible_cpu(cpu) {
 		const struct l4lb_net_stats *s = per_cpu_ptr(ln->stats, cpu);
+		const u64_stats_t *n = &s->count[L4LB_NET_FLOW_EVENTS_SUPPRESSED];
 		unsigned int start;
 		u64 v;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
-			v = u64_stats_read(&s->count[L4LB_NET_FLOW_EVENTS_SUPPRESSED]);
+			v = u64_stats_read(n);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 		sum += v;
 	}
