@@ -27,8 +27,9 @@ LB_MAC=$(lb_mac)
 dmesg_bad() { dmesg | grep -cE 'BUG:|WARNING:|KASAN|Oops|general protection|refcount_t'; }
 bad_before=$(dmesg_bad)
 
-# The UDP flows expire 6 s after their exchange (see the expiry check).
-lbctl timeouts set udp-unreplied 6 &&
+# The UDP flows expire 10 s after their exchange (see the expiry check):
+# time enough to list them first on a slow TCG guest.
+lbctl timeouts set udp-unreplied 10 &&
 	l4lb_service 4 tcp && l4lb_service 4 udp ||
 	{ tap_fail "configure the VIPs"; tap_done; exit 1; }
 
@@ -92,11 +93,11 @@ for c in json.load(sys.stdin):
     print("flow_new", c["proto"], ep(c["client"]), ep(c["vip"]), ep(c["backend"]), "- 0")' |
 		sort
 }
-# wait_count N REGEX FILE: until N lines of FILE match (20 s at most);
-# grep, not python: python starts slowly under TCG.
+# wait_count N REGEX FILE [SECONDS]: until N lines of FILE match (20 s at
+# most); grep, not python: python starts slowly under TCG.
 wait_count() {
 	local i
-	for i in $(seq 1 80); do
+	for i in $(seq 1 $((${4:-20} * 4))); do
 		(($(grep -cE -- "$2" "$3") >= $1)) && return 0
 		sleep 0.25
 	done
@@ -157,8 +158,8 @@ ends=$(flows "$W/flows.json" flow_end | grep ' tcp ' | sort)
 tap_is "flush: one end event per TCP flow, reason flushed" "$ends" \
 	"$(sed 's/^flow_new \(.*\) - 0$/flow_end \1 flushed 0/' <<<"$tcp_conns")"
 
-# The UDP flows expire (udp-unreplied 6 s, GC every second).
-wait_count $((K + M)) '"flow_end"' "$W/flows.json"
+# The UDP flows expire (udp-unreplied 10 s, GC every second).
+wait_count $((K + M)) '"flow_end"' "$W/flows.json" 40
 ends=$(flows "$W/flows.json" flow_end | grep ' udp ' | sort)
 tap_is "expiry: one end event per UDP flow, reason expired" "$ends" \
 	"$(sed 's/^flow_new \(.*\) - 0$/flow_end \1 expired 0/' <<<"$udp_conns")"
