@@ -17,6 +17,7 @@
 
 #include "compat.h"
 #include "conn.h"
+#include "conn_event.h"
 #include "net.h"
 #include "packet.h"
 #include "proto.h"
@@ -250,8 +251,12 @@ static void l4lb_conn_ended(const struct l4lb_conn *c, u32 state)
 		l4lb_backend_event(c->backend, L4LB_EV_FAILED);
 }
 
-/* Unlink @c; false when somebody else already did. Any context. */
-static bool __l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c)
+/*
+ * Unlink @c, which ends for reason @why (enum l4lb_conn_end; 0: a flow
+ * nobody was told of, or a namespace going away: no event); false when
+ * somebody else already did. Any context.
+ */
+static bool __l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c, u8 why)
 {
 	u32 old = READ_ONCE(c->state);
 
@@ -268,14 +273,17 @@ static bool __l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c)
 	/* No transition after DEAD: the last state says what to uncount. */
 	l4lb_conn_account(c, old, -1);
 	l4lb_conn_ended(c, old);
+	/* Before it is queued for freeing: the event reads it. */
+	if (why && !(old & L4LB_CS_TEMPLATE))
+		l4lb_conn_event(ln, c, L4LB_CONN_EVENT_END, why, old);
 	if (llist_add(&c->free_node, &ln->free_list))
 		queue_work(system_unbound_wq, &ln->free_work);
 	return true;
 }
 
-void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c)
+void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c, u8 why)
 {
-	__l4lb_conn_kill(ln, c);
+	__l4lb_conn_kill(ln, c, why);
 }
 
 /*
@@ -286,13 +294,13 @@ void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c)
 static bool l4lb_conn_reap(struct l4lb_net *ln, struct l4lb_conn *c)
 {
 	if (unlikely(l4lb_backend_dead(c->backend))) {
-		if (__l4lb_conn_kill(ln, c) &&
+		if (__l4lb_conn_kill(ln, c, L4LB_CONN_END_VIP_DELETED) &&
 		    !(READ_ONCE(c->state) & L4LB_CS_TEMPLATE))
 			l4lb_net_count(ln->stats, L4LB_NET_STALE_REAPED);
 		return true;
 	}
 	if (unlikely(l4lb_conn_expired(c))) {
-		__l4lb_conn_kill(ln, c);
+		__l4lb_conn_kill(ln, c, L4LB_CONN_END_EXPIRED);
 		return true;
 	}
 	return false;
@@ -433,7 +441,7 @@ static bool l4lb_conn_evict(struct l4lb_net *ln, int idx,
 			}
 		}
 	}
-	if (victim && __l4lb_conn_kill(ln, victim) &&
+	if (victim && __l4lb_conn_kill(ln, victim, L4LB_CONN_END_EVICTED) &&
 	    !(READ_ONCE(victim->state) & L4LB_CS_TEMPLATE))
 		l4lb_net_count(ln->stats, L4LB_NET_EARLY_DROPS);
 	rcu_read_unlock();
@@ -538,13 +546,20 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 		goto err_unaccount;
 
 	err = l4lb_conn_hash(ln, c, L4LB_DIR_REPLY);
+	/*
+	 * Told while it is still NEW, which nobody else may kill: its end
+	 * event cannot come first.
+	 */
+	if (!err && !(cs & L4LB_CS_TEMPLATE))
+		l4lb_conn_event(ln, c, L4LB_CONN_EVENT_NEW, 0,
+				READ_ONCE(c->state));
 	/* A flow never used has no outcome to count. */
 	l4lb_conn_change(c, L4LB_CS_NEW, err ? L4LB_CS_COUNTED : 0);
 	if (err) {
 		/* The reply tuple is taken by another flow (two VIPs sharing
 		 * a backend, same client address and port): unusable.
 		 */
-		__l4lb_conn_kill(ln, c);
+		__l4lb_conn_kill(ln, c, 0);
 		return ERR_PTR(err == -EEXIST ? -EADDRINUSE : err);
 	}
 	return c;
@@ -764,7 +779,7 @@ static void l4lb_conn_kill_table(struct l4lb_net *ln, int idx)
 				continue;
 			break;
 		}
-		__l4lb_conn_kill(ln, l4lb_conn_of_obj(obj, idx));
+		__l4lb_conn_kill(ln, l4lb_conn_of_obj(obj, idx), 0);
 		if (++n % L4LB_GC_BATCH == 0) {
 			rhashtable_walk_stop(&iter);
 			cond_resched();

@@ -184,7 +184,8 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *orig,
 				   const struct l4lb_tuple *reply,
 				   struct l4lb_backend *be, u32 cs, u32 seq);
-void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c);
+/* @why: enum l4lb_conn_end, for the flow's end event (0: none). */
+void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c, u8 why);
 /*
  * A new TCP flow of a NAT mode: its client's SYN is forwarded now. Until
  * the backend answers, seq[REPLY] holds the time, for the handshake's

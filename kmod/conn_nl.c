@@ -336,28 +336,20 @@ static int l4lb_put_tuple(struct sk_buff *skb, int type,
 	return 0;
 }
 
-static int l4lb_conn_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
-			      const struct l4lb_conn *c,
-			      const struct l4lb_tuple *orig, s32 left,
-			      u32 state, bool intr)
+struct nlattr *l4lb_conn_put(struct sk_buff *skb, const struct l4lb_conn *c,
+			     const struct l4lb_tuple *orig, s32 left,
+			     u32 state)
 {
 	const struct l4lb_backend *be = c->backend;
 	int len = orig->family == AF_INET ? sizeof(struct in_addr) :
 					    sizeof(struct in6_addr);
 	struct l4lb_tuple reply;
 	struct nlattr *nest;
-	void *hdr;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &l4lb_genl_family, NLM_F_MULTI, L4LB_CMD_CONN_GET);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (intr)
-		genlmsg_nlhdr(hdr)->nlmsg_flags |= NLM_F_DUMP_INTR;
 	l4lb_conn_tuple(c, L4LB_DIR_REPLY, &reply);
 	nest = nla_nest_start(skb, L4LB_ATTR_CONN);
 	if (!nest)
-		goto cancel;
+		return NULL;
 	if (nla_put_u16(skb, L4LB_CONN_ATTR_FAMILY, orig->family) ||
 	    nla_put_u8(skb, L4LB_CONN_ATTR_PROTO, orig->proto) ||
 	    l4lb_put_tuple(skb, L4LB_CONN_ATTR_ORIG, orig) ||
@@ -370,15 +362,35 @@ static int l4lb_conn_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, L4LB_CONN_ATTR_FLAGS,
 			l4lb_conn_show_flags(state)) ||
 	    nla_put_u32(skb, L4LB_CONN_ATTR_EXPIRES,
-			DIV_ROUND_UP((u32)left, HZ)))
-		goto cancel;
+			DIV_ROUND_UP((u32)max(left, 0), HZ))) {
+		nla_nest_cancel(skb, nest);
+		return NULL;
+	}
+	return nest;
+}
+
+static int l4lb_conn_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+			      const struct l4lb_conn *c,
+			      const struct l4lb_tuple *orig, s32 left,
+			      u32 state, bool intr)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &l4lb_genl_family, NLM_F_MULTI, L4LB_CMD_CONN_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (intr)
+		genlmsg_nlhdr(hdr)->nlmsg_flags |= NLM_F_DUMP_INTR;
+	nest = l4lb_conn_put(skb, c, orig, left, state);
+	if (!nest) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
 	return 0;
-
-cancel:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
 }
 
 int l4lb_conn_dump_start(struct netlink_callback *cb)
@@ -505,7 +517,7 @@ static unsigned int l4lb_conn_flush_table(struct l4lb_net *ln, int idx,
 		}
 		c = l4lb_conn_walk_match(obj, idx, f, &t, &left, &state);
 		if (c) {
-			l4lb_conn_kill(ln, c);
+			l4lb_conn_kill(ln, c, L4LB_CONN_END_FLUSHED);
 			killed++;
 		}
 		if (++n % L4LB_CONN_FLUSH_BATCH == 0) {

@@ -372,7 +372,7 @@ static void l4lb_ops_end(struct l4lb_net *ln, struct l4lb_conn *c,
 		return;
 	if ((state & L4LB_CS_ONEWAY) ||
 	    (dir == L4LB_DIR_REPLY && l4lb_udp_ops_answered(state)))
-		l4lb_conn_kill(ln, c);
+		l4lb_conn_kill(ln, c, L4LB_CONN_END_ONE_PACKET);
 }
 
 /*
@@ -386,7 +386,7 @@ static bool l4lb_expire_down(struct l4lb_net *ln, struct l4lb_conn *c)
 	if (likely(READ_ONCE(be->state) != L4LB_BACKEND_DOWN) ||
 	    !(READ_ONCE(be->vip->flags) & L4LB_VIP_F_EXPIRE_DOWN))
 		return false;
-	l4lb_conn_kill(ln, c);
+	l4lb_conn_kill(ln, c, L4LB_CONN_END_BACKEND_DOWN);
 	l4lb_net_count(ln->stats, L4LB_NET_DOWN_EXPIRED);
 	return true;
 }
@@ -431,7 +431,7 @@ static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
 	/* A new SYN on the tuple of a finished connection: start over. */
 	if (c && *dir == L4LB_DIR_ORIG &&
 	    pkt->proto->reopens(READ_ONCE(c->state), pkt)) {
-		l4lb_conn_kill(ln, c);
+		l4lb_conn_kill(ln, c, L4LB_CONN_END_REOPENED);
 		c = NULL;
 	}
 	/* The backend's answer to a one-way flow is not the LB's business

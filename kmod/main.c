@@ -60,6 +60,8 @@ static void __net_exit l4lb_net_pre_exit(struct net *net)
 {
 	struct l4lb_net *ln = l4lb_pernet(net);
 
+	/* No listener is left, but the GC may still end flows: say nothing. */
+	WRITE_ONCE(ln->flow_events.dying, true);
 	if (ln->hooked) {
 		l4lb_hook_unregister(net);
 		WRITE_ONCE(ln->hooked, false);

@@ -3,6 +3,7 @@
 #ifndef _L4LB_NET_H
 #define _L4LB_NET_H
 
+#include <linux/atomic.h>
 #include <linux/cache.h>
 #include <linux/llist.h>
 #include <linux/mutex.h>
@@ -17,6 +18,16 @@
 #define L4LB_VIP_HASH_BITS 8
 
 struct mem_cgroup;
+
+/*
+ * Flow events' rate limit and what they told (see conn_event.c): written
+ * only when an event is sent, so only while someone listens.
+ */
+struct l4lb_flow_events {
+	atomic64_t tat;		/* GCRA's theoretical arrival time, in ns */
+	atomic64_t told;	/* suppressed events reported so far */
+	bool dying;		/* the namespace goes away: no more events */
+};
 
 /* One address family's flow table, with the GC's place in it. */
 struct l4lb_conn_table {
@@ -56,6 +67,7 @@ struct l4lb_net {
 
 	/* Written for each new flow: keep it off the lines read per packet. */
 	atomic_t conn_count ____cacheline_aligned_in_smp;
+	struct l4lb_flow_events flow_events;
 };
 
 extern unsigned int l4lb_net_id;

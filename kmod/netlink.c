@@ -27,7 +27,11 @@ struct genl_family l4lb_genl_family;
 /* Multicast groups, in the order of l4lb_mcgrps[]. */
 enum l4lb_mcgrp {
 	L4LB_MCGRP_EVENTS,
+	L4LB_MCGRP_FLOWS,
 };
+
+/* Off while the family is not registered: no flow event is built then. */
+static bool l4lb_flow_events_on __read_mostly;
 
 /* Configuration events (defined with the dumps, whose attributes they use). */
 static struct sk_buff *l4lb_event_new(struct l4lb_net *ln,
@@ -1382,6 +1386,25 @@ static void l4lb_event_send(struct l4lb_net *ln, struct sk_buff *msg)
 					L4LB_MCGRP_EVENTS, GFP_KERNEL);
 }
 
+/*
+ * Flow events (conn_event.c). The kernel keeps multicast listeners per
+ * protocol, not per namespace: a listener in one namespace makes the others
+ * build their events too, which their rate limit bounds and the multicast
+ * then drops for want of a receiver there.
+ */
+bool l4lb_flow_events_wanted(struct net *net)
+{
+	return READ_ONCE(l4lb_flow_events_on) &&
+	       genl_has_listeners(&l4lb_genl_family, net, L4LB_MCGRP_FLOWS);
+}
+
+/* From any context; a listener's full queue loses it (it sees ENOBUFS). */
+void l4lb_flow_event_send(struct net *net, struct sk_buff *msg)
+{
+	genlmsg_multicast_netns(&l4lb_genl_family, net, msg, 0,
+				L4LB_MCGRP_FLOWS, GFP_ATOMIC);
+}
+
 /* GET commands are dumps; say so rather than the core's bare EOPNOTSUPP. */
 static int l4lb_cmd_dump_only(struct sk_buff *skb, struct genl_info *info)
 {
@@ -1441,6 +1464,10 @@ static const struct genl_multicast_group l4lb_mcgrps[] = {
 		.name = L4LB_GENL_MCGRP_EVENTS,
 		.flags = GENL_MCAST_CAP_NET_ADMIN,
 	},
+	[L4LB_MCGRP_FLOWS] = {
+		.name = L4LB_GENL_MCGRP_FLOWS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 struct genl_family l4lb_genl_family __ro_after_init = {
@@ -1459,10 +1486,22 @@ struct genl_family l4lb_genl_family __ro_after_init = {
 
 int __init l4lb_genl_init(void)
 {
-	return genl_register_family(&l4lb_genl_family);
+	int err = genl_register_family(&l4lb_genl_family);
+
+	if (!err)
+		WRITE_ONCE(l4lb_flow_events_on, true);
+	return err;
 }
 
+/*
+ * The packet path and the GC go on until the namespaces' exit, after this:
+ * their flow events stop first, and whoever is sending one (in an RCU read
+ * section, see l4lb_conn_event()) is done before the family and its groups
+ * go, whose numbers another family may take next.
+ */
 void l4lb_genl_exit(void)
 {
+	WRITE_ONCE(l4lb_flow_events_on, false);
+	synchronize_rcu();
 	genl_unregister_family(&l4lb_genl_family);
 }

@@ -12,6 +12,7 @@
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
+#include <linux/time64.h>
 
 #include "params.h"
 
@@ -89,6 +90,15 @@ module_param(udp_timeout, uint, 0444);
 MODULE_PARM_DESC(udp_timeout,
 		 "Idle timeout of UDP conversations (the client sent again after a reply), in s (1-86400, default 300)");
 
+/*
+ * Flow events cost a message each: a flood of new flows must not become a
+ * flood of messages (see conn_event.c).
+ */
+static unsigned int flow_events_rate = 1000;
+module_param(flow_events_rate, uint, 0444);
+MODULE_PARM_DESC(flow_events_rate,
+		 "Flow events (l4ctl monitor flows) sent per second and network namespace at most, in bursts of as many; the others are counted as suppressed (1-1000000, default 1000)");
+
 struct l4lb_params l4lb_params __read_mostly;
 
 struct l4lb_param_bounds {
@@ -118,6 +128,7 @@ static const struct l4lb_param_bounds l4lb_param_bounds[] = {
 	{ "udp_timeout_unreplied", &udp_timeout_unreplied, L4LB_TIMEOUT_MIN,
 	  L4LB_TIMEOUT_MAX },
 	{ "udp_timeout", &udp_timeout, L4LB_TIMEOUT_MIN, L4LB_TIMEOUT_MAX },
+	{ "flow_events_rate", &flow_events_rate, 1, 1000000 },
 };
 
 int l4lb_params_init(void)
@@ -145,6 +156,8 @@ int l4lb_params_init(void)
 	p->other_net.backends = min(backend_max, netns_backend_max);
 
 	p->gc_interval = msecs_to_jiffies(gc_interval_ms);
+	p->flow_events_rate = flow_events_rate;
+	p->flow_event_ns = NSEC_PER_SEC / flow_events_rate;
 	l4lb_timeout_set(&p->timeouts, L4LB_TO_TCP_UNREPLIED,
 			 tcp_timeout_unreplied);
 	l4lb_timeout_set(&p->timeouts, L4LB_TO_TCP_SYN, tcp_timeout_syn);

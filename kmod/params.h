@@ -62,6 +62,8 @@ struct l4lb_params {
 	struct l4lb_timeouts timeouts;
 	struct l4lb_limits init_net;	/* the initial namespace */
 	struct l4lb_limits other_net;	/* every other namespace */
+	u32 flow_events_rate;		/* per second and namespace */
+	u64 flow_event_ns;		/* 1 s / flow_events_rate */
 };
 
 extern struct l4lb_params l4lb_params;

@@ -87,7 +87,7 @@ struct l4lb_backend *l4lb_persist_get(struct l4lb_net *ln,
 	be = c->backend;
 	if (!l4lb_persist_usable(vip, be)) {
 		/* The scheduler's choice makes the new binding. */
-		l4lb_conn_kill(ln, c);
+		l4lb_conn_kill(ln, c, 0);	/* a template: no event */
 		return NULL;
 	}
 	l4lb_conn_refresh(c);

@@ -143,7 +143,10 @@ static inline void l4lb_stats_handshake(struct l4lb_pcpu_stats __percpu *stats,
 	local_bh_enable();
 }
 
-/* Namespace-wide events, indexed like enum l4lb_net_stats_attr. */
+/*
+ * Namespace-wide events, indexed like enum l4lb_net_stats_attr (see
+ * l4lb_put_net()).
+ */
 enum l4lb_net_counter {
 	L4LB_NET_EARLY_DROPS,
 	L4LB_NET_FULL_DROPS,
@@ -167,6 +170,8 @@ enum l4lb_net_counter {
 	L4LB_NET_LOOKUPS,
 	L4LB_NET_HITS,
 	L4LB_NET_MISSES,
+	/* counted by conn_event.c */
+	L4LB_NET_FLOW_EVENTS_SUPPRESSED,
 
 	L4LB_NET_COUNTERS
 };

@@ -66,6 +66,9 @@ is "vip's commands" "add del help list replace set show" vip ""
 is "backend's commands by prefix" "del down drain" backend d
 is "conn's commands" "flush get help list" conn ""
 is "timeouts' commands" "help set show" timeouts ""
+is "monitor's words" "flows help timestamp" monitor ""
+is "monitor: the word not given yet" "flows" monitor timestamp ""
+is "monitor: nothing after both" "" monitor flows timestamp ""
 is "an abbreviated object (b = backend)" "up" b u
 is "a VIP from l4ctl -j vip show" "10.0.0.10:80 [fd00::10]:443" vip del ""
 # bash splits COMP_WORDS at ':' too; the completion goes by COMP_LINE and

@@ -78,6 +78,54 @@ static void put_net(struct nlmsghdr *nlh)
 	mnl_attr_nest_end(nlh, nest);
 }
 
+static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const char *src,
+		      uint16_t sport, const char *dst, uint16_t dport)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+	struct in_addr a;
+
+	inet_pton(AF_INET, src, &a);
+	mnl_attr_put(nlh, L4LB_TUPLE_ATTR_SRC, sizeof(a), &a);
+	inet_pton(AF_INET, dst, &a);
+	mnl_attr_put(nlh, L4LB_TUPLE_ATTR_DST, sizeof(a), &a);
+	mnl_attr_put_u16(nlh, L4LB_TUPLE_ATTR_SPORT, htons(sport));
+	mnl_attr_put_u16(nlh, L4LB_TUPLE_ATTR_DPORT, htons(dport));
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/*
+ * A flow event as the kernel builds it: the conn dump's attributes, then
+ * EVENT, END_REASON (@why 0: none) and SUPPRESSED (@supp < 0: none).
+ */
+static void put_flow(struct nlmsghdr *nlh, uint8_t ev, uint8_t why,
+		     long long supp)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, L4LB_ATTR_CONN);
+	struct in_addr a;
+
+	mnl_attr_put_u16(nlh, L4LB_CONN_ATTR_FAMILY, AF_INET);
+	mnl_attr_put_u8(nlh, L4LB_CONN_ATTR_PROTO, IPPROTO_TCP);
+	put_tuple(nlh, L4LB_CONN_ATTR_ORIG, "10.0.0.2", 40000, "10.0.0.10", 80);
+	put_tuple(nlh, L4LB_CONN_ATTR_REPLY, "10.0.1.1", 8080, "10.0.0.2",
+		  40000);
+	inet_pton(AF_INET, "10.0.1.1", &a);
+	mnl_attr_put(nlh, L4LB_CONN_ATTR_BACKEND_ADDR, sizeof(a), &a);
+	mnl_attr_put_u16(nlh, L4LB_CONN_ATTR_BACKEND_PORT, htons(8080));
+	mnl_attr_put_u8(nlh, L4LB_CONN_ATTR_MODE, L4LB_FWD_DNAT);
+	mnl_attr_put_u8(nlh, L4LB_CONN_ATTR_STATE,
+			why ? L4LB_CONN_TCP_TIME_WAIT : L4LB_CONN_TCP_SYN_SENT);
+	mnl_attr_put_u32(nlh, L4LB_CONN_ATTR_FLAGS,
+			 why ? L4LB_CONN_F_REPLIED : 0);
+	mnl_attr_put_u32(nlh, L4LB_CONN_ATTR_EXPIRES, why ? 0 : 10);
+	mnl_attr_put_u8(nlh, L4LB_CONN_ATTR_EVENT, ev);
+	if (why)
+		mnl_attr_put_u8(nlh, L4LB_CONN_ATTR_END_REASON, why);
+	if (supp >= 0)
+		mnl_attr_put_u64(nlh, L4LB_CONN_ATTR_SUPPRESSED,
+				 (uint64_t)supp);
+	mnl_attr_nest_end(nlh, nest);
+}
+
 static char *out;
 static size_t out_len;
 
@@ -177,6 +225,60 @@ int main(void)
 	put_vip(nlh, false);
 	check_str("a backend event without its backend is malformed, prints nothing",
 		  show(nlh, true, NULL), "rc=-1");
+	check_int("... and leaves no output", (int)out_len, 0);
+
+	nlh = event(L4LB_CMD_CONN_EVENT);
+	put_flow(nlh, L4LB_CONN_EVENT_NEW, 0, 0);
+	check_str("flow new, text", show(nlh, false, NULL),
+		  "flow new tcp 10.0.0.2:40000 -> 10.0.0.10:80 backend 10.0.1.1:8080 dnat\n");
+	check_str("flow new, JSON: conn list's keys, event, suppressed",
+		  show(nlh, true, NULL),
+		  "{\"event\":\"flow_new\",\"proto\":\"tcp\","
+		  "\"state\":\"SYN_SENT\",\"expires\":10,"
+		  "\"client\":{\"address\":\"10.0.0.2\",\"port\":40000},"
+		  "\"vip\":{\"address\":\"10.0.0.10\",\"port\":80},"
+		  "\"backend\":{\"address\":\"10.0.1.1\",\"port\":8080},"
+		  "\"mode\":\"dnat\",\"reply\":{"
+		  "\"src\":{\"address\":\"10.0.1.1\",\"port\":8080},"
+		  "\"dst\":{\"address\":\"10.0.0.2\",\"port\":40000}},"
+		  "\"replied\":false,\"oneway\":false,\"ops\":false,"
+		  "\"adopted\":false,\"suppressed\":0}\n");
+
+	nlh = event(L4LB_CMD_CONN_EVENT);
+	put_flow(nlh, L4LB_CONN_EVENT_END, L4LB_CONN_END_EXPIRED, 17);
+	check_str("flow end, text: reason and suppressed",
+		  show(nlh, false, "2026-12-02T07:00:00.000001Z"),
+		  "2026-12-02T07:00:00.000001Z flow end tcp 10.0.0.2:40000 -> "
+		  "10.0.0.10:80 backend 10.0.1.1:8080 dnat replied (expired) "
+		  "(17 suppressed)\n");
+	check_str("flow end, JSON: reason and suppressed",
+		  show(nlh, true, NULL),
+		  "{\"event\":\"flow_end\",\"proto\":\"tcp\","
+		  "\"state\":\"TIME_WAIT\",\"expires\":0,"
+		  "\"client\":{\"address\":\"10.0.0.2\",\"port\":40000},"
+		  "\"vip\":{\"address\":\"10.0.0.10\",\"port\":80},"
+		  "\"backend\":{\"address\":\"10.0.1.1\",\"port\":8080},"
+		  "\"mode\":\"dnat\",\"reply\":{"
+		  "\"src\":{\"address\":\"10.0.1.1\",\"port\":8080},"
+		  "\"dst\":{\"address\":\"10.0.0.2\",\"port\":40000}},"
+		  "\"replied\":true,\"oneway\":false,\"ops\":false,"
+		  "\"adopted\":false,\"reason\":\"expired\","
+		  "\"suppressed\":17}\n");
+
+	nlh = event(L4LB_CMD_CONN_EVENT);
+	put_flow(nlh, L4LB_CONN_EVENT_END, 99, -1);
+	check_str("flow end, a reason this l4ctl does not know: its number",
+		  show(nlh, false, NULL),
+		  "flow end tcp 10.0.0.2:40000 -> 10.0.0.10:80 backend 10.0.1.1:8080 dnat replied (99)\n");
+
+	nlh = event(L4LB_CMD_CONN_EVENT);
+	put_flow(nlh, 7, 0, 0);
+	check_str("a flow event of an unknown kind is malformed",
+		  show(nlh, true, NULL), "rc=-1");
+
+	nlh = event(L4LB_CMD_CONN_EVENT);
+	check_str("a flow event without its flow is malformed",
+		  show(nlh, false, NULL), "rc=-1");
 	check_int("... and leaves no output", (int)out_len, 0);
 
 	free(out);

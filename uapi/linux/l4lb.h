@@ -77,6 +77,22 @@
 #define L4LB_GENL_MCGRP_EVENTS	"events"
 
 /*
+ * Multicast group of flow events, joinable with CAP_NET_ADMIN over the
+ * network namespace: L4LB_CMD_CONN_EVENT messages (port and sequence 0),
+ * one when a flow is created and one when it ends, with L4LB_ATTR_CONN as
+ * the conn dump has it (the state its last, EXPIRES 0 when it is over)
+ * plus EVENT, END_REASON and SUPPRESSED. Persistence templates send none,
+ * nor do the flows of a namespace going away. Events of a namespace are
+ * rate limited (module parameter flow_events_rate, per second): those
+ * over the rate, and those the kernel had no memory for, are dropped and
+ * counted (L4LB_NET_STATS_ATTR_FLOW_EVENTS_SUPPRESSED); the next event
+ * sent carries in SUPPRESSED how many were dropped since the one before.
+ * New and end events of one flow come in that order; events of different
+ * flows, built on different CPUs, in no guaranteed order.
+ */
+#define L4LB_GENL_MCGRP_FLOWS	"flows"
+
+/*
  * Scheduler names (rr, wrr, lc, wlc, sh, maglev, p2c), as dumps show them,
  * are at most L4LB_SCHED_NAME_MAX long, including the terminating NUL. A
  * request may also name one by an alias: round-robin (rr),
@@ -103,7 +119,8 @@ enum l4lb_cmd {
 	L4LB_CMD_NET_SET,
 	L4LB_CMD_CONN_GET,
 	L4LB_CMD_CONN_DEL,
-	L4LB_CMD_STATS_ZERO,
+	L4LB_CMD_STATS_ZERO,	/* zero counters (see stats_zero) */
+	L4LB_CMD_CONN_EVENT,	/* flow events only (L4LB_GENL_MCGRP_FLOWS) */
 
 	__L4LB_CMD_MAX
 };
@@ -448,6 +465,8 @@ enum l4lb_net_stats_attr {
 	 * the load balancer's
 	 */
 	L4LB_NET_STATS_ATTR_MISSES,
+	/* flow events not sent: over flow_events_rate, or no memory */
+	L4LB_NET_STATS_ATTR_FLOW_EVENTS_SUPPRESSED,
 
 	__L4LB_NET_STATS_ATTR_MAX
 };
@@ -538,10 +557,38 @@ enum l4lb_conn_attr {
 	L4LB_CONN_ATTR_STATE,
 	L4LB_CONN_ATTR_FLAGS,		/* u32: L4LB_CONN_F_* */
 	L4LB_CONN_ATTR_EXPIRES,		/* u32: seconds until it expires idle */
+	/* flow events (L4LB_CMD_CONN_EVENT) only: */
+	L4LB_CONN_ATTR_EVENT,		/* u8: enum l4lb_conn_event */
+	L4LB_CONN_ATTR_END_REASON,	/* u8: enum l4lb_conn_end (END events) */
+	/* u64: events dropped (rate limit, no memory) since the last sent */
+	L4LB_CONN_ATTR_SUPPRESSED,
 
 	__L4LB_CONN_ATTR_MAX
 };
 
 #define L4LB_CONN_ATTR_MAX (__L4LB_CONN_ATTR_MAX - 1)
+
+/* L4LB_CONN_ATTR_EVENT */
+enum l4lb_conn_event {
+	L4LB_CONN_EVENT_NEW = 1,	/* a flow was created */
+	L4LB_CONN_EVENT_END,		/* a flow is over */
+};
+
+/* L4LB_CONN_ATTR_END_REASON: why a flow ended */
+enum l4lb_conn_end {
+	L4LB_CONN_END_EXPIRED = 1,	/* idle past its timeout */
+	L4LB_CONN_END_FLUSHED,		/* L4LB_CMD_CONN_DEL (conn flush) */
+	L4LB_CONN_END_EVICTED,		/* made room in a full table */
+	L4LB_CONN_END_VIP_DELETED,	/* its VIP was deleted */
+	L4LB_CONN_END_BACKEND_DOWN,	/* its backend down, VIP with
+					 * L4LB_VIP_F_EXPIRE_DOWN
+					 */
+	L4LB_CONN_END_ONE_PACKET,	/* one packet scheduling: done */
+	L4LB_CONN_END_REOPENED,		/* a new SYN on its finished tuple */
+
+	__L4LB_CONN_END_MAX
+};
+
+#define L4LB_CONN_END_MAX (__L4LB_CONN_END_MAX - 1)
 
 #endif /* _UAPI_LINUX_L4LB_H */

@@ -246,95 +246,6 @@ void conn_filter_put(struct nlmsghdr *nlh, const struct conn_filter *f)
 	mnl_attr_nest_end(nlh, nest);
 }
 
-static int parse_nest(const struct nlattr *nest, const struct nlattr **tb,
-		      unsigned int max)
-{
-	const struct nlattr *a;
-	unsigned int i;
-
-	for (i = 0; i <= max; i++)
-		tb[i] = NULL;
-	mnl_attr_for_each_nested(a, nest) {
-		unsigned int type = mnl_attr_get_type(a);
-
-		if (type <= max)
-			tb[type] = a;
-	}
-	return 0;
-}
-
-static int get_addr(const struct nlattr *a, uint16_t family,
-		    struct endpoint *ep)
-{
-	size_t len = addr_len(family);
-
-	if (!a || mnl_attr_get_payload_len(a) != len)
-		return -1;
-	ep->family = family;
-	memcpy(ep->addr, mnl_attr_get_payload(a), len);
-	return 0;
-}
-
-static int get_port(const struct nlattr *a, uint16_t *port)
-{
-	if (!a || mnl_attr_validate(a, MNL_TYPE_U16) < 0)
-		return -1;
-	*port = ntohs(mnl_attr_get_u16(a));
-	return 0;
-}
-
-static int parse_tuple(const struct nlattr *nest, uint16_t family,
-		       struct endpoint *src, struct endpoint *dst)
-{
-	const struct nlattr *tb[L4LB_TUPLE_ATTR_MAX + 1];
-
-	if (!nest)
-		return -1;
-	parse_nest(nest, tb, L4LB_TUPLE_ATTR_MAX);
-	if (get_addr(tb[L4LB_TUPLE_ATTR_SRC], family, src) ||
-	    get_addr(tb[L4LB_TUPLE_ATTR_DST], family, dst) ||
-	    get_port(tb[L4LB_TUPLE_ATTR_SPORT], &src->port) ||
-	    get_port(tb[L4LB_TUPLE_ATTR_DPORT], &dst->port))
-		return -1;
-	return 0;
-}
-
-/* One L4LB_ATTR_CONN nest of a reply; -1 when something is missing. */
-int msg_parse_conn(const struct nlattr *nest, struct conn *c)
-{
-	const struct nlattr *tb[L4LB_CONN_ATTR_MAX + 1];
-
-	memset(c, 0, sizeof(*c));
-	parse_nest(nest, tb, L4LB_CONN_ATTR_MAX);
-	if (!tb[L4LB_CONN_ATTR_FAMILY] || !tb[L4LB_CONN_ATTR_PROTO] ||
-	    mnl_attr_validate(tb[L4LB_CONN_ATTR_FAMILY], MNL_TYPE_U16) < 0 ||
-	    mnl_attr_validate(tb[L4LB_CONN_ATTR_PROTO], MNL_TYPE_U8) < 0)
-		return -1;
-	c->family = mnl_attr_get_u16(tb[L4LB_CONN_ATTR_FAMILY]);
-	c->proto = mnl_attr_get_u8(tb[L4LB_CONN_ATTR_PROTO]);
-	if (!addr_len(c->family) ||
-	    parse_tuple(tb[L4LB_CONN_ATTR_ORIG], c->family, &c->client,
-			&c->vip) ||
-	    parse_tuple(tb[L4LB_CONN_ATTR_REPLY], c->family, &c->rsrc,
-			&c->rdst) ||
-	    get_addr(tb[L4LB_CONN_ATTR_BACKEND_ADDR], c->family, &c->backend) ||
-	    get_port(tb[L4LB_CONN_ATTR_BACKEND_PORT], &c->backend.port))
-		return -1;
-	if (tb[L4LB_CONN_ATTR_MODE] &&
-	    !mnl_attr_validate(tb[L4LB_CONN_ATTR_MODE], MNL_TYPE_U8))
-		c->mode = mnl_attr_get_u8(tb[L4LB_CONN_ATTR_MODE]);
-	if (tb[L4LB_CONN_ATTR_STATE] &&
-	    !mnl_attr_validate(tb[L4LB_CONN_ATTR_STATE], MNL_TYPE_U8))
-		c->state = mnl_attr_get_u8(tb[L4LB_CONN_ATTR_STATE]);
-	if (tb[L4LB_CONN_ATTR_FLAGS] &&
-	    !mnl_attr_validate(tb[L4LB_CONN_ATTR_FLAGS], MNL_TYPE_U32))
-		c->flags = mnl_attr_get_u32(tb[L4LB_CONN_ATTR_FLAGS]);
-	if (tb[L4LB_CONN_ATTR_EXPIRES] &&
-	    !mnl_attr_validate(tb[L4LB_CONN_ATTR_EXPIRES], MNL_TYPE_U32))
-		c->expires = mnl_attr_get_u32(tb[L4LB_CONN_ATTR_EXPIRES]);
-	return 0;
-}
-
 struct conn_list {
 	struct conn *items;
 	size_t n, cap;
@@ -391,20 +302,21 @@ static void print_ep(const char *key, const char *fmt,
 
 /*
  * proto state expires client -> vip backend B [reply SRC -> DST] [flags]:
- * the reply tuple in text only when it is not plain DNAT's.
+ * the reply tuple in text only when it is not plain DNAT's. An event's
+ * text leaves out the state and expiry columns (its JSON has them).
  */
-void print_conn(const struct conn *c)
+void print_conn_fields(const struct conn *c, bool event)
 {
+	enum output_type col = event ? PRINT_JSON : PRINT_ANY;
 	struct endpoint plain_dst = c->client;
 	char buf[32];
 	bool plain;
 
-	print_open_object(NULL);
 	print_string(PRINT_ANY, "proto", "%-3s",
 		     proto_name(c->proto, buf, sizeof(buf)));
-	print_string(PRINT_ANY, "state", " %-11s",
+	print_string(col, "state", " %-11s",
 		     conn_state_name(c->proto, c->state, buf, sizeof(buf)));
-	print_uint(PRINT_ANY, "expires", " %6u", c->expires);
+	print_uint(col, "expires", " %6u", c->expires);
 	print_ep("client", " %s", &c->client);
 	print_ep("vip", " -> %s", &c->vip);
 	print_ep("backend", " backend %s", &c->backend);
@@ -424,6 +336,12 @@ void print_conn(const struct conn *c)
 	print_bool(PRINT_ANY, "ops", " ops", c->flags & L4LB_CONN_F_OPS);
 	print_bool(PRINT_ANY, "adopted", " adopted",
 		   c->flags & L4LB_CONN_F_ADOPTED);
+}
+
+void print_conn(const struct conn *c)
+{
+	print_open_object(NULL);
+	print_conn_fields(c, false);
 	print_nl();
 	print_close_object();
 }

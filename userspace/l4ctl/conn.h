@@ -3,20 +3,13 @@
 #ifndef L4CTL_CONN_H
 #define L4CTL_CONN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <libmnl/libmnl.h>
 
 #include "addr.h"
-
-struct conn {
-	uint16_t family;
-	uint8_t proto, mode, state;
-	uint32_t flags, expires;
-	struct endpoint client, vip;	/* the ORIG tuple */
-	struct endpoint rsrc, rdst;	/* the REPLY tuple */
-	struct endpoint backend;
-};
+#include "conn_msg.h"
 
 /* What list, get and flush select; a field counts when its bit is set. */
 enum {
@@ -37,7 +30,9 @@ int conn_state_parse(const char *s, uint8_t *proto, uint8_t *state);
 /* The FILTER words of list and flush; prints why and returns -1 if bad. */
 int conn_filter_parse(int argc, char **argv, struct conn_filter *f);
 void conn_filter_put(struct nlmsghdr *nlh, const struct conn_filter *f);
-int msg_parse_conn(const struct nlattr *nest, struct conn *c);
+/* One flow: an object, a line. */
 void print_conn(const struct conn *c);
+/* What print_conn() prints of it, inside an object the caller opened. */
+void print_conn_fields(const struct conn *c, bool event);
 
 #endif

@@ -2,10 +2,12 @@
 /*
  * l4ctl monitor: join the l4lb "events" multicast group of this network
  * namespace and print each configuration change as the kernel reports it,
- * one line (or one JSON object) per change, until SIGINT or SIGTERM.
+ * one line (or one JSON object) per change, until SIGINT or SIGTERM. With
+ * "flows", the "flows" group too: a line per flow created or ended.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <linux/netlink.h>
 
 #include "args.h"
+#include "conn.h"
 #include "events.h"
 #include "monitor.h"
 #include "msg.h"
@@ -38,16 +41,30 @@ static const struct {
 	{ L4LB_CMD_BACKEND_DEL,	"backend del",	"backend_del" },
 	{ L4LB_CMD_NET_SET,	"timeouts set",	"timeouts_set" },
 	{ L4LB_CMD_STATS_ZERO,	"stats zero",	"stats_zero" },
+	{ L4LB_CMD_CONN_EVENT,	"flow",		"flow" },	/* + new, end */
+};
+
+/* enum l4lb_conn_end, as the text and JSON name it */
+static const char *const end_reasons[] = {
+	[L4LB_CONN_END_EXPIRED] = "expired",
+	[L4LB_CONN_END_FLUSHED] = "flushed",
+	[L4LB_CONN_END_EVICTED] = "evicted",
+	[L4LB_CONN_END_VIP_DELETED] = "vip_deleted",
+	[L4LB_CONN_END_BACKEND_DOWN] = "backend_down",
+	[L4LB_CONN_END_ONE_PACKET] = "one_packet",
+	[L4LB_CONN_END_REOPENED] = "reopened",
 };
 
 void monitor_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: l4ctl monitor [ timestamp ]\n"
+		"Usage: l4ctl monitor [ timestamp ] [ flows ]\n"
 		"       l4ctl monitor help\n"
 		"Print each configuration change of this network namespace (VIPs,\n"
 		"backends, default timeouts, counters zeroed) as it happens, until\n"
-		"interrupted.\n"
+		"interrupted; with flows, also each flow created and ended (rate\n"
+		"limited by the module: '(N suppressed)' tells the events it dropped\n"
+		"before one).\n"
 		"Needs CAP_NET_ADMIN.\n");
 }
 
@@ -116,6 +133,36 @@ static void print_zero_event(const struct l4lb_event *e, const char *text)
 	print_close_object();
 }
 
+/*
+ * "flow new tcp 10.0.0.2:40000 -> 10.0.0.10:80 backend 10.0.1.1:8080 dnat"
+ * and "flow end ... (expired)", then "(N suppressed)" when events were
+ * dropped before this one. JSON: conn list's keys, event, reason and
+ * suppressed.
+ */
+static void print_flow_event(const struct l4lb_event *e)
+{
+	bool end = e->flow_event == L4LB_CONN_EVENT_END;
+	const char *why = NULL;
+	char buf[16];
+
+	print_string(PRINT_JSON, "event", NULL, end ? "flow_end" : "flow_new");
+	print_string(PRINT_FP, NULL, "%s ", end ? "flow end" : "flow new");
+	print_conn_fields(&e->conn, true);
+	if (end && e->end_reason) {
+		if (e->end_reason < sizeof(end_reasons) / sizeof(end_reasons[0]))
+			why = end_reasons[e->end_reason];
+		if (!why) {
+			snprintf(buf, sizeof(buf), "%u", e->end_reason);
+			why = buf;
+		}
+		print_string(PRINT_ANY, "reason", " (%s)", why);
+	}
+	print_u64(PRINT_JSON, "suppressed", NULL, e->suppressed);
+	if (e->suppressed)
+		print_u64(PRINT_FP, NULL, " (%" PRIu64 " suppressed)",
+			  e->suppressed);
+}
+
 int monitor_print_event(const struct nlmsghdr *nlh, const char *time)
 {
 	const char *text = NULL, *key = NULL;
@@ -145,8 +192,12 @@ int monitor_print_event(const struct nlmsghdr *nlh, const char *time)
 	print_open_object(NULL);
 	if (time)
 		print_string(PRINT_ANY, "time", "%s ", time);
-	print_string(PRINT_JSON, "event", NULL, key);
+	if (e->cmd != L4LB_CMD_CONN_EVENT)
+		print_string(PRINT_JSON, "event", NULL, key);
 	switch (e->cmd) {
+	case L4LB_CMD_CONN_EVENT:
+		print_flow_event(e);
+		break;
 	case L4LB_CMD_VIP_NEW:
 	case L4LB_CMD_VIP_SET:
 	case L4LB_CMD_VIP_DEL:
@@ -242,13 +293,15 @@ static int listen_events(struct nl_ctx *ctx, bool timestamp)
 
 int cmd_monitor(int argc, char **argv)
 {
-	bool timestamp = false;
+	bool timestamp = false, flows = false;
 	struct nl_ctx *ctx;
 	int ret, err;
 
 	for (; argc > 0; argc--, argv++) {
 		if (matches(argv[0], "timestamp")) {
 			timestamp = true;
+		} else if (matches(argv[0], "flows")) {
+			flows = true;
 		} else if (matches(argv[0], "help")) {
 			monitor_usage(stdout);
 			return EXIT_OK;
@@ -270,6 +323,19 @@ int cmd_monitor(int argc, char **argv)
 		else
 			pr_err("cannot listen to the l4lb events: %s",
 			       strerror(-err));
+		return EXIT_KERNEL;
+	}
+	err = flows ? events_join_flows(ctx) : 0;
+	if (err) {
+		if (err == -EOPNOTSUPP)
+			pr_err("the loaded l4lb module sends no flow events");
+		else if (err == -EPERM)
+			pr_err("cannot join the l4lb flows group: %s (needs CAP_NET_ADMIN)",
+			       strerror(-err));
+		else
+			pr_err("cannot listen to the l4lb flow events: %s",
+			       strerror(-err));
+		nl_close(ctx);
 		return EXIT_KERNEL;
 	}
 	ret = listen_events(ctx, timestamp);

@@ -41,6 +41,18 @@ fail:
 	return NULL;
 }
 
+int events_join_flows(struct nl_ctx *ctx)
+{
+	int group = (int)ctx->flows_group;
+
+	if (!ctx->sock || !group)
+		return -EOPNOTSUPP;
+	if (mnl_socket_setsockopt(ctx->sock, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group)) < 0)
+		return -errno;
+	return 0;
+}
+
 static const struct nlattr *event_attr(const struct nlmsghdr *nlh,
 				       uint16_t type)
 {
@@ -50,6 +62,36 @@ static const struct nlattr *event_attr(const struct nlmsghdr *nlh,
 		if (mnl_attr_get_type(a) == type)
 			return a;
 	return NULL;
+}
+
+/* The flow as the conn dump has it, and the event's own attributes. */
+static int flow_event_parse(const struct nlmsghdr *nlh, struct l4lb_event *e)
+{
+	const struct nlattr *cn = event_attr(nlh, L4LB_ATTR_CONN), *a;
+
+	if (!cn || msg_parse_conn(cn, &e->conn) < 0)
+		return -1;
+	mnl_attr_for_each_nested(a, cn) {
+		switch (mnl_attr_get_type(a)) {
+		case L4LB_CONN_ATTR_EVENT:
+			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+				return -1;
+			e->flow_event = mnl_attr_get_u8(a);
+			break;
+		case L4LB_CONN_ATTR_END_REASON:
+			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+				return -1;
+			e->end_reason = mnl_attr_get_u8(a);
+			break;
+		case L4LB_CONN_ATTR_SUPPRESSED:
+			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+				return -1;
+			e->suppressed = mnl_attr_get_u64(a);
+			break;
+		}
+	}
+	return e->flow_event == L4LB_CONN_EVENT_NEW ||
+	       e->flow_event == L4LB_CONN_EVENT_END ? 0 : -1;
 }
 
 int event_parse(const struct nlmsghdr *nlh, struct l4lb_event *e)
@@ -83,6 +125,8 @@ int event_parse(const struct nlmsghdr *nlh, struct l4lb_event *e)
 		    (bn && msg_parse_backend(bn, &e->backend)))
 			return -1;
 		return 0;
+	case L4LB_CMD_CONN_EVENT:
+		return flow_event_parse(nlh, e);
 	default:
 		return 1;
 	}

@@ -3,7 +3,8 @@
  * The l4lb "events" multicast group: the kernel sends one message per
  * configuration change (VIP, backend, default timeouts), with the object
  * as it is after the change. 'l4ctl monitor' prints them; the agent
- * reconciles on them.
+ * reconciles on them. The "flows" group: a message when a flow is created
+ * or ends (L4LB_CMD_CONN_EVENT), rate limited by the kernel.
  */
 #ifndef L4LB_LIB_EVENTS_H
 #define L4LB_LIB_EVENTS_H
@@ -12,6 +13,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "conn_msg.h"
 #include "msg.h"
 #include "nl.h"
 
@@ -25,6 +27,11 @@ struct l4lb_event {
 	struct vip vip;
 	struct backend backend;	/* backend events */
 	struct net_info net;	/* L4LB_CMD_NET_SET: the defaults now */
+	/* L4LB_CMD_CONN_EVENT: */
+	struct conn conn;	/* the flow, its state the last one */
+	uint8_t flow_event;	/* enum l4lb_conn_event */
+	uint8_t end_reason;	/* enum l4lb_conn_end, 0: not sent */
+	uint64_t suppressed;	/* events the kernel dropped before this one */
 };
 
 /*
@@ -34,6 +41,12 @@ struct l4lb_event {
  * CAP_NET_ADMIN). Close it with nl_close().
  */
 struct nl_ctx *events_open(int *err);
+
+/*
+ * Join the "flows" group too on @ctx (from events_open()). Returns 0 or
+ * -errno: -EOPNOTSUPP, a module without flow events; -EPERM as above.
+ */
+int events_join_flows(struct nl_ctx *ctx);
 
 /*
  * One message of the l4lb family (genl header included) into @e. Returns 0,

@@ -289,7 +289,7 @@ static int family_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-/* The id of the "events" group, among the family's multicast groups. */
+/* The ids of the "events" and "flows" groups, among the family's groups. */
 static void mcast_groups(struct nl_ctx *ctx, const struct nlattr *nest)
 {
 	const struct nlattr *grp, *a;
@@ -308,6 +308,8 @@ static void mcast_groups(struct nl_ctx *ctx, const struct nlattr *nest)
 		}
 		if (name && strcmp(name, L4LB_GENL_MCGRP_EVENTS) == 0)
 			ctx->events_group = id;
+		if (name && strcmp(name, L4LB_GENL_MCGRP_FLOWS) == 0)
+			ctx->flows_group = id;
 	}
 }
 

@@ -42,6 +42,7 @@ struct nl_ctx {
 	uint16_t family_id;
 	uint32_t family_version;
 	uint32_t events_group;		/* "events" multicast group, 0: none */
+	uint32_t flows_group;		/* "flows" multicast group, 0: none */
 	char extack[NL_EXTACK_MAX];	/* message of the last error, if any */
 	uint32_t miss_type;		/* NLMSGERR_ATTR_MISS_TYPE, 0 if none */
 	struct nl_transport xport;	/* zeroed: the socket */
