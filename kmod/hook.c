@@ -200,8 +200,16 @@ static unsigned int l4lb_refuse(struct l4lb_net *ln, struct l4lb_vip *vip,
 		ev = L4LB_EV_DROP_LIMIT;
 		break;
 	default:
-		ev = l4lb_vip_backends_full(vip) ? L4LB_EV_DROP_LIMIT :
-						   L4LB_EV_DROP_NO_BACKEND;
+		/*
+		 * Every backend at its maxconn is a limit, as the VIP's own:
+		 * the namespace's counters stay the sums of the VIPs'.
+		 */
+		if (l4lb_vip_backends_full(vip)) {
+			ev = L4LB_EV_DROP_LIMIT;
+			why = L4LB_NET_VIP_LIMIT_DROPS;
+		} else {
+			ev = L4LB_EV_DROP_NO_BACKEND;
+		}
 		break;
 	}
 	l4lb_net_count(ln->stats, why);

@@ -131,7 +131,7 @@ be_get() { drv q backend "$@"; }
 
 # Counters of the namespace (`l4ctl -j stats`): snap, then deltas prints
 # what changed since as "key=N ...".
-CNT="no_backend_drops vip_limit_drops rate_limit_drops rejects down_expired"
+CNT="drops_no_backend drops_limit drops_rate rejects down_expired"
 snap() { read -r -a SNAP <<<"$(drv q stats $CNT)"; }
 deltas() {
 	local now k i=0 res=()
@@ -195,7 +195,7 @@ snap
 tap_is "expire-down: A's connection is reset at its next packet" \
 	"$(drv c xfer L 65536)" "broken ECONNRESET"
 tap_is "... counted: down_expired 1, one RST sent" "$(deltas)" \
-	"no_backend_drops=0 vip_limit_drops=0 rate_limit_drops=0 rejects=1 down_expired=1"
+	"drops_no_backend=0 drops_limit=0 drops_rate=0 rejects=1 down_expired=1"
 tap_is "... and gone from A's count" "$(be_get tcp "$V4" "$BE4_1" active_conns inactive_conns)" "0 0"
 drv c close L >/dev/null
 cfg backend set "$V4" "$A" proto tcp state up
@@ -226,8 +226,8 @@ cfg backend set "$V4" "$B" proto tcp maxconn 2
 snap
 tap_is "A and B full: the connection is refused (RST)" \
 	"$(drv c hellos 1 "$VIP4" $VIP_PORT src=10.0.0.7)" ECONNREFUSED
-tap_is "... counted: no_backend_drops 1, rejects 1" "$(deltas)" \
-	"no_backend_drops=1 vip_limit_drops=0 rate_limit_drops=0 rejects=1 down_expired=0"
+tap_is "... counted: drops_no_backend 1, rejects 1" "$(deltas)" \
+	"drops_no_backend=1 drops_limit=0 drops_rate=0 rejects=1 down_expired=0"
 tap_is "the held connections still work" \
 	"$(for i in 1 2 3 4; do drv c xfer m$i 65536; done | paste -sd' ')" "intact intact intact intact"
 drv c closeall >/dev/null
@@ -263,14 +263,14 @@ cfg vip set "$V4" proto tcp no-reject
 snap
 tap_is "IPv4 TCP, no backend, no-reject: the SYN is dropped silently (timeout)" \
 	"$(drv c hellos 1 "$VIP4" $VIP_PORT timeout=0.7)" timeout
-tap_is "... counted as no_backend_drops, no RST" "$(deltas)" \
-	"no_backend_drops=1 vip_limit_drops=0 rate_limit_drops=0 rejects=0 down_expired=0"
+tap_is "... counted as drops_no_backend, no RST" "$(deltas)" \
+	"drops_no_backend=1 drops_limit=0 drops_rate=0 rejects=0 down_expired=0"
 cfg vip set "$V4" proto tcp reject
 snap
 tap_is "IPv4 TCP, no backend: refused at once (RST)" \
 	"$(drv c hellos 1 "$VIP4" $VIP_PORT src=10.0.0.6)" ECONNREFUSED
 tap_is "... counted" "$(deltas)" \
-	"no_backend_drops=1 vip_limit_drops=0 rate_limit_drops=0 rejects=1 down_expired=0"
+	"drops_no_backend=1 drops_limit=0 drops_rate=0 rejects=1 down_expired=0"
 cfg backend set "$V4" "$A" proto tcp state up
 cfg backend set "$V4" "$B" proto tcp state up
 
@@ -282,7 +282,7 @@ snap
 tap_is "IPv4 UDP, no backend: ICMP port unreachable (connected socket: ECONNREFUSED)" \
 	"$(drv c hellos 1 "$VIP4" $VIP_PORT src=10.0.0.8 udp timeout=3)" ECONNREFUSED
 tap_is "... counted" "$(deltas)" \
-	"no_backend_drops=1 vip_limit_drops=0 rate_limit_drops=0 rejects=1 down_expired=0"
+	"drops_no_backend=1 drops_limit=0 drops_rate=0 rejects=1 down_expired=0"
 cfg backend set "$V4" "$A" proto udp state up
 cfg backend set "$V4" "$B" proto udp state up
 
@@ -296,7 +296,7 @@ cfg backend set "$V6" "$B6" proto udp state down
 tap_is "IPv6 UDP, no backend: ICMPv6 port unreachable (ECONNREFUSED)" \
 	"$(drv c hellos 1 "$VIP6" $VIP_PORT src=fd00::7 udp timeout=3)" ECONNREFUSED
 tap_is "... both counted" "$(deltas)" \
-	"no_backend_drops=2 vip_limit_drops=0 rate_limit_drops=0 rejects=2 down_expired=0"
+	"drops_no_backend=2 drops_limit=0 drops_rate=0 rejects=2 down_expired=0"
 cfg backend set "$V6" "$A6" proto tcp state up
 cfg backend set "$V6" "$B6" proto tcp weight 1
 cfg backend set "$V6" "$A6" proto udp state up
@@ -313,8 +313,8 @@ for i in 1 2 3; do got+=" $(drv c open v$i "$VIP4" $VIP_PORT src=10.0.0.$((i + 2
 tap_is "3 connections held" "$(($(count be1 $got) + $(count be2 $got)))" 3
 snap
 tap_is "the 4th is refused (RST)" "$(drv c hellos 1 "$VIP4" $VIP_PORT src=10.0.0.6)" ECONNREFUSED
-tap_is "... counted: vip_limit_drops 1, rejects 1" "$(deltas)" \
-	"no_backend_drops=0 vip_limit_drops=1 rate_limit_drops=0 rejects=1 down_expired=0"
+tap_is "... counted: drops_limit 1, rejects 1" "$(deltas)" \
+	"drops_no_backend=0 drops_limit=1 drops_rate=0 rejects=1 down_expired=0"
 drv c close v1 >/dev/null
 tap_check "one closed: its flow leaves the table" wait_flows "$VIP4" $VIP_PORT tcp 2
 got=$(drv c open v4 "$VIP4" $VIP_PORT src=10.0.0.6)
@@ -334,8 +334,8 @@ out=$(drv c burst 20 "$VIP4" $VIP_PORT timeout=0.6)
 ok=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' <<<"$out")
 tap_check "20 connections at once: 5 to 7 succeed ($out)" test "${ok:-0}" -ge 5 -a "${ok:-0}" -le 7
 tap_like "... the others time out: no RST, nothing else" "$out" "ok=* refused=0 timeout=$((20 - ${ok:-0})) other=0"
-tap_is "... counted: rate_limit_drops $((20 - ${ok:-0})), no rejects" "$(deltas)" \
-	"no_backend_drops=0 vip_limit_drops=0 rate_limit_drops=$((20 - ${ok:-0})) rejects=0 down_expired=0"
+tap_is "... counted: drops_rate $((20 - ${ok:-0})), no rejects" "$(deltas)" \
+	"drops_no_backend=0 drops_limit=0 drops_rate=$((20 - ${ok:-0})) rejects=0 down_expired=0"
 sleep 1.2
 tap_is "a second later, 5 more at once all succeed" \
 	"$(drv c burst 5 "$VIP4" $VIP_PORT timeout=0.9)" "ok=5 refused=0 timeout=0 other=0"

@@ -114,13 +114,13 @@ tap_is "conn get CLIENT VIP finds that flow" "$got" "tcp ESTABLISHED ${cl2##*:} 
 tap_check "conn get of no flow fails" eval "! lbctl conn get $CLIENT4:1 $VIP4:$VIP_PORT 2>/dev/null"
 
 # ------------------------------------------------------------------ flush
-read -r nf0 <<<"$(l4stats noflow_drops)"
+read -r nf0 <<<"$(l4stats drops_noflow)"
 tap_check "conn flush vip $VIP4:$VIP_PORT" lbctl conn flush vip $VIP4:$VIP_PORT
 after=$(conns)
 tap_is "the VIP's TCP flows are gone" "$(grep -c "^tcp .* $VIP4:$VIP_PORT " <<<"$after")" 0
 tap_is "the other flows stay (UDP of the same address, IPv6, SNAT)" "$(wc -l <<<"$after")" 4
 tap_is "the flushed flow's next packets are dropped: t1 broken" "$(hold_finish t1)" broken
-read -r nf1 <<<"$(l4stats noflow_drops)"
+read -r nf1 <<<"$(l4stats drops_noflow)"
 tap_check "... counted as noflow ($nf0 -> $nf1)" eval "num_ge '$nf1' $((nf0 + 1))"
 tap_is "a flow of another VIP goes on: SNAT intact" "$(hold_finish s1)" intact
 tap_is "the IPv6 flow goes on" "$(hold_finish t6)" intact

@@ -386,7 +386,7 @@ for fam in 4 6; do
 			num_ge "$(l4json vip "$vip" $PORT $proto pkts_in)" 6
 	done
 done
-tap_is "nothing dropped on the way to the backends" "$(l4stats xmit_drops too_big)" "0 0"
+tap_is "nothing dropped on the way to the backends" "$(l4stats drops_xmit too_big)" "0 0"
 
 tap_diag "UDP datagrams: $((SECONDS - t0)) s"
 
@@ -424,12 +424,12 @@ tap_diag "PMTU: $((SECONDS - t0)) s"
 t0=$SECONDS
 
 # --- a client on the LB host: refused at once
-x0=$(l4stats xmit_drops)
+x0=$(l4stats drops_xmit)
 tap_is "a client on the LB host is refused (IPv4)" \
 	"$(ns_run lb python3 "$PY" local $D_VIP4)" ConnectionRefusedError
 tap_is "a client on the LB host is refused (IPv6)" \
 	"$(ns_run lb python3 "$PY" local $D_VIP6)" ConnectionRefusedError
-tap_check "... and counted (xmit_drops)" test "$(l4stats xmit_drops)" -gt "$x0"
+tap_check "... and counted (drops_xmit)" test "$(l4stats drops_xmit)" -gt "$x0"
 
 # --- mode change under traffic: DNAT flows stay DNAT, new flows go DSR
 for fam in 4 6; do

@@ -8,7 +8,7 @@
 #  - from 5 s after the flood's end, 100 % of new connections succeed.
 # The backends answer the flood as real servers do (SYN-ACKs, UDP replies)
 # toward the spoofed sources, which the LB routes to the client side where
-# they are dropped. Figures (percentages, early_drops, recovery time) are
+# they are dropped. Figures (percentages, evictions, recovery time) are
 # printed as TAP diagnostics.
 . "$(dirname "$0")/lib/hard.sh"
 
@@ -54,7 +54,7 @@ flood_round() {
 		case $i in a*) hold_start "$name$i" $VIPA 80 5 ;; b*) hold_start "$name$i" $VIPB 80 5 ;; esac
 		holds+=("$name$i")
 	done
-	read -r e0 f0 <<<"$(l4stats early_drops full_drops)"
+	read -r e0 f0 <<<"$(l4stats evictions drops_table_full)"
 	ns_run client python3 "$L4LB_LIB/probe.py" \
 		--service "A/tcp=$VIPA:80/tcp" --service "B/tcp=$VIPB:80/tcp" \
 		--service "B/udp=$VIPB:53/udp" --start-file "$W/start" --done-file "$W/done" \
@@ -73,7 +73,7 @@ flood_round() {
 	done
 	wait $fl
 	wait $pr
-	read -r e1 f1 <<<"$(l4stats early_drops full_drops)"
+	read -r e1 f1 <<<"$(l4stats evictions drops_table_full)"
 	tap_diag "$name flood: $(cat "$W/flood.json")"
 	python3 -c '
 import json, sys
@@ -82,12 +82,12 @@ sys.exit(0 if f["distinct"] >= 40000 and f["sent"] >= 40000 else 1)' "$W/flood.j
 	tap_check "$name flood: >= 40000 distinct spoofed (address, port) pairs sent" test $? = 0
 	tap_check "$name flood filled the table (max conns seen: $max of $CONN_MAX)" \
 		test "$max" -ge $((CONN_MAX * 95 / 100))
-	tap_diag "$name flood: early_drops $e0 -> $e1, full_drops $f0 -> $f1"
+	tap_diag "$name flood: evictions $e0 -> $e1, drops_table_full $f0 -> $f1"
 	if num_ge "$e1" 1 && num_ge "$e0" 0 && ((e1 > e0)); then
-		tap_ok "$name flood: unreplied entries were evicted (early_drops +$((e1 - e0)))"
+		tap_ok "$name flood: unreplied entries were evicted (evictions +$((e1 - e0)))"
 	else
-		tap_fail "$name flood: unreplied entries were evicted (early_drops grew)" \
-			"early_drops $e0 -> $e1"
+		tap_fail "$name flood: unreplied entries were evicted (evictions grew)" \
+			"evictions $e0 -> $e1"
 	fi
 	if [[ ! -s $W/probe.json ]]; then
 		tap_fail "$name flood: the probing client produced results" "$(cat "$W/probe.err")"
@@ -122,8 +122,8 @@ flood_round SYN tcp $VIPA 80
 flood_round UDP udp $VIPB 53
 
 # Each new flow the full table refused is counted once on its VIP too.
-read -r full <<<"$(l4stats full_drops)"
-tap_is "the VIPs' drops_table_full add up to full_drops ($full)" \
+read -r full <<<"$(l4stats drops_table_full)"
+tap_is "the VIPs' drops_table_full add up to drops_table_full ($full)" \
 	"$(lbctl -j show | python3 -c '
 import json, sys
 print(sum(v["stats"]["drops_table_full"] for v in json.load(sys.stdin)))')" "$full"

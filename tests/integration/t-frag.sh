@@ -50,7 +50,7 @@ for line in "${MODES[@]}"; do
 			lbctl backend add "$key" "$be:$BE_PORT" proto udp || ok=0
 		done
 		[ $ok = 1 ] || { tap_fail "$mode IPv$fam: backends added"; continue; }
-		noflow0=$(l4stats noflow_drops)
+		noflow0=$(l4stats drops_noflow)
 		b0=$(reasm be1 $fam)/$(reasm be2 $fam) c0=$(reasm client $fam)
 		got=$(client_traffic hello "$vip" $port --udp --bytes 4000 --timeout 10 --retries 3 2>&1 &&
 			client_traffic hello "$vip" $port --udp --bytes 60000 --timeout 10 --retries 3 2>&1)
@@ -70,7 +70,7 @@ for v in json.load(sys.stdin):
 		b1=$(reasm be1 $fam)/$(reasm be2 $fam) c1=$(reasm client $fam)
 		tap_check "$mode IPv$fam: fragmented again on the way out: be1, be2 and the client reassembled (be $b0 -> $b1, client $c0 -> $c1)" \
 			test "${b1%/*}" -gt "${b0%/*}" -a "${b1#*/}" -gt "${b0#*/}" -a "$c1" -ge $((c0 + 2))
-		tap_is "$mode IPv$fam: no fragment dropped" "$(l4stats noflow_drops)" "$noflow0"
+		tap_is "$mode IPv$fam: no fragment dropped" "$(l4stats drops_noflow)" "$noflow0"
 	done
 done
 

@@ -4,12 +4,12 @@
 # again to the same backend (`stateless` in l4ctl stats).
 #
 # conn_max=1024, filled with 1024 established DNAT connections held open
-# (never evicted): further DNAT connections are not served (full_drops).
+# (never evicted): further DNAT connections are not served (drops_table_full).
 # Then, the table still full: TCP connections to a Maglev DSR VIP (IPv4,
 # IPv6) and a UDP conversation work end to end, bytes intact both ways,
 # every packet of a flow on one backend (the LB's per-backend counters),
 # flows spread over the backends; `stateless` counts exactly the packets
-# the VIP forwarded, `full_drops` the failed creations (one each), the
+# the VIP forwarded, `drops_table_full` the failed creations (one each), the
 # table and the VIP hold no entry for them. Controls: an rr DSR VIP, an sh
 # DSR VIP (its table follows the order backends were added in: it names no
 # home another LB would agree on) and a Maglev DNAT VIP (not one-way:
@@ -337,18 +337,18 @@ drv_start f client "$PY" fill $FILL 80 $CONN_MAX
 read -r -t 200 got <&"${DRV_OUT[f]}" || got="no answer: $(tail -n 3 "$W/f.err" | paste -sd' ')"
 tap_is "$CONN_MAX DNAT connections established and held" "$got" "held=$CONN_MAX failed=0"
 tap_diag "fill: $((SECONDS - t0)) s"
-read -r conns f0 <<<"$(q stats conns full_drops)"
+read -r conns f0 <<<"$(q stats conns drops_table_full)"
 tap_is "the table holds conn_max flows" "$conns" $CONN_MAX
 got=$(c burst 4 $FILL 80 timeout=2)
-read -r conns f1 <<<"$(q stats conns full_drops)"
+read -r conns f1 <<<"$(q stats conns drops_table_full)"
 tap_is "the table is full: 4 more DNAT connections are not served" "$got" \
 	"ok=0 refused=0 timeout=4 other=0"
-tap_check "... counted in full_drops ($f0 -> $f1)" test "$f1" -ge $((f0 + 4))
+tap_check "... counted in drops_table_full ($f0 -> $f1)" test "$f1" -ge $((f0 + 4))
 tap_is "... the table still holds conn_max flows" "$conns" $CONN_MAX
 
 # --- Maglev DSR in the full table: new flows forwarded without an entry
 t0=$SECONDS
-read -r s0 f0 e0 <<<"$(q stats stateless full_drops early_drops)"
+read -r s0 f0 e0 <<<"$(q stats stateless drops_table_full evictions)"
 p0=$(be_stat $MAG:80 tcp pkts_in)
 got=$(c hellos 12 $MAG 80 timeout=5)
 sleep 0.5 # their last ACKs
@@ -365,15 +365,15 @@ sleep 0.5
 p2=$(be_stat $MAG:80 tcp pkts_in)
 tap_is "... every packet of it went to $name, the backend that answered (pkts_in $p1 -> $p2)" \
 	"$(moved "$p1" "$p2")" "$(only "$name")"
-read -r s1 f1 e1 conns <<<"$(q stats stateless full_drops early_drops conns)"
+read -r s1 f1 e1 conns <<<"$(q stats stateless drops_table_full evictions conns)"
 vin=$(q vip $MAG 80 tcp pkts_in)
-tap_diag "stateless $s0 -> $s1, full_drops $f0 -> $f1, VIP pkts_in $vin, backends $p0 -> $p2"
+tap_diag "stateless $s0 -> $s1, drops_table_full $f0 -> $f1, VIP pkts_in $vin, backends $p0 -> $p2"
 tap_is "stateless counts every packet the VIP forwarded (pkts_in $vin)" \
 	$((s1 - s0)) "$vin"
 tap_is "... the backends' packets too" "$(sum "$p2")" "$vin"
 tap_check "... at least 3 per connection (SYN, ACK, FIN) and the echoes' ($((s1 - s0)))" \
 	test $((s1 - s0)) -ge $((13 * 3 + 2 * 102400 / 65536))
-tap_is "full_drops: one failed creation per stateless packet" $((f1 - f0)) $((s1 - s0))
+tap_is "drops_table_full: one failed creation per stateless packet" $((f1 - f0)) $((s1 - s0))
 tap_is "nothing evicted" "$e1" "$e0"
 tap_is "the table holds conn_max flows, none of the VIP's" \
 	"$conns $(q vip $MAG 80 tcp conns active_conns inactive_conns)" "$CONN_MAX 0 0 0"

@@ -40,7 +40,7 @@ tap_like "a UDP flow for the ICMP cases (IPv4)" \
 tap_like "a UDP flow for the ICMP cases (IPv6)" \
 	"$(client_traffic hello "$VIP6" $VIP_PORT --udp --sport 47901 2>&1)" "be[123]"
 
-read -r inv0 nf0 <<<"$(l4stats invalid_drops noflow_drops)"
+read -r inv0 nf0 <<<"$(l4stats drops_malformed drops_noflow)"
 for i in 1 2 3; do sniff_start be$i be$i eth0 --incoming; done
 ns_run client python3 "$L4LB_LIB/malformed.py" send --iface eth0 --dst-mac "$LB_MAC" \
 	--manifest "$W/manifest.json" --flow4 47900 --flow6 47901 >"$W/sent.txt" 2>&1
@@ -56,9 +56,9 @@ rc=$?
 tap_diag "$out"
 tap_check "every packet the backends got from the client is a case, correctly rewritten; controls arrived" \
 	test $rc = 0
-read -r inv1 nf1 <<<"$(l4stats invalid_drops noflow_drops)"
-tap_diag "invalid_drops $inv0 -> $inv1, noflow_drops $nf0 -> $nf1"
-tap_check "IPv6 UDP with a zero checksum (and other malformed headers) counted in invalid_drops ($inv0 -> $inv1)" \
+read -r inv1 nf1 <<<"$(l4stats drops_malformed drops_noflow)"
+tap_diag "drops_malformed $inv0 -> $inv1, drops_noflow $nf0 -> $nf1"
+tap_check "IPv6 UDP with a zero checksum (and other malformed headers) counted in drops_malformed ($inv0 -> $inv1)" \
 	eval "num_ge '$inv0' 0 && num_ge '$inv1' $((${inv0/missing/0} + 1))"
 
 # The service is still right.

@@ -83,7 +83,7 @@ tap_like "a conversation in the full table keeps working" \
 # one makes room.
 tap_like "a new flow gets in by evicting the idlest conversation" \
 	"$(client_traffic hello "$VIP4" $VIP_PORT --udp --sport 30000 2>&1)" "be[123]"
-tap_is "... counted as an early drop" "$(stat early_drops)" 1
+tap_is "... counted as an early drop" "$(stat evictions)" 1
 tap_is "the table still holds conn_max flows" "$(stat conns)" 1024
 
 # Established TCP connections are never evicted: a table full of them
@@ -114,8 +114,8 @@ tap_is "the table holds conn_max flows" "$(stat conns)" 1024
 tap_like "a new connection is refused: no flow may be evicted" \
 	"$(client_traffic hello "$VIP4" $VIP_PORT --timeout 2 --retries 1 2>&1)" \
 	"!(be[123])"
-tap_check "... and counted as a full-table drop" test "$(stat full_drops)" -ge 1
-tap_is "no established connection was evicted" "$(stat early_drops)" 0
+tap_check "... and counted as a full-table drop" test "$(stat drops_table_full)" -ge 1
+tap_is "no established connection was evicted" "$(stat evictions)" 0
 kill $holder 2>/dev/null
 wait $holder 2>/dev/null
 rm -f "$held"
@@ -126,7 +126,7 @@ l4lb_load conn_max=1024
 l4lb_service 4 udp
 tap_is "1100 query/answer flows all get through" "$(udpflows 20000 1100 1)" 1100
 tap_is "the table holds conn_max flows" "$(stat conns)" 1024
-tap_is "76 older ones were evicted for the newer" "$(stat early_drops)" 76
+tap_is "76 older ones were evicted for the newer" "$(stat evictions)" 76
 tap_is "no flow was refused" "$(l4json vip "$VIP4" $VIP_PORT udp drops)" 0
 
 topo_teardown

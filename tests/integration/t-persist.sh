@@ -218,14 +218,14 @@ tap_is "two connections held open from the bound client, on one backend" \
 	"$h2" "$h1"
 HITS=$((HITS + 1))
 check_hits "the second held connection used the binding"
-read -r e0 f0 <<<"$(l4stats early_drops full_drops)"
+read -r e0 f0 <<<"$(l4stats evictions drops_table_full)"
 ns_run client python3 "$L4LB_LIB/flood.py" --iface eth0 --dst-mac "$(lb_mac)" \
 	--dst $VIPB --dport 80 --proto tcp --pairs 3000 --net $SPOOF_NET \
 	--seed 7 --rate 1000 >/dev/null
-read -r e1 f1 c1 <<<"$(l4stats early_drops full_drops conns)"
-tap_check "the flood filled the table and evicted entries (early_drops $e0 -> $e1, conns $c1)" \
+read -r e1 f1 c1 <<<"$(l4stats evictions drops_table_full conns)"
+tap_check "the flood filled the table and evicted entries (evictions $e0 -> $e1, conns $c1)" \
 	test "$e1" -gt "$e0" -a "$c1" -ge $((CONN_MAX * 95 / 100)) -a "$c1" -le $CONN_MAX
-tap_is "no new flow was refused (full_drops)" "$f1" "$f0"
+tap_is "no new flow was refused (drops_table_full)" "$f1" "$f0"
 tap_is "held connection 1 still works" "$(hold_finish h1)" intact
 tap_is "held connection 2 still works" "$(hold_finish h2)" intact
 got=$(from "$CLIENT4" 1 $VIP4)

@@ -99,7 +99,7 @@ for fam in 4 6; do
 		"0 1"
 done
 tap_is "no packet of these flows dropped as mid-stream without a flow" \
-	"$(l4stats noflow_drops invalid_drops)" "0 0"
+	"$(l4stats drops_noflow drops_malformed)" "0 0"
 
 topo_teardown
 l4lb_unload

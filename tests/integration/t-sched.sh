@@ -339,15 +339,15 @@ fi
 if svc maglev "1 1 1" && l4 vip set "$V" proto tcp syn-only; then
 	ask hold synonly "$VIP4" $VIP_PORT "$(specs 2 34)"
 	tap_like "maglev syn-only: 2 connections open ($ANS)" "$ANS" "be? be?"
-	ask stats adopted noflow_drops
+	ask stats adopted drops_noflow
 	read -r adopted0 noflow0 <<<"$ANS"
 	svc maglev "1 1 1" syn-only || tap_fail "maglev syn-only: VIP deleted and added again"
 	ask finish synonly 3
 	tap_is "maglev syn-only: after the LB lost their flows, the connections stall" \
 		"$ANS" "broken broken"
-	ask stats adopted noflow_drops
+	ask stats adopted drops_noflow
 	read -r adopted1 noflow1 <<<"$ANS"
-	tap_check "maglev syn-only: none adopted, their segments dropped (noflow_drops $noflow0 -> $noflow1)" \
+	tap_check "maglev syn-only: none adopted, their segments dropped (drops_noflow $noflow0 -> $noflow1)" \
 		test "$adopted1" = "$adopted0" -a "$noflow1" -ge $((noflow0 + 2))
 else
 	tap_fail "maglev syn-only: VIP and backends"
@@ -457,7 +457,7 @@ for proto in tcp udp; do
 		l4 backend add "$V81_6" "[$BE6_1]:$BE_PORT" proto $proto state down || ok=0
 done
 tap_is "no backend: VIPs whose backends are drained, down, weight 0" $ok 1
-ask stats rejects no_backend_drops
+ask stats rejects drops_no_backend
 read -r rej0 nob0 <<<"$ANS"
 res='' took=''
 for host in "$VIP4" "$VIP6"; do
@@ -468,9 +468,9 @@ for host in "$VIP4" "$VIP6"; do
 done
 tap_is "no backend: TCP connection refused (RST), UDP port unreachable, IPv4 and IPv6 (in ${took% })" \
 	"$res" "refused refused refused refused "
-ask stats rejects no_backend_drops
+ask stats rejects drops_no_backend
 read -r rej1 nob1 <<<"$ANS"
-tap_is "no backend: 4 rejects, 4 no_backend_drops counted" \
+tap_is "no backend: 4 rejects, 4 drops_no_backend counted" \
 	"$((rej1 - rej0)) $((nob1 - nob0))" "4 4"
 
 l4 vip set "$V81" proto tcp no-reject && l4 vip set "$V81" proto udp no-reject ||
@@ -479,9 +479,9 @@ ask tcp "$VIP4" 81 1.5
 res=${ANS% *}
 ask udp "$VIP4" 81 1
 tap_is "no-reject: TCP connect and UDP query time out" "$res ${ANS% *}" "timeout timeout"
-ask stats rejects no_backend_drops
+ask stats rejects drops_no_backend
 read -r rej2 nob2 <<<"$ANS"
-tap_check "no-reject: nothing sent back (rejects $rej1 -> $rej2), the drops counted (no_backend_drops $nob1 -> $nob2)" \
+tap_check "no-reject: nothing sent back (rejects $rej1 -> $rej2), the drops counted (drops_no_backend $nob1 -> $nob2)" \
 	test "$rej2" = "$rej1" -a "$nob2" -ge $((nob1 + 2))
 
 echo quit >&"$AW"

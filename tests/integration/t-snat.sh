@@ -138,10 +138,10 @@ tap_is "4-port range: four connections held" "$names" "be1 be1 be1 be1"
 tap_is "4-port range: the backend sees 10.0.1.250 on ports 20000-20003" \
 	"$(peers be1 $BE_PORT)" \
 	"10.0.1.250:20000 10.0.1.250:20001 10.0.1.250:20002 10.0.1.250:20003"
-drops0=$(l4stats nat_port_drops)
+drops0=$(l4stats drops_nat_ports)
 tap_check "4-port range: a fifth connection is refused" refused 81
-tap_check "4-port range: the refusal is counted as nat_port_drops ($drops0 -> $(l4stats nat_port_drops))" \
-	num_ge "$(l4stats nat_port_drops)" $((drops0 + 1))
+tap_check "4-port range: the refusal is counted as drops_nat_ports ($drops0 -> $(l4stats drops_nat_ports))" \
+	num_ge "$(l4stats drops_nat_ports)" $((drops0 + 1))
 res=$(for k in 1 2 3 4; do hold_finish "p$k"; done | paste -sd ' ')
 tap_is "4-port range: the four held connections are intact" "$res" "intact intact intact intact"
 

@@ -3,7 +3,7 @@
 #  - a client's ACK alone does not make a flow established: the backend's
 #    reply does (counted as active only then);
 #  - a mid-stream segment (no SYN) to a VIP with no flow is dropped and
-#    counted (noflow_drops), not forwarded;
+#    counted (drops_noflow), not forwarded;
 #  - a RST far outside the window (blind, seq + 2^31) does not close an
 #    established flow, which keeps working after tcp_timeout_close; a RST
 #    in the window does close it;
@@ -94,21 +94,21 @@ for fam in 4 6; do
 done
 
 # ------------------------------------------------ mid-stream, no flow: dropped
-read -r nf0 <<<"$(l4stats noflow_drops)"
+read -r nf0 <<<"$(l4stats drops_noflow)"
 forge 4 80 45010 PA
 forge 4 80 45011 FA
 forge 4 80 45012 A
 forge 6 80 45013 PA
 forge 6 80 45014 A
 sleep 0.5
-read -r nf1 <<<"$(l4stats noflow_drops)"
+read -r nf1 <<<"$(l4stats drops_noflow)"
 tap_is "mid-stream segments to a VIP without a flow are not forwarded (LB forward hook)" \
 	"$(nft_count lb inet probe fw forwarded)" 0
 tap_is "... and reach no backend" "$(at_backends)" 0
 if num_ge "$nf0" 0 && num_ge "$nf1" $((nf0 + 5)); then
-	tap_ok "... and are counted: noflow_drops $nf0 -> $nf1"
+	tap_ok "... and are counted: drops_noflow $nf0 -> $nf1"
 else
-	tap_fail "... and are counted in noflow_drops" "before '$nf0', after '$nf1' (wanted +5)"
+	tap_fail "... and are counted in drops_noflow" "before '$nf0', after '$nf1' (wanted +5)"
 fi
 tap_is "a SYN still opens a flow: the backends got the forged SYN" \
 	"$(forge 4 80 45020 S; sleep 0.3; at_backends)" 1

@@ -658,7 +658,7 @@ read -r pin pout <<<"$(vips_sum)"
 tap_is "replies bypass the LB: nothing counted out" "$pout" 0
 tap_ge "the VIPs counted the client's packets in ($pin)" "$pin" 200
 stats
-tap_is "no transmit failures" "${S[xmit_drops]}" 0
+tap_is "no transmit failures" "${S[drops_xmit]}" 0
 
 # The forged errors: they reached the LB's stack (nothing else sends it
 # any), nothing learned, nothing counted.

@@ -87,7 +87,7 @@ mac=$(ip -br link show vA | awk '{print $3}')
 echo "flood=$(nsenter -t $child -n python3 "$LIB/flood.py" --iface vB --dst-mac "$mac" \
 	--dst 10.9.9.1 --dport 53 --proto udp --pairs 2000 --net 10.9.8.2/32 --rate 2000 2>&1)"
 sleep 0.5
-echo "stats=$("$L4CTL" -j stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("conns"), d.get("conn_max"), d.get("vips"), d.get("backends"), d.get("early_drops"), d.get("full_drops"))')"
+echo "stats=$("$L4CTL" -j stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("conns"), d.get("conn_max"), d.get("vips"), d.get("backends"), d.get("evictions"), d.get("drops_table_full"))')"
 kill $child
 EOF
 chmod 0644 "$W/inside.sh"
@@ -116,7 +116,7 @@ else
 	read -r conns conn_max vips backends early full <<<"$(val stats)"
 	tap_is "its table holds at most netns_conn_max flows (conns conn_max vips backends)" \
 		"$conns $conn_max $vips $backends" "$CONN_MAX_NS $CONN_MAX_NS $VIP_MAX $BACKEND_MAX"
-	tap_diag "early_drops $early, full_drops $full in the user's netns"
+	tap_diag "evictions $early, drops_table_full $full in the user's netns"
 fi
 
 tap_is "the initial netns' configuration is unchanged" "$("$L4CTL" -j show)" "$init_show"

@@ -655,7 +655,7 @@ static void test_show_counters(void)
 	print_backend(&b, "");
 	CHECK_STR(captured(),
 		  "backend 10.0.0.2:80\n"
-		  "  conns 8 active 0 inactive 0 pkts_in 0 pkts_out 0 bytes_in 0 bytes_out 0 drops 3\n"
+		  "  conns 8 active_conns 0 inactive_conns 0 pkts_in 0 pkts_out 0 bytes_in 0 bytes_out 0 drops 3\n"
 		  "  established 6 failed 1 success 75.0% rsts_client 0 rsts_backend 1 syn_retrans 2 handshake_us 120 handshakes 7\n"
 		  "  drops_no_backend 0 drops_limit 3 drops_rate 0 drops_table_full 0 drops_nomem 0 drops_nat_ports 0 drops_xmit 0\n");
 	capture_free();
@@ -704,7 +704,7 @@ static void test_show_output(void)
 	print_vips(&v, 1, true);
 	CHECK_STR(captured(),
 		  "vip 10.0.0.10:80 proto tcp sched rr mode dnat\n"
-		  "  conns 10 active 2 pkts_in 100 pkts_out 90 bytes_in 5000 bytes_out 4000 drops 0\n"
+		  "  conns 10 active_conns 2 pkts_in 100 pkts_out 90 bytes_in 5000 bytes_out 4000 drops 0\n"
 		  "  backend [2001:db8::1]:8080 weight 2\n"
 		  "    conns 5\n");
 	capture_free();
@@ -1264,7 +1264,7 @@ static void test_net_output(void)
 	print_net(&ni);
 	CHECK_STR(captured(),
 		  "conns 12/262144 vips 2/1024 backends 6/16384\n"
-		  "early_drops 1 full_drops 2 noflow_drops 3 invalid_drops 4 "
+		  "evictions 1 drops_table_full 2 drops_noflow 3 drops_malformed 4 "
 		  "icmp_xlated 1099511627776 stale_reaped 0\n");
 	capture_free();
 
@@ -1272,8 +1272,8 @@ static void test_net_output(void)
 	print_net(&ni);
 	CHECK_STR(captured(),
 		  "{\"conns\":12,\"conn_max\":262144,\"vips\":2,\"vip_max\":1024,"
-		  "\"backends\":6,\"backend_max\":16384,\"early_drops\":1,"
-		  "\"full_drops\":2,\"noflow_drops\":3,\"invalid_drops\":4,"
+		  "\"backends\":6,\"backend_max\":16384,\"evictions\":1,"
+		  "\"drops_table_full\":2,\"drops_noflow\":3,\"drops_malformed\":4,"
 		  "\"icmp_xlated\":1099511627776,\"stale_reaped\":0}\n");
 	capture_free();
 
@@ -1282,9 +1282,9 @@ static void test_net_output(void)
 	CHECK_STR(captured(),
 		  "{\n  \"conns\": 12,\n  \"conn_max\": 262144,\n  \"vips\": 2,\n"
 		  "  \"vip_max\": 1024,\n  \"backends\": 6,\n"
-		  "  \"backend_max\": 16384,\n  \"early_drops\": 1,\n"
-		  "  \"full_drops\": 2,\n  \"noflow_drops\": 3,\n"
-		  "  \"invalid_drops\": 4,\n  \"icmp_xlated\": 1099511627776,\n"
+		  "  \"backend_max\": 16384,\n  \"evictions\": 1,\n"
+		  "  \"drops_table_full\": 2,\n  \"drops_noflow\": 3,\n"
+		  "  \"drops_malformed\": 4,\n  \"icmp_xlated\": 1099511627776,\n"
 		  "  \"stale_reaped\": 0\n}\n");
 	capture_free();
 
@@ -1296,7 +1296,7 @@ static void test_net_output(void)
 	print_net(&ni);
 	CHECK_STR(captured(),
 		  "conns 12 vip_max 1024 backends 6/16384\n"
-		  "full_drops 2 noflow_drops 3 invalid_drops 4 "
+		  "drops_table_full 2 drops_noflow 3 drops_malformed 4 "
 		  "icmp_xlated 1099511627776 stale_reaped 0\n");
 	capture_free();
 
@@ -1304,8 +1304,8 @@ static void test_net_output(void)
 	print_net(&ni);
 	CHECK_STR(captured(),
 		  "{\"conns\":12,\"vip_max\":1024,\"backends\":6,"
-		  "\"backend_max\":16384,\"full_drops\":2,\"noflow_drops\":3,"
-		  "\"invalid_drops\":4,\"icmp_xlated\":1099511627776,"
+		  "\"backend_max\":16384,\"drops_table_full\":2,\"drops_noflow\":3,"
+		  "\"drops_malformed\":4,\"icmp_xlated\":1099511627776,"
 		  "\"stale_reaped\":0}\n");
 	capture_free();
 
@@ -1354,15 +1354,15 @@ static void test_net_sched_counters(void)
 	capture(false, false);
 	print_net(&ni);
 	CHECK_STR(captured(),
-		  "tunnel_pmtu 1 no_backend_drops 10 vip_limit_drops 11 "
-		  "rate_limit_drops 12 rejects 13 down_expired 14 adopted 15 "
+		  "tunnel_pmtu 1 drops_no_backend 10 drops_limit 11 "
+		  "drops_rate 12 rejects 13 down_expired 14 adopted 15 "
 		  "stateless 16 persist_hits 17\n");
 	capture_free();
 	capture(true, false);
 	print_net(&ni);
 	CHECK_STR(captured(),
-		  "{\"tunnel_pmtu\":1,\"no_backend_drops\":10,"
-		  "\"vip_limit_drops\":11,\"rate_limit_drops\":12,\"rejects\":13,"
+		  "{\"tunnel_pmtu\":1,\"drops_no_backend\":10,"
+		  "\"drops_limit\":11,\"drops_rate\":12,\"rejects\":13,"
 		  "\"down_expired\":14,\"adopted\":15,\"stateless\":16,"
 		  "\"persist_hits\":17}\n");
 	capture_free();

@@ -394,11 +394,11 @@ enum l4lb_net_stats_attr {
 	 * MTU to the backend (not passed on)
 	 */
 	L4LB_NET_STATS_ATTR_TUNNEL_PMTU,
-	/* new flows refused: no backend up, with weight, and below its
-	 * maxconn (primary or backup)
-	 */
+	/* new flows refused: no backend up with weight (primary or backup) */
 	L4LB_NET_STATS_ATTR_NO_BACKEND_DROPS,
-	/* new flows refused by a VIP's maxconn */
+	/* new flows refused by a VIP's maxconn, or because every backend
+	 * that could take them is at its maxconn
+	 */
 	L4LB_NET_STATS_ATTR_VIP_LIMIT_DROPS,
 	/* new flows refused by a VIP's rate limit */
 	L4LB_NET_STATS_ATTR_RATE_LIMIT_DROPS,

@@ -27,8 +27,8 @@ static const struct {
 	const char *label;	/* text */
 } counters[] = {
 	{ L4LB_STATS_ATTR_CONNS, 0, "conns", "conns" },
-	{ L4LB_STATS_ATTR_ACTIVE_CONNS, 0, "active_conns", "active" },
-	{ L4LB_STATS_ATTR_INACTIVE_CONNS, 0, "inactive_conns", "inactive" },
+	{ L4LB_STATS_ATTR_ACTIVE_CONNS, 0, "active_conns", "active_conns" },
+	{ L4LB_STATS_ATTR_INACTIVE_CONNS, 0, "inactive_conns", "inactive_conns" },
 	{ L4LB_STATS_ATTR_PKTS_IN, 0, "pkts_in", "pkts_in" },
 	{ L4LB_STATS_ATTR_PKTS_OUT, 0, "pkts_out", "pkts_out" },
 	{ L4LB_STATS_ATTR_BYTES_IN, 0, "bytes_in", "bytes_in" },
@@ -85,7 +85,7 @@ static void print_success(const struct stats *s)
 	print_string(PRINT_FP, NULL, " success %s", buf);
 }
 
-/* The text lines "conns N active N ...", of the counters the kernel sent. */
+/* The text lines "conns N active_conns N ...", of the counters the kernel sent. */
 static void print_stats(const struct stats *s, const char *indent)
 {
 	unsigned int line;
@@ -302,19 +302,19 @@ static const struct {
 	unsigned int type;
 	const char *key;
 } net_counters[] = {
-	{ L4LB_NET_STATS_ATTR_EARLY_DROPS,	"early_drops" },
-	{ L4LB_NET_STATS_ATTR_FULL_DROPS,	"full_drops" },
-	{ L4LB_NET_STATS_ATTR_NOFLOW_DROPS,	"noflow_drops" },
-	{ L4LB_NET_STATS_ATTR_INVALID_DROPS,	"invalid_drops" },
+	{ L4LB_NET_STATS_ATTR_EARLY_DROPS,	"evictions" },
+	{ L4LB_NET_STATS_ATTR_FULL_DROPS,	"drops_table_full" },
+	{ L4LB_NET_STATS_ATTR_NOFLOW_DROPS,	"drops_noflow" },
+	{ L4LB_NET_STATS_ATTR_INVALID_DROPS,	"drops_malformed" },
 	{ L4LB_NET_STATS_ATTR_ICMP_XLATED,	"icmp_xlated" },
 	{ L4LB_NET_STATS_ATTR_STALE_REAPED,	"stale_reaped" },
-	{ L4LB_NET_STATS_ATTR_NAT_PORT_DROPS,	"nat_port_drops" },
-	{ L4LB_NET_STATS_ATTR_XMIT_DROPS,	"xmit_drops" },
+	{ L4LB_NET_STATS_ATTR_NAT_PORT_DROPS,	"drops_nat_ports" },
+	{ L4LB_NET_STATS_ATTR_XMIT_DROPS,	"drops_xmit" },
 	{ L4LB_NET_STATS_ATTR_TOO_BIG,		"too_big" },
 	{ L4LB_NET_STATS_ATTR_TUNNEL_PMTU,	"tunnel_pmtu" },
-	{ L4LB_NET_STATS_ATTR_NO_BACKEND_DROPS,	"no_backend_drops" },
-	{ L4LB_NET_STATS_ATTR_VIP_LIMIT_DROPS,	"vip_limit_drops" },
-	{ L4LB_NET_STATS_ATTR_RATE_LIMIT_DROPS,	"rate_limit_drops" },
+	{ L4LB_NET_STATS_ATTR_NO_BACKEND_DROPS,	"drops_no_backend" },
+	{ L4LB_NET_STATS_ATTR_VIP_LIMIT_DROPS,	"drops_limit" },
+	{ L4LB_NET_STATS_ATTR_RATE_LIMIT_DROPS,	"drops_rate" },
 	{ L4LB_NET_STATS_ATTR_REJECTS,		"rejects" },
 	{ L4LB_NET_STATS_ATTR_DOWN_EXPIRED,	"down_expired" },
 	{ L4LB_NET_STATS_ATTR_ADOPTED,		"adopted" },
