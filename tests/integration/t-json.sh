@@ -1,7 +1,7 @@
 #!/bin/bash
 # The JSON contract of l4ctl (issue 10, items 6 and 7): the output of every
-# `l4ctl -j` command - show, vip list, backend list, stats, timeouts, info,
-# conn list, conn get, and monitor's events - has exactly the keys that
+# `l4ctl -j` command - show, vip list, backend list, stats, stats rate,
+# timeouts, info, conn list, conn get, and monitor's events (flows too) - has exactly the keys that
 # lib/l4ctl-keys.json lists (and l4ctl.8 documents): none missing, none
 # more, with VIPs of each mode, a real flow and every kind of event; each
 # key the list requires is met at least once; -p prints the same documents.
@@ -17,7 +17,7 @@ serve_all
 
 # The monitor first, with timestamps: each event below is a line of it.
 # nsenter execs l4ctl: $! is the monitor itself, which gets the signal.
-nsenter --net=/run/netns/lb -- "$L4CTL" -j monitor timestamp \
+nsenter --net=/run/netns/lb -- "$L4CTL" -j monitor timestamp flows \
 	>"$W/mon.json" 2>"$W/mon.err" &
 mon=$!
 for i in $(seq 1 60); do
@@ -61,6 +61,7 @@ keys "vip list" vip list
 keys "backend list" backend list "$V"
 keys "backend list" backend list "[$VIP6]:$VIP_PORT" proto udp
 keys stats stats
+keys "stats rate" stats rate 0.2
 keys timeouts timeouts
 keys info info
 keys "conn list" conn list
@@ -70,6 +71,12 @@ c = json.load(sys.stdin)[0]["client"]
 print("%s:%d" % (c["address"], c["port"]))')
 keys "conn get" conn get "$client" "$V"
 tap_is "the flow is intact" "$(hold_finish t1)" "intact"
+# Its end as an event, and counters zeroed: of the namespace, a VIP, a backend.
+lbctl conn flush >/dev/null &&
+	lbctl stats zero &&
+	lbctl stats zero vip "$V" &&
+	lbctl stats zero vip "$V" backend "$BE4_1:$BE_PORT" ||
+	tap_fail "conn flush, stats zero"
 
 tap_is "'-j -p show' is the same document as '-j show'" \
 	"$(lbctl -j -p show | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')" \
@@ -77,7 +84,7 @@ tap_is "'-j -p show' is the same document as '-j show'" \
 
 # Wait for the last event, then end the monitor.
 for i in $(seq 1 40); do
-	grep -q '"vip_del"' "$W/mon.json" && break
+	grep -q '"stats_zero".*"backend"' "$W/mon.json" && break
 	sleep 0.25
 done
 kill -INT $mon
@@ -88,7 +95,7 @@ tap_is "monitor: every kind of event" \
 	"$(python3 -c '
 import json, sys
 print(" ".join(sorted({json.loads(l)["event"] for l in open(sys.argv[1])})))' "$W/mon.json")" \
-	"backend_add backend_del backend_set timeouts_set vip_add vip_del vip_set"
+	"backend_add backend_del backend_set flow_end flow_new stats_zero timeouts_set vip_add vip_del vip_set"
 tap_is "'l4ctl -j monitor timestamp': each event has exactly the keys of its kind" \
 	"$($KEYS --lines monitor "$W/mon.json" 2>&1)" ""
 

@@ -593,7 +593,7 @@ static void test_metrics(void)
 	has_line(m, "l4lb_backend_up{vip=\"api\",backend=\"[fd00::5]:8443\",id=\"api-1\"} 1");
 	has_line(m, "l4lb_conn_table_entries 15");
 	has_line(m, "l4lb_conn_table_capacity 262144");
-	has_line(m, "l4lb_drops_total{reason=\"early\"} 7");
+	has_line(m, "l4lb_evictions_total 7");
 	has_line(m, "l4lb_drops_total{reason=\"no_backend\"} 8");
 	has_line(m, "l4lb_rejects_total 9");
 	has_line(m, "l4lb_agent_checks_total{result=\"fail\"} 4");
@@ -607,7 +607,7 @@ static void test_metrics(void)
 	has_line(m, "l4lb_agent_kernel_up 1");
 	check_true("metrics: counters the kernel did not send are left out",
 		   !strstr(m, "l4lb_vip_established_total") &&
-		   !strstr(m, "l4lb_drops_total{reason=\"full\"}"));
+		   !strstr(m, "l4lb_drops_total{reason=\"table_full\"}"));
 	check_true("metrics: the unknown-health backend not in the kernel has no kernel series",
 		   !strstr(m, "l4lb_backend_flows_total{vip=\"web\",backend=\"10.0.1.7:8080\""));
 	free(m);

@@ -299,22 +299,26 @@ static void backend_agent(FILE *f, const struct agent *a)
 	}
 }
 
-/* The namespace's counters, named as 'l4ctl stats' names them. */
+/*
+ * The namespace's counters: drop reasons as 'l4ctl stats' names them
+ * (drops_REASON), the others as l4lb_NAME_total.
+ */
 static const struct {
 	unsigned int attr;
 	const char *reason;	/* l4lb_drops_total{reason=} */
 	const char *name;	/* else a family of its own */
 	const char *help;
 } net_counters[] = {
-	{ L4LB_NET_STATS_ATTR_EARLY_DROPS, "early", NULL, NULL },
-	{ L4LB_NET_STATS_ATTR_FULL_DROPS, "full", NULL, NULL },
+	{ L4LB_NET_STATS_ATTR_FULL_DROPS, "table_full", NULL, NULL },
 	{ L4LB_NET_STATS_ATTR_NOFLOW_DROPS, "noflow", NULL, NULL },
-	{ L4LB_NET_STATS_ATTR_INVALID_DROPS, "invalid", NULL, NULL },
-	{ L4LB_NET_STATS_ATTR_NAT_PORT_DROPS, "nat_port", NULL, NULL },
+	{ L4LB_NET_STATS_ATTR_INVALID_DROPS, "malformed", NULL, NULL },
+	{ L4LB_NET_STATS_ATTR_NAT_PORT_DROPS, "nat_ports", NULL, NULL },
 	{ L4LB_NET_STATS_ATTR_XMIT_DROPS, "xmit", NULL, NULL },
 	{ L4LB_NET_STATS_ATTR_NO_BACKEND_DROPS, "no_backend", NULL, NULL },
-	{ L4LB_NET_STATS_ATTR_VIP_LIMIT_DROPS, "vip_limit", NULL, NULL },
-	{ L4LB_NET_STATS_ATTR_RATE_LIMIT_DROPS, "rate_limit", NULL, NULL },
+	{ L4LB_NET_STATS_ATTR_VIP_LIMIT_DROPS, "limit", NULL, NULL },
+	{ L4LB_NET_STATS_ATTR_RATE_LIMIT_DROPS, "rate", NULL, NULL },
+	{ L4LB_NET_STATS_ATTR_EARLY_DROPS, NULL, "l4lb_evictions_total",
+	  "Unreplied flows evicted to make room in a full flow table." },
 	{ L4LB_NET_STATS_ATTR_ICMP_XLATED, NULL, "l4lb_icmp_xlated_total",
 	  "ICMP errors about a flow, translated and passed on." },
 	{ L4LB_NET_STATS_ATTR_STALE_REAPED, NULL, "l4lb_stale_reaped_total",
@@ -333,6 +337,15 @@ static const struct {
 	  "Maglev: packets forwarded without a flow entry (table full)." },
 	{ L4LB_NET_STATS_ATTR_PERSIST_HITS, NULL, "l4lb_persist_hits_total",
 	  "New flows sent to their client's persistent backend." },
+	{ L4LB_NET_STATS_ATTR_LOOKUPS, NULL, "l4lb_lookups_total",
+	  "Flow table lookups: hits + misses." },
+	{ L4LB_NET_STATS_ATTR_HITS, NULL, "l4lb_lookup_hits_total",
+	  "Flow table lookups that found a flow." },
+	{ L4LB_NET_STATS_ATTR_MISSES, NULL, "l4lb_lookup_misses_total",
+	  "Flow table lookups that found none." },
+	{ L4LB_NET_STATS_ATTR_FLOW_EVENTS_SUPPRESSED, NULL,
+	  "l4lb_flow_events_suppressed_total",
+	  "Flow events not sent: over flow_events_rate, or no memory." },
 };
 
 static void net_stats(FILE *f, const struct agent *a)
