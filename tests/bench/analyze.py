@@ -107,11 +107,17 @@ def analyze(recs):
             res["vs_counterpart"].setdefault("%s/%s" % (a, b), {})[m] = st
     for s in MEM_SYSTEMS:
         d = by.get(s, {})
-        base = stats([v["value"] for v in d.get("pps_1k_flows", {}).values()])
+        # the table empty before the fill (rounds 1..reps) and again
+        # after it (reps+1..): the baseline is both, A B A
+        empty = d.get("pps_1k_flows", {})
+        reps = info.get("flat_reps", len(empty))
+        base = stats([v["value"] for v in empty.values()])
         full = stats([v["value"] for v in d.get("pps_1k_flows_full", {}).values()])
         if base or full:
             res["flat_cost"][s] = {
                 "pps_1k_flows": base, "pps_1k_flows_full": full,
+                "pps_1k_flows_before": stats([v["value"] for k, v in empty.items() if k <= reps]),
+                "pps_1k_flows_after": stats([v["value"] for k, v in empty.items() if k > reps]),
                 "ratio": full["median"] / base["median"] if base and full and base["median"] else None}
         for fam in ("v4", "v6"):
             pts = sorted(d.get("setup_rate_" + fam, {}).values(), key=lambda r: r["round"])
@@ -245,11 +251,13 @@ def print_report(res):
                     s, fam, q["flows"], q["cache"], q["object_size"], q["slab_per_flow"],
                     q["bucket_per_flow"], q["value"], q["meminfo_slab_per_flow"]))
     p("")
-    p("flat cost: pps of 1000 active flows, alone / with the table filled (median of 3)")
+    p("flat cost: pps of 1000 active flows, the table empty (before / after the fill: median of both) -> filled")
     for s, d in res["flat_cost"].items():
         b, f = d["pps_1k_flows"], d["pps_1k_flows_full"]
-        p("  %-10s %9s -> %9s   ratio %s" % (s, fmt(b and b["median"]), fmt(f and f["median"]),
-                                            "%.2f" % d["ratio"] if d["ratio"] else "-"))
+        b0, b1 = d.get("pps_1k_flows_before"), d.get("pps_1k_flows_after")
+        p("  %-10s %9s / %9s: %9s -> %9s   ratio %s" % (
+            s, fmt(b0 and b0["median"]), fmt(b1 and b1["median"]), fmt(b and b["median"]),
+            fmt(f and f["median"]), "%.2f" % d["ratio"] if d["ratio"] else "-"))
     p("new-flow setup rate while the table fills (new flows/s delivered; first point, then the rest)")
     for s, fams in res["setup_rate"].items():
         p("  %-10s %s" % (s, "  ".join("%s: %s" % (fam, " / ".join(fmt(x["rate"]) for x in pts))

@@ -17,7 +17,8 @@
 #                         (default 1000 / 10000)
 #   L4LB_BENCH_PHASES     any of "rates memory control" (default all)
 #   L4LB_BENCH_CRR_CONC   connections in flight for conn/s (default 32)
-#   L4LB_BENCH_FLAT_REPS  pps measurements before / after the fill (default 3)
+#   L4LB_BENCH_FLAT_REPS  pps measurements with the table empty, filled, and
+#                         empty again (default 3 each)
 #   L4LB_BENCH_WARMUP     1: a warm-up round 0 first (default), 0: none
 #   L4LB_BENCH_SMOKE      1: the smoke run (t-bench-smoke.sh), which proves
 #                         every piece works and measures nothing: latency
@@ -572,29 +573,41 @@ conn_dump() {
 	emit "$1" conn_dump 1 "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')" "\"count\": $n"
 }
 
+# fresh_tables SYSTEM : the system's flow table empty, as at boot: IPVS and
+# conntrack by module reload, l4lb by its own (sys_down unloads it). The
+# smoke run keeps the tables as they are.
+fresh_tables() {
+	((SMOKE)) && return 0
+	case $1 in
+	ipvs-*) modprobe -r ip_vs_rr ip_vs 2>/dev/null; modprobe ip_vs conn_tab_bits=20 ;;
+	nft-*) modprobe -r nft_chain_nat nf_nat nf_conntrack 2>/dev/null
+		modprobe nf_conntrack hashsize=262144
+		echo $((FLOWS * 2 + 100000)) >/proc/sys/net/netfilter/nf_conntrack_max
+		echo 3600 >/proc/sys/net/netfilter/nf_conntrack_udp_timeout ;;
+	esac
+}
+
+# flat_pps SYSTEM METRIC FIRST-ROUND : FLAT_REPS pps readings of the 1000
+# active flows
+flat_pps() {
+	local r
+	for ((r = 0; r < FLAT_REPS; r++)); do
+		pps "$1" "$2" $(($3 + r))
+	done
+}
+
 phase_memory() {
-	local sys fam r v ok
+	local sys fam flat
 	for sys in l4lb-dnat ipvs-nat nft-dnat; do
 		for fam in $FAMILIES; do
 			log "memory: $sys IPv$fam: $FLOWS_SMALL then $FLOWS flows"
-			# A fresh table for each family: IPVS and conntrack flush theirs
-			# by module reload, l4lb by its own.
-			# (the smoke run: the tables as they are, no reload)
-			((SMOKE)) || case $sys in
-			ipvs-*) modprobe -r ip_vs_rr ip_vs 2>/dev/null; modprobe ip_vs conn_tab_bits=20 ;;
-			nft-*) modprobe -r nft_chain_nat nf_nat nf_conntrack 2>/dev/null
-				modprobe nf_conntrack hashsize=262144
-				echo $((FLOWS * 2 + 100000)) >/proc/sys/net/netfilter/nf_conntrack_max
-				echo 3600 >/proc/sys/net/netfilter/nf_conntrack_udp_timeout ;;
-			esac
+			flat=0
+			[[ $fam == 4 && " $FLAT_SYSTEMS " == *" $sys "* ]] && flat=1
+			fresh_tables "$sys"
 			sys_up "$sys" 1 || { log "$sys: set-up failed"; continue; }
 			[[ $sys == nft-* ]] && ns_sysctl lb net.netfilter.nf_conntrack_udp_timeout=3600
-			if [[ $fam == 4 && " $FLAT_SYSTEMS " == *" $sys "* ]]; then
-				# flat cost: 1000 active flows, the table otherwise empty
-				for ((r = 1; r <= FLAT_REPS; r++)); do
-					pps "$sys" pps_1k_flows "$r"
-				done
-			fi
+			# flat cost: 1000 active flows, the table otherwise empty
+			((flat)) && flat_pps "$sys" pps_1k_flows 1
 			sleep 0.3
 			mem_base "$sys" "$fam"
 			fill "$sys" "$fam" 1 "$FLOWS_SMALL"
@@ -602,12 +615,18 @@ phase_memory() {
 			fill "$sys" "$fam" 2 $((FLOWS - FLOWS_SMALL))
 			mem_point "$sys" "$fam"
 			[[ $fam == 4 ]] && conn_dump "$sys"
-			if [[ $fam == 4 && " $FLAT_SYSTEMS " == *" $sys "* ]]; then
-				for ((r = 1; r <= FLAT_REPS; r++)); do
-					pps "$sys" pps_1k_flows_full "$r"
-				done
-			fi
+			((flat)) && flat_pps "$sys" pps_1k_flows_full 1
 			sys_down "$sys"
+			# ... and with the table empty again after it (A B A), so
+			# that the host's load drifting during the fill moves both
+			# sides of the ratio alike
+			if ((flat)); then
+				fresh_tables "$sys"
+				if sys_up "$sys" 1; then
+					flat_pps "$sys" pps_1k_flows $((FLAT_REPS + 1))
+					sys_down "$sys"
+				fi
+			fi
 		done
 	done
 	modprobe -r ip_vs_rr ip_vs 2>/dev/null
@@ -673,7 +692,7 @@ bench_topology || { log "topology set-up failed"; exit 1; }
 # json_list WORD... : a JSON list of strings
 json_list() { local a; printf '['; for a; do printf '%s"%s"' "${sep-}" "$a"; local sep=', '; done; printf ']'; }
 # shellcheck disable=SC2046,SC2086 # lists of words
-emit vm info 0 0 "\"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"rounds\": $ROUNDS, \"seconds\": $DUR, \"flows\": $FLOWS, \"flows_small\": $FLOWS_SMALL, \"smoke\": $SMOKE, \"systems\": $(json_list $(awk '{print $1}' <<<"$SYSTEM_TABLE")), \"full_systems\": $(json_list $FULL_SYSTEMS), \"families\": [${FAMILIES// /, }], \"flat_systems\": $(json_list $FLAT_SYSTEMS), \"pps_min\": $PPS_MIN, \"nl_vips\": $NL_VIPS, \"nl_backends\": $NL_BACKENDS, \"phases\": $(json_list $PHASES)"
+emit vm info 0 0 "\"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"rounds\": $ROUNDS, \"seconds\": $DUR, \"flows\": $FLOWS, \"flows_small\": $FLOWS_SMALL, \"smoke\": $SMOKE, \"systems\": $(json_list $(awk '{print $1}' <<<"$SYSTEM_TABLE")), \"full_systems\": $(json_list $FULL_SYSTEMS), \"families\": [${FAMILIES// /, }], \"flat_systems\": $(json_list $FLAT_SYSTEMS), \"flat_reps\": $FLAT_REPS, \"pps_min\": $PPS_MIN, \"nl_vips\": $NL_VIPS, \"nl_backends\": $NL_BACKENDS, \"phases\": $(json_list $PHASES)"
 start=$SECONDS
 for ph in $PHASES; do
 	t=$SECONDS
