@@ -224,8 +224,8 @@ static unsigned int l4lb_refuse(struct l4lb_net *ln, struct l4lb_vip *vip,
  * A new flow to @be that could not be created (@err, as
  * l4lb_conn_create()): counted by its reason on the backend and the VIP.
  * The namespace has counted it where it has a counter for the reason
- * (a full table, SNAT's ports, SNAT's route), but for a reply tuple
- * taken and a backend being deleted, counted here.
+ * (a full table, SNAT's ports, SNAT's route), but for no memory, a reply
+ * tuple taken and a backend being deleted, counted here.
  */
 static void l4lb_create_failed(struct l4lb_net *ln, struct l4lb_backend *be,
 			       long err)
@@ -237,6 +237,7 @@ static void l4lb_create_failed(struct l4lb_net *ln, struct l4lb_backend *be,
 		ev = L4LB_EV_DROP_TABLE_FULL;
 		break;
 	case -ENOMEM:
+		l4lb_net_count(ln->stats, L4LB_NET_NOMEM_DROPS);
 		ev = L4LB_EV_DROP_NOMEM;
 		break;
 	case -EADDRNOTAVAIL:

@@ -172,6 +172,7 @@ enum l4lb_net_counter {
 	L4LB_NET_MISSES,
 	/* counted by conn_event.c */
 	L4LB_NET_FLOW_EVENTS_SUPPRESSED,
+	L4LB_NET_NOMEM_DROPS,
 
 	L4LB_NET_COUNTERS
 };

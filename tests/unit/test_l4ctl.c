@@ -1390,18 +1390,22 @@ static void test_net_lookups(void)
 	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_LOOKUPS, 30);
 	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_HITS, 28);
 	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_MISSES, 2);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_FLOW_EVENTS_SUPPRESSED, 4);
+	mnl_attr_put_u64(nlh, L4LB_NET_STATS_ATTR_NOMEM_DROPS, 5);
 	mnl_attr_nest_end(nlh, st);
 	mnl_attr_nest_end(nlh, nest);
 	CHECK(msg_parse_net(nest, &ni) == 0);
 	capture(false, false);
 	print_net(&ni);
-	CHECK_STR(captured(), "lookups 30 hits 28 misses 2\n");
+	CHECK_STR(captured(), "lookups 30 hits 28 misses 2 "
+		  "flow_events_suppressed 4 drops_nomem 5\n");
 	capture_free();
 	capture(true, false);
 	print_net(&ni);
-	CHECK_STR(captured(), "{\"lookups\":30,\"hits\":28,\"misses\":2}\n");
+	CHECK_STR(captured(), "{\"lookups\":30,\"hits\":28,\"misses\":2,"
+		  "\"flow_events_suppressed\":4,\"drops_nomem\":5}\n");
 	capture_free();
-	end("'stats': the flow table's lookups, hits and misses");
+	end("'stats': lookups, hits, misses, flow_events_suppressed, drops_nomem");
 }
 
 /* ---- whole exchanges against a fake kernel ---- */

@@ -467,6 +467,8 @@ enum l4lb_net_stats_attr {
 	L4LB_NET_STATS_ATTR_MISSES,
 	/* flow events not sent: over flow_events_rate, or no memory */
 	L4LB_NET_STATS_ATTR_FLOW_EVENTS_SUPPRESSED,
+	/* new flows refused: no memory for the flow (or its NAT state) */
+	L4LB_NET_STATS_ATTR_NOMEM_DROPS,
 
 	__L4LB_NET_STATS_ATTR_MAX
 };

@@ -317,6 +317,7 @@ static const struct {
 	{ L4LB_NET_STATS_ATTR_NO_BACKEND_DROPS, "no_backend", NULL, NULL },
 	{ L4LB_NET_STATS_ATTR_VIP_LIMIT_DROPS, "limit", NULL, NULL },
 	{ L4LB_NET_STATS_ATTR_RATE_LIMIT_DROPS, "rate", NULL, NULL },
+	{ L4LB_NET_STATS_ATTR_NOMEM_DROPS, "nomem", NULL, NULL },
 	{ L4LB_NET_STATS_ATTR_EARLY_DROPS, NULL, "l4lb_evictions_total",
 	  "Unreplied flows evicted to make room in a full flow table." },
 	{ L4LB_NET_STATS_ATTR_ICMP_XLATED, NULL, "l4lb_icmp_xlated_total",

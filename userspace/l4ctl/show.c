@@ -337,6 +337,7 @@ static const struct {
 	{ L4LB_NET_STATS_ATTR_HITS,		"hits" },
 	{ L4LB_NET_STATS_ATTR_MISSES,		"misses" },
 	{ L4LB_NET_STATS_ATTR_FLOW_EVENTS_SUPPRESSED, "flow_events_suppressed" },
+	{ L4LB_NET_STATS_ATTR_NOMEM_DROPS,	"drops_nomem" },
 };
 
 /* "key N" on a text line, a blank before all but the first item. */
