@@ -146,6 +146,7 @@ void __l4lb_conn_event(struct l4lb_net *ln, const struct l4lb_conn *c,
 	if (nla_put_u64_64bit(msg, L4LB_CONN_ATTR_SUPPRESSED, untold,
 			      L4LB_CONN_ATTR_PAD)) {
 		/* Cannot happen (sized above); leave them for the next. */
+		WARN_ON_ONCE(1);
 		atomic64_sub(untold, &ln->flow_events.told);
 		goto free;
 	}

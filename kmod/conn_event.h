@@ -2,7 +2,8 @@
 /*
  * Flow events: a message to the "flows" multicast group when a flow is
  * created or ends, rate limited per namespace. Nothing is built unless
- * someone listens.
+ * someone listens to the group, in any namespace (see
+ * l4lb_flow_events_wanted()).
  */
 #ifndef _L4LB_CONN_EVENT_H
 #define _L4LB_CONN_EVENT_H

@@ -1241,8 +1241,11 @@ static void l4lb_zero_vip(struct l4lb_vip *vip)
 	struct l4lb_backend *be;
 
 	l4lb_stats_sum(vip->stats, NULL, &vip->stats_zero);
-	list_for_each_entry(be, &vip->backends, list)
+	list_for_each_entry(be, &vip->backends, list) {
 		l4lb_stats_sum(be->stats, NULL, &be->stats_zero);
+		/* each sum reads every possible CPU: a big namespace is long */
+		cond_resched();
+	}
 }
 
 /*

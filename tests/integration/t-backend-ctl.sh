@@ -226,8 +226,8 @@ cfg backend set "$V4" "$B" proto tcp maxconn 2
 snap
 tap_is "A and B full: the connection is refused (RST)" \
 	"$(drv c hellos 1 "$VIP4" $VIP_PORT src=10.0.0.7)" ECONNREFUSED
-tap_is "... counted: drops_no_backend 1, rejects 1" "$(deltas)" \
-	"drops_no_backend=1 drops_limit=0 drops_rate=0 rejects=1 down_expired=0"
+tap_is "... counted as a limit (every backend full): drops_limit 1, rejects 1" "$(deltas)" \
+	"drops_no_backend=0 drops_limit=1 drops_rate=0 rejects=1 down_expired=0"
 tap_is "the held connections still work" \
 	"$(for i in 1 2 3 4; do drv c xfer m$i 65536; done | paste -sd' ')" "intact intact intact intact"
 drv c closeall >/dev/null

@@ -209,7 +209,13 @@ s.send(b"q2")
 got = sorted(s.recv(2048).decode().split("\n")[1] for _ in range(2))
 print(" ".join(got))' $V >"$W/pair.out" 2>&1 &
 pair=$!
-sleep 2
+# python3's start takes seconds on a busy TCG host: wait for the flow
+for i in $(seq 1 40); do
+	inflight=$(vip_field 55 udp 'v["stats"]["conns"], v["stats"]["active_conns"]')
+	[[ $inflight == "7 1" ]] && break
+	sleep 0.5
+done
+sleep 0.5
 inflight=$(vip_field 55 udp 'v["stats"]["conns"], v["stats"]["active_conns"]')
 kill -CONT "${_SERVE_PIDS[1]}" "${_SERVE_PIDS[5]}"
 wait $pair
