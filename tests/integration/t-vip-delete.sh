@@ -1,8 +1,9 @@
 #!/bin/bash
 # Deleting a VIP leaves nothing behind (issue 7, items 3 and 6): with
 # 100 000 UDP flows in the table, `vip del` returns (its time is printed;
-# the kernel does not walk the table), the flows are reaped lazily (the table's count reaches 0 within a
-# bounded number of GC intervals, counted in stale_reaped), no packet of an
+# the kernel does not walk the table), the flows are reaped lazily (the
+# table's count reaches 0 within a bounded number of GC intervals, counted
+# in stale_reaped), no packet of an
 # old flow is rewritten after the delete in either direction, and a new VIP
 # with the same address works at once: old tuples are scheduled by the new
 # VIP (onto its backends only), even before the GC reaped their stale entries.
