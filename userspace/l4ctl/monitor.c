@@ -69,20 +69,31 @@ void monitor_usage(FILE *f)
 }
 
 /* "backend set 10.0.0.10:80 tcp 10.0.1.1:8080 weight 1 state drain" */
-static void print_backend_event(const struct l4lb_event *e, const char *text)
+/*
+ * The "vip" object of a backend or stats zero event: address, port, proto
+ * in JSON; the VIP as @fmt (one %s) and its protocol in text.
+ */
+static void print_event_vip(const struct vip_key *key, const char *fmt)
 {
-	char buf[ADDR_STRLEN], fmt[64];
+	char buf[ADDR_STRLEN];
 
 	print_open_object("vip");
-	snprintf(fmt, sizeof(fmt), "%s %%s", text);
 	print_string(PRINT_FP, NULL, fmt,
-		     endpoint_format(&e->vip.key.ep, buf, sizeof(buf)));
+		     endpoint_format(&key->ep, buf, sizeof(buf)));
 	print_string(PRINT_JSON, "address", NULL,
-		     addr_format(&e->vip.key.ep, buf, sizeof(buf)));
-	print_uint(PRINT_JSON, "port", NULL, e->vip.key.ep.port);
+		     addr_format(&key->ep, buf, sizeof(buf)));
+	print_uint(PRINT_JSON, "port", NULL, key->ep.port);
 	print_string(PRINT_ANY, "proto", " %s",
-		     proto_name(e->vip.key.proto, buf, sizeof(buf)));
+		     proto_name(key->proto, buf, sizeof(buf)));
 	print_close_object();
+}
+
+static void print_backend_event(const struct l4lb_event *e, const char *text)
+{
+	char fmt[64];
+
+	snprintf(fmt, sizeof(fmt), "%s %%s", text);
+	print_event_vip(&e->vip.key, fmt);
 	print_backend_fields(&e->backend, " %s");
 }
 
@@ -113,15 +124,7 @@ static void print_zero_event(const struct l4lb_event *e, const char *text)
 	print_string(PRINT_FP, NULL, "%s", text);
 	if (!e->vip.key.ep.family)
 		return;
-	print_open_object("vip");
-	print_string(PRINT_FP, NULL, " vip %s",
-		     endpoint_format(&e->vip.key.ep, buf, sizeof(buf)));
-	print_string(PRINT_JSON, "address", NULL,
-		     addr_format(&e->vip.key.ep, buf, sizeof(buf)));
-	print_uint(PRINT_JSON, "port", NULL, e->vip.key.ep.port);
-	print_string(PRINT_ANY, "proto", " %s",
-		     proto_name(e->vip.key.proto, buf, sizeof(buf)));
-	print_close_object();
+	print_event_vip(&e->vip.key, " vip %s");
 	if (!e->backend.ep.family)
 		return;
 	print_open_object("backend");
