@@ -27,7 +27,7 @@ serve_start be1 be1 $BE_PORT udp || { tap_fail "UDP server on be1"; tap_done; ex
 # save the time (seconds of Python under emulation).
 SCHEMA=(--schema "$YNL_DIR/Documentation/netlink/genetlink-legacy.yaml")
 ynl() {
-	ns_run lb python3 "$YNL_DIR/tools/net/ynl/cli.py" --spec "$SPEC" \
+	ns_run lb "$SITE_PYTHON3" "$YNL_DIR/tools/net/ynl/cli.py" --spec "$SPEC" \
 		"${SCHEMA[@]}" --output-json "$@"
 	local rc=$?
 	SCHEMA=(--no-schema)
@@ -127,7 +127,7 @@ tap_like "vip-get as a do: refused, send it as a dump" "$rc $out" "1 *send it as
 # 4. Events: ynl subscribed to "events" sees what l4ctl changes. cli.py
 # joins the group, then sleeps, then prints what came: the changes are made
 # once it sleeps (nsenter execs python: $! is cli.py).
-nsenter --net=/run/netns/lb -- python3 "$YNL_DIR/tools/net/ynl/cli.py" --spec "$SPEC" \
+nsenter --net=/run/netns/lb -- "$SITE_PYTHON3" "$YNL_DIR/tools/net/ynl/cli.py" --spec "$SPEC" \
 	--no-schema --output-json --subscribe events --sleep 25 >"$W/events.json" 2>"$W/events.err" &
 sub=$!
 sleeping=0

@@ -32,6 +32,22 @@
 L4LB_TEST_LIB_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 export TRAFFIC_PY=$L4LB_TEST_LIB_DIR/traffic.py
 
+# python3 here is `python3 -S`: the tests' Python uses the standard library
+# only, and site's start-up (the .pth files of dist-packages) costs a third
+# of a second per run under TCG, where the suite starts Python thousands of
+# times. A function for this shell, a wrapper in PATH for the programs run
+# through ns_run, nsenter, taskset... SITE_PYTHON3 is the real one, with
+# dist-packages (the kernel's ynl needs PyYAML).
+if [ -z "${SITE_PYTHON3:-}" ]; then
+	SITE_PYTHON3=$(command -v python3)
+	export SITE_PYTHON3
+	mkdir -p /tmp/l4lb-python
+	printf '#!/bin/sh\nexec %s -S "$@"\n' "$SITE_PYTHON3" >/tmp/l4lb-python/python3
+	chmod +x /tmp/l4lb-python/python3
+	export PATH=/tmp/l4lb-python:$PATH
+fi
+python3() { "$SITE_PYTHON3" -S "$@"; }
+
 # ----------------------------------------------------------------------- TAP
 
 TAP_N=0
