@@ -2,11 +2,13 @@
 """Traffic helpers for the l4lb integration tests (stdlib only).
 
   traffic.py serve --name NAME --port P [--udp] [--v6] [--bind ADDR]
+                   [--ready FILE]
       Backend server. TCP: for each connection send "NAME\\n", then echo every
       byte received until EOF, then close. UDP: answer each datagram with
       "NAME\\n" + the datagram. Serves connections one after another forever
       (each TCP connection in its own thread, so a stuck client cannot block
-      the next one).
+      the next one). --ready FILE: create FILE once the socket is bound
+      (UDP) or listening (TCP), for the caller to wait on.
 
   traffic.py hello HOST PORT [--udp] [--sport P] [--src ADDR] [--timeout S]
                    [--retries N] [--count N] [--no-checksum] [--bytes N]
@@ -72,6 +74,10 @@ def serve(args):
     if args.v6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind((addr, args.port))
+    if not args.udp:
+        s.listen(128)
+    if args.ready:
+        open(args.ready, "w").close()
     if args.udp:
         while True:
             data, peer = s.recvfrom(65535)
@@ -79,7 +85,6 @@ def serve(args):
                 s.sendto(greeting + data, peer)
             except OSError:
                 pass
-    s.listen(128)
     while True:
         conn, _ = s.accept()
         import threading
@@ -233,14 +238,15 @@ class Args:
 # Per command: positional names, and options as {name: type} where type
 # bool means a flag without a value.
 COMMANDS = {
-    "serve": ([], {"name": str, "port": int, "udp": bool, "v6": bool, "bind": str}),
+    "serve": ([], {"name": str, "port": int, "udp": bool, "v6": bool, "bind": str,
+                   "ready": str}),
     "hello": (["host", "port"], {"udp": bool, "sport": int, "timeout": float,
                                  "retries": int, "count": int,
                                  "no-checksum": bool, "src": str, "bytes": int}),
     "echo": (["host", "port"], {"bytes": int, "sport": int, "timeout": float,
                                 "src": str}),
 }
-DEFAULTS = {"udp": False, "v6": False, "bind": None, "sport": 0, "timeout": 10.0,
+DEFAULTS = {"udp": False, "v6": False, "bind": None, "ready": None, "sport": 0, "timeout": 10.0,
             "retries": 5, "count": 1, "no_checksum": False, "src": None,
             "bytes": None}
 REQUIRED = {"serve": ["name", "port"], "echo": ["bytes"]}
