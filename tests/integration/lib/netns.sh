@@ -334,7 +334,7 @@ serve_start() {
 
 # nap SECONDS : sleep without starting a process (read's timeout on a FIFO
 # nobody writes to): each sleep(1) is an exec, a tenth of a second of CPU
-# under TCG, and the tests poll a lot. sleep itself is one for numbers.
+# under TCG, and the tests poll a lot. `sleep N` in a test calls nap.
 _nap_open() {
 	local f=/tmp/l4lb-nap.$BASHPID
 	rm -f "$f"
