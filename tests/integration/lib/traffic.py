@@ -246,9 +246,9 @@ COMMANDS = {
     "echo": (["host", "port"], {"bytes": int, "sport": int, "timeout": float,
                                 "src": str}),
 }
-DEFAULTS = {"udp": False, "v6": False, "bind": None, "ready": None, "sport": 0, "timeout": 10.0,
-            "retries": 5, "count": 1, "no_checksum": False, "src": None,
-            "bytes": None}
+DEFAULTS = {"udp": False, "v6": False, "bind": None, "ready": None, "sport": 0,
+            "timeout": 10.0, "retries": 5, "count": 1, "no_checksum": False,
+            "src": None, "bytes": None}
 REQUIRED = {"serve": ["name", "port"], "echo": ["bytes"]}
 
 
