@@ -237,8 +237,8 @@ tap_is "the foreign VIP is untouched" \
 # ------------------------------------------------- the module goes away
 # The agent keeps running without the l4lb family, says so, and puts its
 # VIPs back once the module is there again.
-l4lb_unload
-tap_is "rmmod l4lb while the agent runs" $? 0
+l4lb_unload_busy 10
+tap_is "rmmod l4lb while the agent runs (tries: $L4LB_UNLOAD_TRIES)" $? 0
 got=$(q waitjson 15 /health 'j["kernel"] is False')
 tap_like "... /health: kernel false ($got)" "$got" "ok*"
 tap_is "... 503 unhealthy" "$(q get /health) $(q json 'j["status"]')" "503 unhealthy"

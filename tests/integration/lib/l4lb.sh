@@ -33,6 +33,25 @@ l4lb_unload() {
 	rmmod l4lb
 }
 
+# l4lb_unload_busy SECONDS: rmmod while a netlink client polls (the agent).
+# A dump holds the module for as long as it runs, so rmmod may say "in use"
+# for that moment; it is tried again, every 0.2 s, up to SECONDS. A
+# reference that is never put still fails. L4LB_UNLOAD_TRIES says how many
+# it took.
+l4lb_unload_busy() {
+	local end=$((SECONDS + ${1:?})) err
+	L4LB_UNLOAD_TRIES=0
+	while :; do
+		L4LB_UNLOAD_TRIES=$((L4LB_UNLOAD_TRIES + 1))
+		err=$(rmmod l4lb 2>&1) && return 0
+		if [[ $err != *"in use"* ]] || ((SECONDS >= end)); then
+			printf '%s\n' "$err" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
 l4lb_loaded() {
 	grep -q '^l4lb ' /proc/modules
 }
