@@ -134,7 +134,8 @@ def analyze(recs):
         for m in ("nl_add_vips", "nl_add_backends", "conn_dump"):
             if m in d:
                 r = list(d[m].values())[0]
-                res["control"].setdefault(s, {})[m] = {"seconds": r["value"], "count": r["count"]}
+                res["control"].setdefault(s, {})[m] = {"seconds": r["value"], "count": r["count"],
+                                                       "complete": r.get("complete", True)}
     res["scheduling"] = scheduling(recs)
     # l4lb-agent's health checks (issue 11): CPU share of one core
     res["agent_checks"] = [{k: r[k] for k in r if k not in ("system", "metric", "round")}
@@ -272,8 +273,9 @@ def print_report(res):
     if not dumps:
         p("  full dump of the conn table: not measured")
     for s, v in dumps.items():
-        p("  full dump of the conn table, %-10s %d flows in %.2f s (%.0f flows/s)" % (
-            s, v["count"], v["seconds"], v["count"] / v["seconds"] if v["seconds"] > 0 else 0))
+        p("  full dump of the conn table, %-10s %d flows in %.2f s (%.0f flows/s)%s" % (
+            s, v["count"], v["seconds"], v["count"] / v["seconds"] if v["seconds"] > 0 else 0,
+            "" if v.get("complete", True) else ", cut off there (L4LB_BENCH_DUMP_TIMEOUT)"))
     print_scheduling(p, res.get("scheduling"))
     p("")
     if not res.get("agent_checks"):

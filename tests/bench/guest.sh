@@ -502,11 +502,11 @@ cache_of() {
 	esac
 }
 
-# fill SYSTEM FAMILY STEP N : N new UDP flows (pktgen: source ports x the
-# 16 VIP ports, an odd number of source ports so the pairs never repeat),
-# from source address 10.0.5.STEP / fd00:5::STEP. Emits the setup rate.
-fill() {
-	local sys=$1 fam=$2 step=$3 n=$4 p t0 t1 c0 c1 src dst
+# fill_setup SYSTEM FAMILY STEP N : pktgen set to send N new UDP flows
+# (source ports x the 16 VIP ports, an odd number of source ports so the
+# pairs never repeat), from source address 10.0.5.STEP / fd00:5::STEP.
+fill_setup() {
+	local fam=$2 step=$3 n=$4 p src dst
 	p=$(((n + FILL_PORTS - 1) / FILL_PORTS))
 	((p % 2)) || p=$((p + 1))
 	((p <= 64000)) || { log "fill: $n flows is more than 16 x 64000"; return 1; }
@@ -518,7 +518,14 @@ fill() {
 		dst=("dst6 $VIP6")
 	fi
 	pg_setup "count $n" "${dst[@]}" "${src[@]}" "udp_dst_min 1000" \
-		"udp_dst_max $((1000 + FILL_PORTS))" "udp_src_min 1024" "udp_src_max $((1024 + p))" || return 1
+		"udp_dst_max $((1000 + FILL_PORTS))" "udp_src_min 1024" "udp_src_max $((1024 + p))"
+}
+
+# fill SYSTEM FAMILY STEP N : the N new flows of fill_setup sent; emits the
+# setup rate.
+fill() {
+	local sys=$1 fam=$2 step=$3 n=$4 t0 t1 c0 c1
+	fill_setup "$@" || return 1
 	c0=$(be_rx) t0=$(now)
 	pg_start
 	c1=$(be_rx) t1=$(now)
@@ -562,15 +569,26 @@ mem_base() {
 }
 
 # conn_dump SYSTEM : list every flow of the full table once, timed
-# (issue 12 item 4): l4ctl's netlink dump against IPVS's /proc listing.
+# (issue 12 item 4): l4ctl's netlink dump against IPVS's /proc listing, each
+# cut after DUMP_TIMEOUT seconds (IPVS's listing starts again from the top
+# of the table at each read: a million entries take it hours); a cut one is
+# reported with the flows it listed and "complete": false.
+DUMP_TIMEOUT=${L4LB_BENCH_DUMP_TIMEOUT:-300}
 conn_dump() {
-	local t0 t1 n
+	local t0 t1 n rc
 	case $1 in
-	l4lb-*) t0=$(now); n=$(ns_run lb "$L4CTL" conn list | wc -l); t1=$(now) ;;
-	ipvs-*) t0=$(now); n=$(ns_run lb ipvsadm -Lcn | grep -c '^UDP'); t1=$(now) ;;
+	l4lb-*) t0=$(now)
+		n=$(ns_run lb timeout "$DUMP_TIMEOUT" "$L4CTL" conn list | wc -l; exit "${PIPESTATUS[0]}")
+		rc=$? t1=$(now) ;;
+	ipvs-*) t0=$(now)
+		n=$(ns_run lb timeout "$DUMP_TIMEOUT" ipvsadm -Lcn | grep -c '^UDP'; exit "${PIPESTATUS[0]}")
+		rc=$? t1=$(now) ;;
 	*) return 0 ;;
 	esac
-	emit "$1" conn_dump 1 "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')" "\"count\": $n"
+	local complete=true
+	((rc == 124)) && complete=false
+	emit "$1" conn_dump 1 "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')" \
+		"\"count\": $n, \"complete\": $complete"
 }
 
 # fresh_tables SYSTEM : the system's flow table empty, as at boot: IPVS and
@@ -630,6 +648,57 @@ phase_memory() {
 		done
 	done
 	modprobe -r ip_vs_rr ip_vs 2>/dev/null
+}
+
+# ------------------------------------------------------------ phase: profile
+
+# Where the CPU time goes (issue 12 item 6), not part of the default run:
+# L4LB_BENCH_PHASES=profile. perf's cpu-clock samples on every CPU (no
+# hardware counters under TCG) while pktgen sends, for each system of
+# PROFILE_SYSTEMS: "pps", its 1000 flows (the table warm), and for the
+# l4lb and IPVS rows "setup", FLOWS_SMALL new flows. Printed as
+#     L4LB-PERF SYSTEM WHAT [by module]: <a line of perf report>
+# (tests/bench/run writes them to build/bench/perf.txt).
+PROFILE_SYSTEMS=${L4LB_BENCH_PROFILE_SYSTEMS:-plain ipvs-nat l4lb-dnat}
+PROFILE_LINES=${L4LB_BENCH_PROFILE_LINES:-45}
+perf_report() {     # SYSTEM WHAT : the last recording, by module and by symbol
+	perf report -q -i "$W/perf.data" --no-children --sort dso --stdio 2>/dev/null |
+		grep -v '^$' | head -n 8 | sed "s/^/L4LB-PERF $1 $2 by module: /"
+	perf report -q -i "$W/perf.data" --no-children --sort sym --stdio 2>/dev/null |
+		grep -v '^$' | head -n "$PROFILE_LINES" | sed "s/^/L4LB-PERF $1 $2: /"
+}
+perf_rec() {        # CMD... : recorded system-wide while CMD runs
+	perf record -q -a -e cpu-clock -F 1999 -o "$W/perf.data" -- "$@" >/dev/null 2>&1
+}
+phase_profile() {
+	local sys pid i c0 d1 d2
+	command -v perf >/dev/null || { log "profile: no perf (linux-perf)"; return 1; }
+	for sys in $PROFILE_SYSTEMS; do
+		log "profile: $sys"
+		sys_up "$sys" 1 || { log "$sys: set-up failed"; continue; }
+		d1=$VIP4 d2=$VIP4
+		[[ $sys == plain ]] && d1=$BE4_1 d2=$BE4_3
+		c0=$(be_rx)
+		pg_run "count 0" "dst_min $d1" "dst_max $d2" "src_min $CLIENT4" "src_max $CLIENT4" \
+			"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 10000" "udp_src_max 11000" &
+		pid=$!
+		for ((i = 0; i < 200; i++)); do
+			(($(be_rx) > c0 + 50)) && break
+			sleep 0.05
+		done
+		sleep 1
+		perf_rec sleep "$DUR"
+		pg_stop
+		wait "$pid"
+		perf_report "$sys" pps
+		if [[ $sys != plain && $sys != nft-* ]]; then
+			fill_setup "$sys" 4 1 "$FLOWS_SMALL"
+			perf_rec ip netns exec client sh -c 'echo start >/proc/net/pktgen/pgctrl'
+			perf_report "$sys" setup
+		fi
+		sys_down "$sys"
+		fresh_tables "$sys"
+	done
 }
 
 # ------------------------------------------------------------ phase: control
