@@ -285,7 +285,6 @@ def print_report(res):
           "%.1f %% of one core (%s), %.0f us per check; goal < 10 %%" % (
               a["backends"], a["check"], a["interval_ms"], a["value"],
               "met" if a["value"] < 10 else "NOT met", a["us_per_check"]))
-    print_scheduling(p, res.get("scheduling"))
     p("")
     p("goals (issue 12)")
     for g in res["goals"]:
