@@ -294,29 +294,36 @@ pg_run() { PG_START=1 pg_setup "$@"; }
 pg_start() { ns_run client bash -c 'echo start >/proc/net/pktgen/pgctrl'; }
 pg_stop() { ns_run client bash -c 'echo stop >/proc/net/pktgen/pgctrl'; }
 
-# pps_run SYSTEM: delivered pps of 1000 UDP flows (64-byte frames) to the
-# system's target; prints the rate and the packets counted.
-pps_run() {
-	local sys=$1 d1=$VIP4 d2=$VIP4 c0 c1 t0 t1 pid i
-	if [[ $sys == plain ]]; then d1=$BE4_1 d2=$BE4_3; fi
+# pg_flows_start SYSTEM : pktgen sending 1000 UDP flows (64-byte frames) to
+# the system's target, in the background (PG_PID), until pg_stop. Returns
+# once pktgen's start (a process, slow on a loaded machine) is seen at the
+# backends: more than the odd ARP request.
+pg_flows_start() {
+	local d1=$VIP4 d2=$VIP4 c0 i
+	if [[ $1 == plain ]]; then d1=$BE4_1 d2=$BE4_3; fi
 	c0=$(be_rx)
 	pg_run "count 0" "dst_min $d1" "dst_max $d2" "src_min $CLIENT4" "src_max $CLIENT4" \
 		"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 10000" "udp_src_max 11000" &
-	pid=$!
-	# pktgen's start (a process, slow on a loaded machine) seen at the
-	# backends (more than the odd ARP request), then the window opens
-	# after SETTLE
+	PG_PID=$!
 	for ((i = 0; i < 200; i++)); do
 		(($(be_rx) > c0 + 50)) && break
-		kill -0 $pid 2>/dev/null || { wait $pid; return 1; }
+		kill -0 $PG_PID 2>/dev/null || { wait $PG_PID; return 1; }
 		sleep 0.05
 	done
+}
+
+# pps_run SYSTEM: delivered pps of 1000 UDP flows (64-byte frames) to the
+# system's target; prints the rate and the packets counted. The window
+# opens SETTLE after pktgen's packets arrive.
+pps_run() {
+	local c0 c1 t0 t1
+	pg_flows_start "$1" || return 1
 	sleep "$SETTLE"
 	c0=$(be_rx) t0=$(now)
 	sleep "$DUR"
 	c1=$(be_rx) t1=$(now)
 	pg_stop
-	wait $pid
+	wait $PG_PID
 	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f %d\n", c * 1e6 / t, c }'
 }
 
@@ -685,26 +692,17 @@ perf_rec() {        # CMD... : recorded system-wide while CMD runs
 	perf record -q -a -e cpu-clock -F 1999 -o "$W/perf.data" -- "$@" >/dev/null 2>&1
 }
 phase_profile() {
-	local sys pid i c0 d1 d2
+	local sys
 	command -v perf >/dev/null || { log "profile: no perf (linux-perf)"; return 1; }
 	for sys in $PROFILE_SYSTEMS; do
 		wanted "$sys" || continue
 		log "profile: $sys"
 		sys_up "$sys" 1 || { log "$sys: set-up failed"; continue; }
-		d1=$VIP4 d2=$VIP4
-		[[ $sys == plain ]] && d1=$BE4_1 d2=$BE4_3
-		c0=$(be_rx)
-		pg_run "count 0" "dst_min $d1" "dst_max $d2" "src_min $CLIENT4" "src_max $CLIENT4" \
-			"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 10000" "udp_src_max 11000" &
-		pid=$!
-		for ((i = 0; i < 200; i++)); do
-			(($(be_rx) > c0 + 50)) && break
-			sleep 0.05
-		done
+		pg_flows_start "$sys" || { log "$sys: pktgen did not start"; sys_down "$sys"; continue; }
 		sleep 1
 		perf_rec sleep "$DUR"
 		pg_stop
-		wait "$pid"
+		wait "$PG_PID"
 		perf_report "$sys" pps
 		if [[ $sys != plain && $sys != nft-* ]]; then
 			fill_setup "$sys" 4 1 "$FLOWS_SMALL"
