@@ -272,7 +272,7 @@ static void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *c)
 	}
 }
 
-static void l4lb_conn_change(struct l4lb_conn *c, u32 clear, u32 set)
+void l4lb_conn_change(struct l4lb_conn *c, u32 clear, u32 set)
 {
 	u32 old = READ_ONCE(c->state);
 

@@ -130,8 +130,11 @@ struct l4lb_conn6 {
 #define L4LB_CS_TEMPLATE	BIT(15)	/* a persistence binding, no flow */
 #define L4LB_CS_PROTO_SHIFT	16
 #define L4LB_CS_MODE_SHIFT	24	/* enum l4lb_fwd_mode, set at creation */
-#define L4LB_CS_MODE_MASK	0x7fU
+#define L4LB_CS_MODE_MASK	0x3fU
 #define L4LB_CS_MODE(mode)	((u32)(mode) << L4LB_CS_MODE_SHIFT)
+#define L4LB_CS_ROUTED		BIT(30)	/* DNAT: its first packet was routed
+					 * by the stack's rules (forward.c)
+					 */
 /*
  * TCP: the flow's outcome is counted (established or failed, once per
  * flow: see l4lb_conn_update()), or is not to be (a flow never used).
@@ -194,6 +197,9 @@ void l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c, u8 why);
 void l4lb_conn_start_handshake(struct l4lb_conn *c);
 /* A template was used: it lives its whole timeout from now. */
 void l4lb_conn_refresh(struct l4lb_conn *c);
+
+/* Clear @clear and set @set in @c's state, atomically with other updates. */
+void l4lb_conn_change(struct l4lb_conn *c, u32 clear, u32 set);
 
 /*
  * Account a packet of the flow going in @dir: protocol state, expiry.

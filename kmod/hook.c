@@ -538,6 +538,19 @@ static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 	return verdict;
 }
 
+bool l4lb_hook_last(const struct nf_hook_state *state)
+{
+	const struct nf_hook_entries *e = NULL;
+
+	if (state->pf == NFPROTO_IPV4)
+		e = rcu_dereference(state->net->nf.hooks_ipv4[state->hook]);
+#if IS_ENABLED(CONFIG_IPV6)
+	else if (state->pf == NFPROTO_IPV6)
+		e = rcu_dereference(state->net->nf.hooks_ipv6[state->hook]);
+#endif
+	return e && e->hooks[e->num_hook_entries - 1].hook == l4lb_hook_in;
+}
+
 /* A packet of flow @c that could not be sent on, after all. */
 static unsigned int l4lb_xmit_drop(struct l4lb_net *ln, struct l4lb_conn *c)
 {

@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 
 #include "net.h"
+#include "route.h"
 #include "sched.h"
 #include "service.h"
 
@@ -93,6 +94,7 @@ static void l4lb_backend_free_rcu(struct rcu_head *head)
 {
 	struct l4lb_backend *be = container_of(head, struct l4lb_backend, rcu);
 
+	l4lb_route_free(be);
 	l4lb_vip_put(be->vip);
 	free_percpu(be->stats);
 	kfree(be);

@@ -34,6 +34,7 @@
 #include "stats.h"
 
 struct l4lb_net;
+struct l4lb_route;
 struct l4lb_sched_ops;
 
 /* What identifies a VIP: (family, proto, address, port). */
@@ -64,6 +65,7 @@ struct l4lb_backend {
 	struct l4lb_vip *vip;		/* holds a reference */
 	u8 state;			/* enum l4lb_backend_state */
 	u8 deleted;			/* no new flow, even a persistent one */
+	struct l4lb_route __rcu *route;	/* see route.h */
 
 	struct l4lb_backend_hkey hkey;
 	struct rhash_head hnode;	/* in l4lb_net->backends, under the mutex */

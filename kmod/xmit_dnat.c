@@ -8,6 +8,7 @@
 #include <net/route.h>
 
 #include "compat.h"
+#include "forward.h"
 #include "nat.h"
 #include "net.h"
 #include "packet.h"
@@ -56,11 +57,14 @@ static unsigned int l4lb_dnat_xmit(struct sk_buff *skb,
 	}
 	/*
 	 * A route looked up before the rewrite would deliver the packet to
-	 * the VIP: in PREROUTING the stack routes it afresh once it has none,
+	 * the VIP: in PREROUTING it is routed afresh (IPv4: see forward.c),
 	 * at LOCAL_OUT the hook reroutes it.
 	 */
-	if (dir == L4LB_DIR_ORIG && state->hook == NF_INET_PRE_ROUTING)
+	if (dir == L4LB_DIR_ORIG && state->hook == NF_INET_PRE_ROUTING) {
+		if (state->pf == NFPROTO_IPV4 && !pkt->icmp)
+			return l4lb_forward4(skb, c, state);
 		skb_dst_drop(skb);
+	}
 	return NF_ACCEPT;
 }
 

@@ -22,8 +22,10 @@
 #include <net/route.h>
 
 #include "compat.h"
+#include "forward.h"
 #include "net.h"
 #include "packet.h"
+#include "route.h"
 #include "service.h"
 #include "xmit.h"
 
@@ -50,15 +52,35 @@ static int l4lb_dsr_frag_out(struct net *net, struct sock *sk,
 }
 
 /*
- * Send @skb (header ready) on @dst, the route to the backend, whose
- * reference it takes, to the neighbour @addr, in fragments when @frag.
+ * The route to @be: its cached one, without a reference (*@ref false), else
+ * looked up for this packet's @mark, a reference to put.
+ */
+static struct dst_entry *l4lb_dsr_route(struct net *net,
+					struct l4lb_backend *be, u32 mark,
+					bool *ref)
+{
+	struct dst_entry *dst = l4lb_route_cached(net, be);
+
+	*ref = !dst;
+	return dst ?: l4lb_route_lookup(net, be, mark);
+}
+
+static void l4lb_dsr_put(struct dst_entry *dst, bool ref)
+{
+	if (ref)
+		dst_release(dst);
+}
+
+/*
+ * Send @skb (header ready) on @dst, the route to the backend (its reference
+ * taken when @ref), to the neighbour @addr, in fragments when @frag.
  * Consumes @skb. What leaves has no dst: a packet queued while the
  * neighbour resolves is sent on through the neighbour its dst gives for
  * its destination, the VIP's.
  */
 static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
-			 struct dst_entry *dst, struct l4lb_backend *backend,
-			 bool v6, bool frag)
+			 struct dst_entry *dst, bool ref,
+			 struct l4lb_backend *backend, bool v6, bool frag)
 {
 	const union nf_inet_addr *addr = &backend->hkey.key.addr;
 	struct neighbour *n, *outer;
@@ -71,18 +93,21 @@ static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
 		 ip_neigh_gw4(skb->dev, addr->ip);
 	if (IS_ERR(n)) {
 		rcu_read_unlock_bh();
-		dst_release(dst);
+		l4lb_dsr_put(dst, ref);
 		kfree_skb(skb);
 		l4lb_net_count(l4lb_pernet(net)->stats, L4LB_NET_XMIT_DROPS);
 		l4lb_backend_event(backend, L4LB_EV_DROP_XMIT);
 		return PTR_ERR(n);
 	}
 	if (!frag) {
-		dst_release(dst);
+		l4lb_dsr_put(dst, ref);
 		err = neigh_output(n, skb, false);
 	} else {
 		/* The fragmenting code reads the MTU and counts on it. */
-		skb_dst_set(skb, dst);
+		if (ref)
+			skb_dst_set(skb, dst);
+		else
+			skb_dst_set_noref(skb, dst);
 		outer = this_cpu_read(l4lb_dsr_neigh);
 		this_cpu_write(l4lb_dsr_neigh, n);
 		if (v6)
@@ -93,30 +118,6 @@ static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
 	}
 	rcu_read_unlock_bh();
 	return err;
-}
-
-/* As ip_forward(): DF set and too big for @mtu, even in its fragments. */
-static bool l4lb_dsr_too_big4(const struct sk_buff *skb, unsigned int mtu)
-{
-	if (skb->len <= mtu || !(ip_hdr(skb)->frag_off & htons(IP_DF)))
-		return false;
-	if (IPCB(skb)->frag_max_size > mtu)
-		return true;
-	if (skb->ignore_df)
-		return false;
-	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu);
-}
-
-/* As ip6_forward(): defrag keeps the largest fragment's size. */
-static bool l4lb_dsr_too_big6(const struct sk_buff *skb, unsigned int mtu)
-{
-	if (skb->len <= mtu)
-		return false;
-	if (IP6CB(skb)->frag_max_size > mtu)
-		return true;
-	if (skb->ignore_df)
-		return false;
-	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu);
 }
 
 /*
@@ -144,18 +145,15 @@ static unsigned int l4lb_dsr_xmit4(struct l4lb_net *ln, struct sk_buff *skb,
 				   struct l4lb_backend *backend,
 				   const struct nf_hook_state *state)
 {
-	const union nf_inet_addr *be = &backend->hkey.key.addr;
-	struct flowi4 fl4 = {
-		.daddr = be->ip,
-		.flowi4_mark = skb->mark,
-	};
+	struct dst_entry *dst;
 	unsigned int mtu;
 	struct rtable *rt;
-	bool frag;
+	bool frag, ref;
 
-	rt = ip_route_output_key(state->net, &fl4);
-	if (IS_ERR(rt))
+	dst = l4lb_dsr_route(state->net, backend, skb->mark, &ref);
+	if (IS_ERR(dst))
 		goto drop;
+	rt = container_of(dst, struct rtable, dst);
 	/*
 	 * Only a neighbour on a directly attached segment gets the frame: a
 	 * gateway would route it back to the VIP. Not this host either.
@@ -166,16 +164,16 @@ static unsigned int l4lb_dsr_xmit4(struct l4lb_net *ln, struct sk_buff *skb,
 		l4lb_dsr_icmp4(skb, state, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
 		goto drop_rt;
 	}
-	mtu = ip_dst_mtu_maybe_forward(&rt->dst, true);
-	if (l4lb_dsr_too_big4(skb, mtu)) {
-		ip_rt_put(rt);
+	mtu = ip_dst_mtu_maybe_forward(dst, true);
+	if (l4lb_too_big4(skb, mtu)) {
+		l4lb_dsr_put(dst, ref);
 		l4lb_net_count(ln->stats, L4LB_NET_TOO_BIG);
 		l4lb_dsr_icmp4(skb, state, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
 			       mtu);
 		return NF_DROP;
 	}
 	if (!l4lb_dsr_gso_fits(skb, mtu) ||
-	    skb_cow(skb, LL_RESERVED_SPACE(rt->dst.dev)))
+	    skb_cow(skb, LL_RESERVED_SPACE(dst->dev)))
 		goto drop_rt;
 	ip_decrease_ttl(ip_hdr(skb));
 
@@ -184,11 +182,11 @@ static unsigned int l4lb_dsr_xmit4(struct l4lb_net *ln, struct sk_buff *skb,
 	skb_forward_csum(skb);
 	skb_clear_tstamp(skb);
 	/* Sent, or dropped and counted by the stack: it is no longer ours. */
-	l4lb_dsr_send(state->net, skb, &rt->dst, backend, false, frag);
+	l4lb_dsr_send(state->net, skb, dst, ref, backend, false, frag);
 	return NF_STOLEN;
 
 drop_rt:
-	ip_rt_put(rt);
+	l4lb_dsr_put(dst, ref);
 drop:
 	l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
 	return NF_DROP;
@@ -198,18 +196,13 @@ static unsigned int l4lb_dsr_xmit6(struct l4lb_net *ln, struct sk_buff *skb,
 				   struct l4lb_backend *backend,
 				   const struct nf_hook_state *state)
 {
-	const union nf_inet_addr *be = &backend->hkey.key.addr;
-	struct flowi6 fl6 = {
-		.daddr = be->in6,
-		.flowi6_mark = skb->mark,
-	};
 	struct dst_entry *dst;
 	unsigned int mtu;
-	bool frag;
+	bool frag, ref;
 
-	dst = ip6_route_output(state->net, NULL, &fl6);
-	if (dst->error)
-		goto drop_dst;
+	dst = l4lb_dsr_route(state->net, backend, skb->mark, &ref);
+	if (IS_ERR(dst))
+		goto drop;
 	/* On-link, not local: see l4lb_dsr_xmit4(). */
 	if ((dst_rt6_info(dst)->rt6i_flags &
 	     (RTF_GATEWAY | RTF_LOCAL | RTF_ANYCAST | RTF_REJECT)) ||
@@ -220,8 +213,8 @@ static unsigned int l4lb_dsr_xmit6(struct l4lb_net *ln, struct sk_buff *skb,
 		goto drop_dst;
 	}
 	mtu = ip6_dst_mtu_maybe_forward(dst, true);
-	if (l4lb_dsr_too_big6(skb, mtu)) {
-		dst_release(dst);
+	if (l4lb_too_big6(skb, mtu)) {
+		l4lb_dsr_put(dst, ref);
 		l4lb_net_count(ln->stats, L4LB_NET_TOO_BIG);
 		/* Its source: the VIP when local to the LB (ipv6_chk_addr) */
 		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
@@ -238,11 +231,12 @@ static unsigned int l4lb_dsr_xmit6(struct l4lb_net *ln, struct sk_buff *skb,
 				   skb->len > IP6CB(skb)->frag_max_size));
 	skb_forward_csum(skb);
 	skb_clear_tstamp(skb);
-	l4lb_dsr_send(state->net, skb, dst, backend, true, frag);
+	l4lb_dsr_send(state->net, skb, dst, ref, backend, true, frag);
 	return NF_STOLEN;
 
 drop_dst:
-	dst_release(dst);
+	l4lb_dsr_put(dst, ref);
+drop:
 	l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
 	return NF_DROP;
 }

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a router does with a packet it forwards, for the modes that send
+ * packets on themselves (forward.c).
+ */
+#ifndef _L4LB_FORWARD_H
+#define _L4LB_FORWARD_H
+
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+
+struct l4lb_conn;
+
+/*
+ * As ip_forward() and ip6_forward(): is @skb too big for @mtu, with DF set
+ * (IPv4), even in its GSO segments, or were its fragments (defrag keeps the
+ * largest one's size)? The sender is to be told.
+ */
+bool l4lb_too_big4(const struct sk_buff *skb, unsigned int mtu);
+bool l4lb_too_big6(const struct sk_buff *skb, unsigned int mtu);
+
+/*
+ * DNAT, a client's packet of flow @c, rewritten to its backend in
+ * PREROUTING: forwarded here on the backend's cached route (NF_STOLEN, or
+ * NF_DROP) when the stack would do no more than that, else routed as the
+ * stack routes it, left for the stack to forward (NF_ACCEPT).
+ */
+unsigned int l4lb_forward4(struct sk_buff *skb, struct l4lb_conn *c,
+			   const struct nf_hook_state *state);
+
+#endif /* _L4LB_FORWARD_H */

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cached route to a backend. A route is valid as long as dst_check()
+ * says so: a routing change, an address or a device going away obsoletes
+ * it (the route's generation, IPv6's cookie), and the next packet looks it
+ * up again. Readers take no reference and write nothing; a new route
+ * replaces the old one with xchg(), the old one released after a grace
+ * period, so a packet that still holds it is safe.
+ */
+#include <linux/slab.h>
+#include <net/dst.h>
+#include <net/ip6_fib.h>
+#include <net/ip6_route.h>
+#include <net/ip_fib.h>
+#include <net/route.h>
+
+#include "route.h"
+#include "service.h"
+
+struct l4lb_route {
+	struct dst_entry *dst;		/* a reference */
+	u32 cookie;			/* IPv6: the route's serial number */
+	struct rcu_head rcu;
+};
+
+static bool l4lb_backend_v6(const struct l4lb_backend *be)
+{
+	return be->vip->key.family == AF_INET6;
+}
+
+struct dst_entry *l4lb_route_lookup(struct net *net,
+				    const struct l4lb_backend *be, u32 mark)
+{
+	const union nf_inet_addr *addr = &be->hkey.key.addr;
+	struct dst_entry *dst;
+	struct rtable *rt;
+
+	if (l4lb_backend_v6(be)) {
+		struct flowi6 fl6 = {
+			.daddr = addr->in6,
+			.flowi6_mark = mark,
+		};
+
+		dst = ip6_route_output(net, NULL, &fl6);
+		if (dst->error) {
+			int err = dst->error;
+
+			dst_release(dst);
+			return ERR_PTR(err);
+		}
+		return dst;
+	} else {
+		struct flowi4 fl4 = {
+			.daddr = addr->ip,
+			.flowi4_mark = mark,
+		};
+
+		rt = ip_route_output_key(net, &fl4);
+		return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
+	}
+}
+
+/*
+ * Without policy rules, the main and local tables alone route: by the
+ * destination, whatever the packet's mark or source.
+ */
+static bool l4lb_route_by_dst(struct net *net, bool v6)
+{
+	return v6 ? !fib6_has_custom_rules(net) : !fib4_has_custom_rules(net);
+}
+
+static void l4lb_route_free_rcu(struct rcu_head *head)
+{
+	struct l4lb_route *r = container_of(head, struct l4lb_route, rcu);
+
+	dst_release(r->dst);
+	kfree(r);
+}
+
+struct dst_entry *l4lb_route_cached(struct net *net, struct l4lb_backend *be)
+{
+	struct l4lb_route *r = rcu_dereference(be->route), *old;
+	bool v6 = l4lb_backend_v6(be);
+	struct dst_entry *dst;
+
+	if (unlikely(!l4lb_route_by_dst(net, v6)))
+		return NULL;
+	if (likely(r) && likely(dst_check(r->dst, r->cookie)))
+		return r->dst;
+
+	dst = l4lb_route_lookup(net, be, 0);
+	if (IS_ERR(dst))
+		return NULL;
+	r = kmalloc(sizeof(*r), GFP_ATOMIC);
+	if (!r) {
+		dst_release(dst);
+		return NULL;
+	}
+	r->dst = dst;
+	r->cookie = v6 ? rt6_get_cookie(dst_rt6_info(dst)) : 0;
+	/* Two CPUs may refresh it at once: each frees what it replaced. */
+	old = unrcu_pointer(xchg(&be->route, RCU_INITIALIZER(r)));
+	if (old)
+		call_rcu(&old->rcu, l4lb_route_free_rcu);
+	return dst;
+}
+
+void l4lb_route_free(struct l4lb_backend *be)
+{
+	struct l4lb_route *r = rcu_dereference_protected(be->route, true);
+
+	if (r) {
+		dst_release(r->dst);
+		kfree(r);
+	}
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The route to each backend, kept with the backend (as IPVS keeps its
+ * dest_dst): the modes that send a flow's packets themselves (DSR, DNAT's
+ * forwarding in forward.c) find it without a FIB lookup per packet.
+ */
+#ifndef _L4LB_ROUTE_H
+#define _L4LB_ROUTE_H
+
+#include <linux/types.h>
+
+struct dst_entry;
+struct l4lb_backend;
+struct net;
+
+/*
+ * The output route to @be, from its cache, else looked up and cached; for
+ * use until the caller's RCU read section ends, without a reference
+ * (skb_dst_set_noref()). NULL when no cached route serves: policy rules in
+ * the namespace (a lookup by destination alone may be wrong: see
+ * l4lb_route_lookup()), no route, or no memory.
+ */
+struct dst_entry *l4lb_route_cached(struct net *net, struct l4lb_backend *be);
+
+/*
+ * The route to @be for a packet marked @mark, looked up now: a reference
+ * the caller releases, or an ERR_PTR.
+ */
+struct dst_entry *l4lb_route_lookup(struct net *net,
+				    const struct l4lb_backend *be, u32 mark);
+
+/* Once no reader is left: the backend's cached route released. */
+void l4lb_route_free(struct l4lb_backend *be);
+
+#endif /* _L4LB_ROUTE_H */
