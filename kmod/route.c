@@ -28,36 +28,38 @@ static bool l4lb_backend_v6(const struct l4lb_backend *be)
 	return be->vip->key.family == AF_INET6;
 }
 
+static struct dst_entry *l4lb_route_lookup6(struct net *net,
+					    const struct in6_addr *addr,
+					    u32 mark)
+{
+	struct flowi6 fl6 = {
+		.daddr = *addr,
+		.flowi6_mark = mark,
+	};
+	struct dst_entry *dst = ip6_route_output(net, NULL, &fl6);
+	int err = dst->error;
+
+	if (err) {
+		dst_release(dst);
+		return ERR_PTR(err);
+	}
+	return dst;
+}
+
 struct dst_entry *l4lb_route_lookup(struct net *net,
 				    const struct l4lb_backend *be, u32 mark)
 {
 	const union nf_inet_addr *addr = &be->hkey.key.addr;
-	struct dst_entry *dst;
+	struct flowi4 fl4 = {
+		.daddr = addr->ip,
+		.flowi4_mark = mark,
+	};
 	struct rtable *rt;
 
-	if (l4lb_backend_v6(be)) {
-		struct flowi6 fl6 = {
-			.daddr = addr->in6,
-			.flowi6_mark = mark,
-		};
-
-		dst = ip6_route_output(net, NULL, &fl6);
-		if (dst->error) {
-			int err = dst->error;
-
-			dst_release(dst);
-			return ERR_PTR(err);
-		}
-		return dst;
-	} else {
-		struct flowi4 fl4 = {
-			.daddr = addr->ip,
-			.flowi4_mark = mark,
-		};
-
-		rt = ip_route_output_key(net, &fl4);
-		return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
-	}
+	if (l4lb_backend_v6(be))
+		return l4lb_route_lookup6(net, &addr->in6, mark);
+	rt = ip_route_output_key(net, &fl4);
+	return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
 }
 
 /*
