@@ -18,6 +18,7 @@
  * never to go to the backend directly), as IPVS does not.
  */
 #include <linux/inetdevice.h>
+#include <linux/netfilter_bridge.h>
 #include <net/dst.h>
 #include <net/ip.h>
 #include <net/route.h>
@@ -69,7 +70,21 @@ static bool l4lb_xfrm_none(const struct net *net, const struct sk_buff *skb)
 #endif
 }
 
-/* Would ip_rcv_finish() and ip_forward() do no more than route it? */
+/* Not a frame being bridged that br_netfilter shows to the IP hooks. */
+static bool l4lb_not_bridged(const struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	return !nf_bridge_info_exists(skb);
+#else
+	return true;
+#endif
+}
+
+/*
+ * Would ip_rcv_finish() and ip_forward() do no more than route it, by its
+ * destination alone? Then the first packet is routed here too (after the
+ * LB's hook, nothing could change the packet or its mark any more).
+ */
 static bool l4lb_forward_plain4(const struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
@@ -77,16 +92,26 @@ static bool l4lb_forward_plain4(const struct sk_buff *skb,
 	const struct iphdr *iph = ip_hdr(skb);
 
 	return in_dev && IN_DEV_FORWARD(in_dev) && !IN_DEV_RPFILTER(in_dev) &&
-	       skb->pkt_type == PACKET_HOST && iph->ihl == 5 &&
-	       iph->ttl > 1 && !IPCB(skb)->frag_max_size &&
-	       l4lb_xfrm_none(state->net, skb) && l4lb_hook_last(state);
+	       skb->pkt_type == PACKET_HOST && !skb->sk &&
+	       /* LRO: ip_forward() warns and drops it */
+	       !(skb_is_gso(skb) && !skb_shinfo(skb)->gso_type) &&
+	       iph->ihl == 5 && iph->ttl > 1 && !IPCB(skb)->frag_max_size &&
+	       l4lb_not_bridged(skb) && l4lb_xfrm_none(state->net, skb) &&
+	       l4lb_route_by_dst(state->net, false) && l4lb_hook_last(state);
 }
 
+/* ip_forward_finish() */
 static int l4lb_forward4_finish(struct net *net, struct sock *sk,
 				struct sk_buff *skb)
 {
 	__IP_INC_STATS(net, IPSTATS_MIB_OUTFORWDATAGRAMS);
 	__IP_ADD_STATS(net, IPSTATS_MIB_OUTOCTETS, skb->len);
+#ifdef CONFIG_NET_SWITCHDEV
+	if (skb->offload_l3_fwd_mark) {
+		consume_skb(skb);
+		return 0;
+	}
+#endif
 	skb_clear_tstamp(skb);
 	return dst_output(net, sk, skb);
 }
@@ -111,10 +136,10 @@ unsigned int l4lb_forward4(struct sk_buff *skb, struct l4lb_conn *c,
 
 	/* A route looked up before the rewrite would deliver it to the VIP. */
 	skb_dst_drop(skb);
-	if (!(READ_ONCE(c->state) & L4LB_CS_ROUTED))
-		return l4lb_forward4_first(skb, c, state);
 	if (!l4lb_forward_plain4(skb, state))
 		return NF_ACCEPT;
+	if (!(READ_ONCE(c->state) & L4LB_CS_ROUTED))
+		return l4lb_forward4_first(skb, c, state);
 	dst = l4lb_route_cached(state->net, c->backend);
 	if (!dst || container_of(dst, struct rtable, dst)->rt_type != RTN_UNICAST ||
 	    l4lb_too_big4(skb, ip_dst_mtu_maybe_forward(dst, true)))
@@ -131,7 +156,13 @@ unsigned int l4lb_forward4(struct sk_buff *skb, struct l4lb_conn *c,
 	if (READ_ONCE(state->net->ipv4.sysctl_ip_fwd_update_priority))
 		skb->priority = rt_tos2priority(iph->tos);
 	skb_dst_set_noref(skb, dst);
-	NF_HOOK(NFPROTO_IPV4, NF_INET_FORWARD, state->net, NULL, skb,
-		state->in, dst->dev, l4lb_forward4_finish);
+	/*
+	 * A packet the FORWARD chain queues (NFQUEUE) goes on, once given
+	 * back, with ip_output(): the kernel's, not code of this module,
+	 * which may be gone by then.
+	 */
+	if (nf_hook(NFPROTO_IPV4, NF_INET_FORWARD, state->net, NULL, skb,
+		    state->in, dst->dev, ip_output) == 1)
+		l4lb_forward4_finish(state->net, NULL, skb);
 	return NF_STOLEN;
 }

@@ -12,6 +12,7 @@
 #include <net/ip6_fib.h>
 #include <net/ip6_route.h>
 #include <net/ip_fib.h>
+#include <net/nexthop.h>
 #include <net/route.h>
 
 #include "route.h"
@@ -20,6 +21,7 @@
 struct l4lb_route {
 	struct dst_entry *dst;		/* a reference */
 	u32 cookie;			/* IPv6: the route's serial number */
+	bool multipath;			/* valid, but not to be used */
 	struct rcu_head rcu;
 };
 
@@ -62,13 +64,19 @@ struct dst_entry *l4lb_route_lookup(struct net *net,
 	return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
 }
 
-/*
- * Without policy rules, the main and local tables alone route: by the
- * destination, whatever the packet's mark or source.
- */
-static bool l4lb_route_by_dst(struct net *net, bool v6)
+bool l4lb_route_by_dst(struct net *net, bool v6)
 {
 	return v6 ? !fib6_has_custom_rules(net) : !fib4_has_custom_rules(net);
+}
+
+/* Does the FIB give @daddr several next hops (ECMP, a nexthop group)? */
+static bool l4lb_route_multipath4(struct net *net, __be32 daddr)
+{
+	struct flowi4 fl4 = { .daddr = daddr };
+	struct fib_result res;
+
+	return !fib_lookup(net, &fl4, &res, 0) && res.fi &&
+	       fib_info_num_path(res.fi) > 1;
 }
 
 static void l4lb_route_free_rcu(struct rcu_head *head)
@@ -82,13 +90,13 @@ static void l4lb_route_free_rcu(struct rcu_head *head)
 struct dst_entry *l4lb_route_cached(struct net *net, struct l4lb_backend *be)
 {
 	struct l4lb_route *r = rcu_dereference(be->route), *old;
-	bool v6 = l4lb_backend_v6(be);
+	bool v6 = l4lb_backend_v6(be), multipath;
 	struct dst_entry *dst;
 
 	if (unlikely(!l4lb_route_by_dst(net, v6)))
 		return NULL;
 	if (likely(r) && likely(dst_check(r->dst, r->cookie)))
-		return r->dst;
+		return unlikely(r->multipath) ? NULL : r->dst;
 
 	dst = l4lb_route_lookup(net, be, 0);
 	if (IS_ERR(dst))
@@ -100,11 +108,13 @@ struct dst_entry *l4lb_route_cached(struct net *net, struct l4lb_backend *be)
 	}
 	r->dst = dst;
 	r->cookie = v6 ? rt6_get_cookie(dst_rt6_info(dst)) : 0;
+	multipath = !v6 && l4lb_route_multipath4(net, be->hkey.key.addr.ip);
+	r->multipath = multipath;
 	/* Two CPUs may refresh it at once: each frees what it replaced. */
 	old = unrcu_pointer(xchg(&be->route, RCU_INITIALIZER(r)));
 	if (old)
 		call_rcu(&old->rcu, l4lb_route_free_rcu);
-	return dst;
+	return multipath ? NULL : dst;
 }
 
 void l4lb_route_free(struct l4lb_backend *be)

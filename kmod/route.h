@@ -17,8 +17,9 @@ struct net;
  * The output route to @be, from its cache, else looked up and cached; for
  * use until the caller's RCU read section ends, without a reference
  * (skb_dst_set_noref()). NULL when no cached route serves: policy rules in
- * the namespace (a lookup by destination alone may be wrong: see
- * l4lb_route_lookup()), no route, or no memory.
+ * the namespace (l4lb_route_by_dst()), a multipath route (IPv4: one route
+ * for every flow to a backend would pin them all to one path, where the
+ * stack spreads them), no route, or no memory.
  */
 struct dst_entry *l4lb_route_cached(struct net *net, struct l4lb_backend *be);
 
@@ -28,6 +29,13 @@ struct dst_entry *l4lb_route_cached(struct net *net, struct l4lb_backend *be);
  */
 struct dst_entry *l4lb_route_lookup(struct net *net,
 				    const struct l4lb_backend *be, u32 mark);
+
+/*
+ * Without policy rules in @net, routes depend on the destination alone, not
+ * on a packet's source, mark or input interface. (The kernel keeps a netns
+ * as having rules once any was added, even after it is deleted.)
+ */
+bool l4lb_route_by_dst(struct net *net, bool v6);
 
 /* Once no reader is left: the backend's cached route released. */
 void l4lb_route_free(struct l4lb_backend *be);

@@ -33,19 +33,19 @@ for i in 1 2; do
 done
 got() { nft_count "be$1" netdev t in "${2:-ttl63}"; }
 
-# send COUNT [TTL [VIP-PORT]] : COUNT datagrams of one flow (source port
-# 40000 + VIP port) from the client.
+# send COUNT [TTL [VIP-PORT [SOURCE-PORT]]] : COUNT datagrams of one flow
+# (from source port 40000 + VIP port by default) from the client.
 send() {
 	ns_run client python3 -c '
 import socket, sys
-n, ttl, port = (int(a) for a in sys.argv[1:4])
+n, ttl, port, sport = (int(a) for a in sys.argv[1:5])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
-s.bind(("", 40000 + port))
-s.connect((sys.argv[4], port))  # its route cached: no lookup per send
+s.bind(("", sport or 40000 + port))
+s.connect((sys.argv[5], port))  # its route cached: no lookup per send
 for _ in range(n):
     s.send(b"x" * 16)
-' "$1" "${2:-64}" "${3:-9}" "$VIP4"
+' "$1" "${2:-64}" "${3:-9}" "${4:-0}" "$VIP4"
 }
 
 # FIB lookups (the fib_table_lookup tracepoint), from lookups_start on: the
@@ -118,32 +118,66 @@ time_exceeded() {
 t0=$(time_exceeded)
 send 5 1
 t=$(($(time_exceeded) - t0))
-tap_is "TTL 1: not forwarded" "$(got 1)" 500
+tap_is "TTL 1: not forwarded (nothing arrived, whatever its TTL)" "$(got 1)/$(got 1 other)" 500/0
 # (ICMP errors are rate limited: some may be held back)
 tap_check "... the client told: time exceeded ($t sent)" test $t -ge 1
+
+lookups_start
+send 50 64 10
+d=$(lookups)
+tap_is "DSR: 50 datagrams of one flow reach be2, TTL decremented once" "$(got 2)/$(got 2 other)" 50/0
+tap_check "... with no route lookup per packet ($d lookups)" test $d -lt $FEW
 
 ns_run lb ip route add blackhole $BE4_1/32
 ns_run lb ip route add blackhole $BE4_2/32
 send 50
 send 50 64 10
-tap_is "a blackhole route for the backends stops both flows (DNAT, DSR)" "$(got 1)/$(got 2)" 500/0
+tap_is "a blackhole route for the backends stops both cached flows (DNAT, DSR)" "$(got 1)/$(got 2)" 500/50
 ns_run lb ip route del blackhole $BE4_1/32
 ns_run lb ip route del blackhole $BE4_2/32
 lookups_start
 send 50
 send 50 64 10
 d=$(lookups)
-tap_is "... removed: both flows resume" "$(got 1)/$(got 2)" 550/50
+tap_is "... removed: both flows resume" "$(got 1)/$(got 2)" 550/100
 tap_check "... on routes cached again ($d lookups)" test $d -lt $FEW
+
+# A route with two next hops: the stack spreads flows over them, which one
+# route cached for every flow to the backend would not.
+ns_run lb ip route add $BE4_1/32 nexthop dev br0 nexthop dev br0
+tap_is "a multipath route to be1 (two next hops)" "$?" 0
+lookups_start
+send 100
+d=$(lookups)
+tap_is "... 100 more reach be1" "$(got 1)" 650
+tap_check "... routed by the stack, per flow ($d lookups)" test $d -ge 100
+ns_run lb ip route del $BE4_1/32
 
 # Policy rules: routes by source; every packet goes the stack's way.
 ns_run lb ip route add blackhole $BE4_1/32 table 100
 ns_run lb ip rule add from $CLIENT4 lookup 100
 send 50
-tap_is "a rule sending the client's packets to a blackhole holds" "$(got 1)" 550
+tap_is "a rule sending the client's packets to a blackhole holds" "$(got 1)" 650
 ns_run lb ip rule del from $CLIENT4 lookup 100
 send 50
-tap_is "... deleted: the flow resumes" "$(got 1)" 600
+tap_is "... deleted: the flow resumes" "$(got 1)" 700
+# A mark set by a PREROUTING chain after the LB's hook routes a new flow's
+# first packet too (it is not routed before the chain has run).
+ns_run lb nft -f - <<'EOF'
+table ip mangle {
+	chain pre {
+		type filter hook prerouting priority mangle;
+		udp dport 9 meta mark set 7
+	}
+}
+EOF
+ns_run lb ip rule add fwmark 7 lookup 100
+send 20 64 9 41000
+tap_is "a new flow marked by a later PREROUTING chain: its rule holds" "$(got 1)" 700
+ns_run lb ip rule del fwmark 7 lookup 100
+ns_run lb nft delete table ip mangle
+send 20 64 9 41000
+tap_is "... both deleted: the flow goes through" "$(got 1)" 720
 
 echo 0 >$T/events/fib/fib_table_lookup/enable
 topo_teardown
