@@ -21,6 +21,10 @@
 #                         routing is always measured), e.g. "l4lb-dnat" for
 #                         more rounds of one comparison
 #   L4LB_BENCH_PPS_ONLY   1: the rates phase measures the 64-byte pps only
+#   L4LB_BENCH_RPS        1 (default): while pktgen sends, the LB's receive
+#                         work is steered (RPS) to the vCPU pktgen does not
+#                         use, so the forwarding is what is measured, not
+#                         the generator sharing its CPU; 0: one vCPU for all
 #   L4LB_BENCH_CRR_CONC   connections in flight for conn/s (default 32)
 #   L4LB_BENCH_FLAT_REPS  pps measurements with the table empty, filled, and
 #                         empty again (default 3 each)
@@ -60,6 +64,8 @@ WARMUP=${L4LB_BENCH_WARMUP:-1}
 SMOKE=${L4LB_BENCH_SMOKE:-0}
 ONLY_SYSTEMS=${L4LB_BENCH_SYSTEMS:-}
 PPS_ONLY=${L4LB_BENCH_PPS_ONLY:-0}
+RPS=${L4LB_BENCH_RPS:-1}
+((RPS && $(nproc) > 1)) || RPS=0
 FULL_SYSTEMS=       # every metric through these; empty: every system
 FAMILIES="4 6"      # of the memory phase
 SETTLE=0.5          # pktgen running before a pps window opens
@@ -312,18 +318,28 @@ pg_flows_start() {
 	done
 }
 
+# lb_rps MASK : the CPUs that do the receive work of the LB's client-side
+# interface (pktgen's kpktgend_0 runs on CPU 0: 2 is the other one; 0: the
+# CPU the packet arrived on, the default). See L4LB_BENCH_RPS.
+lb_rps() {
+	((RPS)) || return 0
+	ns_run lb sh -c "echo $1 >/sys/class/net/eth-c/queues/rx-0/rps_cpus"
+}
+
 # pps_run SYSTEM: delivered pps of 1000 UDP flows (64-byte frames) to the
 # system's target; prints the rate and the packets counted. The window
 # opens SETTLE after pktgen's packets arrive.
 pps_run() {
 	local c0 c1 t0 t1
-	pg_flows_start "$1" || return 1
+	lb_rps 2
+	pg_flows_start "$1" || { lb_rps 0; return 1; }
 	sleep "$SETTLE"
 	c0=$(be_rx) t0=$(now)
 	sleep "$DUR"
 	c1=$(be_rx) t1=$(now)
 	pg_stop
 	wait $PG_PID
+	lb_rps 0
 	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f %d\n", c * 1e6 / t, c }'
 }
 
@@ -437,8 +453,8 @@ works() {
 }
 
 phase_rates() {
-	local systems=() row cmp mode r i n sys need
-	while read -r row cmp mode; do
+	local systems=() row mode r i n sys need
+	while read -r row _ mode; do
 		[[ -n $row ]] || continue
 		# plain routing always: every ratio is to it
 		[[ $row == plain ]] || wanted "$row" || continue
@@ -774,7 +790,7 @@ bench_topology || { log "topology set-up failed"; exit 1; }
 # json_list WORD... : a JSON list of strings
 json_list() { local a; printf '['; for a; do printf '%s"%s"' "${sep-}" "$a"; local sep=', '; done; printf ']'; }
 # shellcheck disable=SC2046,SC2086 # lists of words
-emit vm info 0 0 "\"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"rounds\": $ROUNDS, \"seconds\": $DUR, \"flows\": $FLOWS, \"flows_small\": $FLOWS_SMALL, \"smoke\": $SMOKE, \"systems\": $(json_list $(awk '{print $1}' <<<"$SYSTEM_TABLE")), \"full_systems\": $(json_list $FULL_SYSTEMS), \"families\": [${FAMILIES// /, }], \"flat_systems\": $(json_list $FLAT_SYSTEMS), \"flat_reps\": $FLAT_REPS, \"pps_min\": $PPS_MIN, \"nl_vips\": $NL_VIPS, \"nl_backends\": $NL_BACKENDS, \"phases\": $(json_list $PHASES)"
+emit vm info 0 0 "\"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"rounds\": $ROUNDS, \"seconds\": $DUR, \"flows\": $FLOWS, \"flows_small\": $FLOWS_SMALL, \"smoke\": $SMOKE, \"systems\": $(json_list $(awk '{print $1}' <<<"$SYSTEM_TABLE")), \"full_systems\": $(json_list $FULL_SYSTEMS), \"families\": [${FAMILIES// /, }], \"flat_systems\": $(json_list $FLAT_SYSTEMS), \"flat_reps\": $FLAT_REPS, \"pps_min\": $PPS_MIN, \"rps\": $RPS, \"nl_vips\": $NL_VIPS, \"nl_backends\": $NL_BACKENDS, \"phases\": $(json_list $PHASES)"
 start=$SECONDS
 for ph in $PHASES; do
 	t=$SECONDS
