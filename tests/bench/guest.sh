@@ -323,7 +323,9 @@ pg_flows_start() {
 # CPU the packet arrived on, the default). See L4LB_BENCH_RPS.
 lb_rps() {
 	((RPS)) || return 0
-	ns_run lb sh -c "echo $1 >/sys/class/net/eth-c/queues/rx-0/rps_cpus"
+	# ip netns exec: the netns' own /sys (nsenter would show the VM's)
+	ns_exec lb sh -c "echo $1 >/sys/class/net/eth-c/queues/rx-0/rps_cpus" ||
+		{ log "RPS: could not steer eth-c's receive work to CPUs $1"; return 1; }
 }
 
 # pps_run SYSTEM: delivered pps of 1000 UDP flows (64-byte frames) to the
@@ -331,7 +333,7 @@ lb_rps() {
 # opens SETTLE after pktgen's packets arrive.
 pps_run() {
 	local c0 c1 t0 t1
-	lb_rps 2
+	lb_rps 2 || return 1
 	pg_flows_start "$1" || { lb_rps 0; return 1; }
 	sleep "$SETTLE"
 	c0=$(be_rx) t0=$(now)
