@@ -69,10 +69,13 @@ RPS=${L4LB_BENCH_RPS:-1}
 FULL_SYSTEMS=       # every metric through these; empty: every system
 FAMILIES="4 6"      # of the memory phase
 SETTLE=0.5          # pktgen running before a pps window opens
+SETUP_TIMEOUT=2     # setup_pps: the unreplied UDP flows' timeout (s) and
+SETUP_SETTLE=4      # new flows before the window: the table at its size
 PPS_MIN=100         # fewer packets in a pps window: measured once more
 FLAT_SYSTEMS="l4lb-dnat ipvs-nat nft-dnat"   # the flat-cost measurement
 if ((SMOKE)); then
 	FULL_SYSTEMS="plain l4lb-dnat" FAMILIES=4 SETTLE=0 FLAT_SYSTEMS="l4lb-dnat ipvs-nat"
+	SETUP_SETTLE=0
 fi
 FILL_PORTS=16          # VIP ports 1000-1015 for the table fill
 W=$(mktemp -d)
@@ -241,7 +244,12 @@ bench_topology() {
 		# IPVS-DR: the VIP on the backends' lo, never answered by ARP.
 		ns_sysctl be$i net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
 		ip -n be$i addr add $VIP4/32 dev lo
-		nsenter --net=/run/netns/be$i -- "$CRR" server 80 1 &
+		# on vCPU 0 (lb_cpu_split), the LB's receive work on the other
+		if ((RPS)); then
+			taskset -c 0 nsenter --net=/run/netns/be$i -- "$CRR" server 80 1 &
+		else
+			nsenter --net=/run/netns/be$i -- "$CRR" server 80 1 &
+		fi
 		BE_PIDS+=("$!")
 	done
 	nsenter --net=/run/netns/be1 -- iperf3 -s -p 5201 >/dev/null 2>&1 &
@@ -300,16 +308,24 @@ pg_run() { PG_START=1 pg_setup "$@"; }
 pg_start() { ns_run client bash -c 'echo start >/proc/net/pktgen/pgctrl'; }
 pg_stop() { ns_run client bash -c 'echo stop >/proc/net/pktgen/pgctrl'; }
 
-# pg_flows_start SYSTEM : pktgen sending 1000 UDP flows (64-byte frames) to
-# the system's target, in the background (PG_PID), until pg_stop. Returns
-# once pktgen's start (a process, slow on a loaded machine) is seen at the
-# backends: more than the odd ARP request.
+# pg_flows_start SYSTEM [new] : pktgen sending 1000 UDP flows (64-byte
+# frames) to the system's target, in the background (PG_PID), until
+# pg_stop. Returns once pktgen's start (a process, slow on a loaded
+# machine) is seen at the backends: more than the odd ARP request.
+# "new": every packet a new flow instead (source addresses 10.0.5.1-251 x
+# ports 1024-65535, both stepped per packet: 16 million tuples before one
+# repeats), for the LB-bound setup rate.
 pg_flows_start() {
-	local d1=$VIP4 d2=$VIP4 c0 i
+	local d1=$VIP4 d2=$VIP4 c0 i src=("src_min $CLIENT4" "src_max $CLIENT4")
+	local sport=("udp_src_min 10000" "udp_src_max 11000")
 	if [[ $1 == plain ]]; then d1=$BE4_1 d2=$BE4_3; fi
+	if [[ ${2:-} == new ]]; then
+		src=("src_min 10.0.5.1" "src_max 10.0.5.251")
+		sport=("udp_src_min 1024" "udp_src_max 65535")
+	fi
 	c0=$(be_rx)
-	pg_run "count 0" "dst_min $d1" "dst_max $d2" "src_min $CLIENT4" "src_max $CLIENT4" \
-		"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 10000" "udp_src_max 11000" &
+	pg_run "count 0" "dst_min $d1" "dst_max $d2" "${src[@]}" \
+		"udp_dst_min 9" "udp_dst_max 9" "${sport[@]}" &
 	PG_PID=$!
 	for ((i = 0; i < 200; i++)); do
 		(($(be_rx) > c0 + 50)) && break
@@ -328,14 +344,31 @@ lb_rps() {
 		{ log "RPS: could not steer eth-c's receive work to CPUs $1"; return 1; }
 }
 
-# pps_run SYSTEM: delivered pps of 1000 UDP flows (64-byte frames) to the
-# system's target; prints the rate and the packets counted. The window
-# opens SETTLE after pktgen's packets arrive.
+# lb_cpu_split on|off : for conn/s, the LB namespace's receive work (both
+# directions) on vCPU 1, the client's and the backends' (and their crr
+# processes, pinned) on vCPU 0, as with an LB on its own machine: the
+# client's and servers' stacks bound the rate, and what the LB adds shows
+# where its vCPU cannot keep up. off: every packet where it arrived.
+lb_cpu_split() {
+	local lb=0 other=0 ns
+	((RPS)) || return 0
+	[[ $1 == on ]] && lb=2 other=1
+	ns_exec lb sh -c "for i in eth-c veth-be1 veth-be2 veth-be3; do
+		echo $lb >/sys/class/net/\$i/queues/rx-0/rps_cpus || exit 1; done" &&
+	for ns in client be1 be2 be3; do
+		ns_exec "$ns" sh -c "echo $other >/sys/class/net/eth0/queues/rx-0/rps_cpus" || return 1
+	done || { log "could not steer receive work for conn/s"; return 1; }
+}
+
+# pps_run SYSTEM [new]: delivered pps of 1000 UDP flows (64-byte frames)
+# to the system's target (new: of new flows, see pg_flows_start); prints
+# the rate and the packets counted. The window opens SETTLE after
+# pktgen's packets arrive.
 pps_run() {
 	local c0 c1 t0 t1
 	lb_rps 2 || return 1
-	pg_flows_start "$1" || { lb_rps 0; return 1; }
-	sleep "$SETTLE"
+	pg_flows_start "$1" "${2:-}" || { lb_rps 0; return 1; }
+	if [[ ${2:-} == new ]]; then sleep "$SETUP_SETTLE"; else sleep "$SETTLE"; fi
 	c0=$(be_rx) t0=$(now)
 	sleep "$DUR"
 	c1=$(be_rx) t1=$(now)
@@ -350,13 +383,13 @@ pps_run() {
 # can miss one), marked "retried".
 pps() {
 	local out v n retried=0
-	out=$(pps_run "$1") || return 1
+	out=$(pps_run "$1" "${4:-}") || return 1
 	read -r v n <<<"$out"
 	# A broken system still lets the odd ARP request through to the
 	# backends' counters, a working one thousands of packets.
 	if ((n < PPS_MIN)); then
 		log "$1 $2: $n packets in the window; once more"
-		out=$(pps_run "$1") || return 1
+		out=$(pps_run "$1" "${4:-}") || return 1
 		read -r v n <<<"$out"
 		retried=1
 	fi
@@ -366,11 +399,13 @@ pps() {
 # crr_run TARGET ARGS... : crr client's JSON line; a run that completed no
 # connection (crr waits 5 s more for one) is run once more.
 crr_run() {
-	local out
-	out=$(ns_run client "$CRR" client "$1" 80 "${@:2}")
+	local out cpu=()
+	# the client on the vCPU the servers are on (lb_cpu_split)
+	((RPS)) && cpu=(taskset -c 0)
+	out=$(ns_run client "${cpu[@]}" "$CRR" client "$1" 80 "${@:2}")
 	if [[ $(_json_get conns <<<"$out") == 0 ]]; then
 		log "crr $*: no connection completed; once more"
-		out=$(ns_run client "$CRR" client "$1" 80 "${@:2}")
+		out=$(ns_run client "${cpu[@]}" "$CRR" client "$1" 80 "${@:2}")
 	fi
 	echo "$out"
 }
@@ -397,9 +432,20 @@ measure() {
 	local sys=$1 r=$2 v out tgt len i
 	tgt=$(target_of "$sys")
 	pps "$sys" udp_pps "$r"
+	# LB-bound new-flow setup rate: with RPS the generator outruns the
+	# LB, whose vCPU creates flows as fast as it can (plain routing: the
+	# same packets routed, the rate a flow table is measured against).
+	# At a steady table: the flows expire as fast as they come (after
+	# SETUP_TIMEOUT), so what a table costs while it grows from empty
+	# (l4lb's rhashtable doubles; IPVS's and conntrack's are fixed) is
+	# left out, and what it costs to expire flows is in.
+	setup_timeout "$sys" "$SETUP_TIMEOUT"
+	pps "$sys" setup_pps "$r" new
 	((PPS_ONLY)) && return 0
 	port_range "$sys"
+	lb_cpu_split on
 	out=$(crr_run "$tgt" -c "$CRR_CONC" -d "$DUR")
+	lb_cpu_split off
 	v=$(_json_get rate <<<"$out")
 	emit "$sys" tcp_conn_rate "$r" "$v" "\"errors\": $(_json_get errors <<<"$out"), \"conns\": $(_json_get conns <<<"$out")"
 	[[ -z $FULL_SYSTEMS || " $FULL_SYSTEMS " == *" $sys "* ]] || return 0
@@ -491,6 +537,9 @@ phase_rates() {
 			esac
 			measure "$sys" "$r"
 			sys_down "$sys"
+			# the new flows of setup_pps gone before the next system
+			# (l4lb's go with the module)
+			fresh_tables "$sys"
 		done
 	done
 }
@@ -629,18 +678,45 @@ conn_dump() {
 		"\"count\": $n, \"complete\": $complete"
 }
 
+# setup_timeout SYSTEM SECONDS : the timeout of the LB's unreplied UDP flows
+setup_timeout() {
+	case $1 in
+	ipvs-*) ns_run lb ipvsadm --set 900 120 "$2" ;;
+	nft-*) ns_sysctl lb "net.netfilter.nf_conntrack_udp_timeout=$2" ;;
+	l4lb-*) ns_run lb "$L4CTL" timeouts set udp-unreplied "$2" ;;
+	esac
+}
+
 # fresh_tables SYSTEM : the system's flow table empty, as at boot: IPVS and
-# conntrack by module reload, l4lb by its own (sys_down unloads it). The
-# smoke run keeps the tables as they are.
+# conntrack by module reload, l4lb by its own (sys_down unloads it). While
+# IPVS holds nf_conntrack (the rates phase), conntrack's table is resized
+# and flushed in place. The smoke run keeps the tables as they are.
 fresh_tables() {
 	((SMOKE)) && return 0
 	case $1 in
 	ipvs-*) modprobe -r ip_vs_rr ip_vs 2>/dev/null; modprobe ip_vs conn_tab_bits=20 ;;
-	nft-*) modprobe -r nft_chain_nat nf_nat nf_conntrack 2>/dev/null
+	nft-*) modprobe -r nft_chain_nat nf_conntrack_netlink nf_nat nf_conntrack 2>/dev/null
 		modprobe nf_conntrack hashsize=262144
+		echo 262144 >/sys/module/nf_conntrack/parameters/hashsize
 		echo $((FLOWS * 2 + 100000)) >/proc/sys/net/netfilter/nf_conntrack_max
-		echo 3600 >/proc/sys/net/netfilter/nf_conntrack_udp_timeout ;;
+		echo 3600 >/proc/sys/net/netfilter/nf_conntrack_udp_timeout
+		(($(ns_run lb cat /proc/sys/net/netfilter/nf_conntrack_count) == 0)) || ct_flush ;;
 	esac
+}
+
+# ct_flush : the LB's conntrack table emptied (ctnetlink's flush, as
+# "conntrack -F": IPCTNL_MSG_CT_DELETE without a tuple)
+ct_flush() {
+	modprobe nf_conntrack_netlink || return 1
+	ns_run lb python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)  # NETLINK_NETFILTER
+# nlmsghdr: len, type (CTNETLINK << 8 | CT_DELETE), REQUEST | ACK, seq, pid;
+# nfgenmsg: any family, version 0, res_id 0
+s.send(struct.pack("=LHHLLBBH", 20, 1 << 8 | 2, 1 | 4, 1, 0, 0, 0, 0))
+err = struct.unpack_from("=i", s.recv(4096), 16)[0]
+sys.exit("conntrack flush: error %d" % err if err else 0)
+' || { log "conntrack flush failed"; return 1; }
 }
 
 # flat_pps SYSTEM METRIC FIRST-ROUND : FLAT_REPS pps readings of the 1000
@@ -694,8 +770,9 @@ phase_memory() {
 # Where the CPU time goes (issue 12 item 6), not part of the default run:
 # L4LB_BENCH_PHASES=profile. perf's cpu-clock samples on every CPU (no
 # hardware counters under TCG) while pktgen sends, for each system of
-# PROFILE_SYSTEMS: "pps", its 1000 flows (the table warm), and for the
-# l4lb and IPVS rows "setup", FLOWS_SMALL new flows. Printed as
+# PROFILE_SYSTEMS: "pps", its 1000 flows (the table warm), and, but for
+# plain routing, "setup", every packet a new flow (as setup_pps). Both with
+# the LB's receive work on the vCPU pktgen does not use. Printed as
 #     L4LB-PERF SYSTEM WHAT [by module]: <a line of perf report>
 # (tests/bench/run writes them to build/bench/perf.txt).
 PROFILE_SYSTEMS=${L4LB_BENCH_PROFILE_SYSTEMS:-plain ipvs-nat l4lb-dnat}
@@ -716,15 +793,25 @@ phase_profile() {
 		wanted "$sys" || continue
 		log "profile: $sys"
 		sys_up "$sys" 1 || { log "$sys: set-up failed"; continue; }
-		pg_flows_start "$sys" || { log "$sys: pktgen did not start"; sys_down "$sys"; continue; }
+		lb_rps 2 || { sys_down "$sys"; continue; }
+		pg_flows_start "$sys" || { log "$sys: pktgen did not start"; lb_rps 0; sys_down "$sys"; continue; }
 		sleep 1
 		perf_rec sleep "$DUR"
 		pg_stop
 		wait "$PG_PID"
+		lb_rps 0
 		perf_report "$sys" pps
-		if [[ $sys != plain && $sys != nft-* ]]; then
-			fill_setup "$sys" 4 1 "$FLOWS_SMALL"
-			perf_rec ip netns exec client sh -c 'echo start >/proc/net/pktgen/pgctrl'
+		if [[ $sys != plain ]]; then
+			# every packet a new flow, the LB on its own vCPU, the
+			# table steady (as setup_pps)
+			setup_timeout "$sys" "$SETUP_TIMEOUT"
+			lb_rps 2 || { sys_down "$sys"; continue; }
+			pg_flows_start "$sys" new || { lb_rps 0; sys_down "$sys"; continue; }
+			sleep "$SETUP_SETTLE"
+			perf_rec sleep "$DUR"
+			pg_stop
+			wait "$PG_PID"
+			lb_rps 0
 			perf_report "$sys" setup
 		fi
 		sys_down "$sys"
@@ -788,6 +875,10 @@ CRR=$W/crr
 gcc "$( ((SMOKE)) && echo -O0 || echo -O2)" -o "$CRR" "$BENCH_DIR/crr.c" || { log "cannot build crr"; exit 1; }
 modprobe pktgen || { log "no pktgen module"; exit 1; }
 modprobe -a ip_vs ip_vs_rr nft_chain_nat || exit 1
+# IPVS's and conntrack's tables sized for the flows of setup_pps and the
+# memory phase, from the start: every round measures the same tables
+fresh_tables ipvs-nat
+fresh_tables nft-dnat
 bench_topology || { log "topology set-up failed"; exit 1; }
 # json_list WORD... : a JSON list of strings
 json_list() { local a; printf '['; for a; do printf '%s"%s"' "${sep-}" "$a"; local sep=', '; done; printf ']'; }
