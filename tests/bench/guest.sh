@@ -24,7 +24,9 @@
 #   L4LB_BENCH_RPS        1 (default): while pktgen sends, the LB's receive
 #                         work is steered (RPS) to the vCPU pktgen does not
 #                         use, so the forwarding is what is measured, not
-#                         the generator sharing its CPU; 0: one vCPU for all
+#                         the generator sharing its CPU; for conn/s the LB's
+#                         on one vCPU, the client's and servers' on the
+#                         other (lb_cpu_split); 0: every vCPU for all
 #   L4LB_BENCH_CRR_CONC   connections in flight for conn/s (default 32)
 #   L4LB_BENCH_FLAT_REPS  pps measurements with the table empty, filled, and
 #                         empty again (default 3 each)
@@ -690,9 +692,10 @@ setup_timeout() {
 # fresh_tables SYSTEM : the system's flow table empty, as at boot: IPVS and
 # conntrack by module reload, l4lb by its own (sys_down unloads it). While
 # IPVS holds nf_conntrack (the rates phase), conntrack's table is resized
-# and flushed in place. The smoke run keeps the tables as they are.
+# and flushed in place. Also between the IPVS rows: IPVS gives a re-added
+# service its old backends back with their flows, which would go on in
+# the mode they were made in (IPVS-NAT's flows through IPVS-DR).
 fresh_tables() {
-	((SMOKE)) && return 0
 	case $1 in
 	ipvs-*) modprobe -r ip_vs_rr ip_vs 2>/dev/null; modprobe ip_vs conn_tab_bits=20 ;;
 	nft-*) modprobe -r nft_chain_nat nf_conntrack_netlink nf_nat nf_conntrack 2>/dev/null
