@@ -454,8 +454,8 @@ def check(res, recs, out_dir):
         v = res["control"].get("l4lb-dnat", {}).get("conn_dump")
         if not v or v["count"] <= 0:
             bad.append("conn dump l4lb-dnat: %s" % v)
-    if len(res["goals"]) < 7:
-        bad.append("goals: %d of 7" % len(res["goals"]))
+    if len(res["goals"]) < 8:
+        bad.append("goals: %d of 8" % len(res["goals"]))
     for f in ("results.json", "ratios.png"):
         p = os.path.join(out_dir, f)
         if not os.path.isfile(p) or os.path.getsize(p) == 0:

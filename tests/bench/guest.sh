@@ -246,12 +246,7 @@ bench_topology() {
 		# IPVS-DR: the VIP on the backends' lo, never answered by ARP.
 		ns_sysctl be$i net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
 		ip -n be$i addr add $VIP4/32 dev lo
-		# on vCPU 0 (lb_cpu_split), the LB's receive work on the other
-		if ((RPS)); then
-			taskset -c 0 nsenter --net=/run/netns/be$i -- "$CRR" server 80 1 &
-		else
-			nsenter --net=/run/netns/be$i -- "$CRR" server 80 1 &
-		fi
+		nsenter --net=/run/netns/be$i -- "$CRR" server 80 1 &
 		BE_PIDS+=("$!")
 	done
 	nsenter --net=/run/netns/be1 -- iperf3 -s -p 5201 >/dev/null 2>&1 &
@@ -347,19 +342,32 @@ lb_rps() {
 }
 
 # lb_cpu_split on|off : for conn/s, the LB namespace's receive work (both
-# directions) on vCPU 1, the client's and the backends' (and their crr
-# processes, pinned) on vCPU 0, as with an LB on its own machine: the
-# client's and servers' stacks bound the rate, and what the LB adds shows
-# where its vCPU cannot keep up. off: every packet where it arrived.
+# directions) on vCPU 1, the client's and the backends' and their crr
+# processes (pinned; CPU_SPLIT tells crr_run) on vCPU 0, as with an LB on
+# its own machine: the client's and servers' stacks bound the rate, and
+# what the LB adds shows where its vCPU cannot keep up. off: every packet
+# where it arrived, every process anywhere; it undoes all it can, and
+# fails if anything stayed.
+CPU_SPLIT=0
 lb_cpu_split() {
-	local lb=0 other=0 ns
+	local lb=0 other=0 cpus=0-$(($(nproc) - 1)) ns p rc=0
 	((RPS)) || return 0
-	[[ $1 == on ]] && lb=2 other=1
+	[[ $1 == on ]] && lb=2 other=1 cpus=0
+	CPU_SPLIT=0
 	ns_exec lb sh -c "for i in eth-c veth-be1 veth-be2 veth-be3; do
-		echo $lb >/sys/class/net/\$i/queues/rx-0/rps_cpus || exit 1; done" &&
+		echo $lb >/sys/class/net/\$i/queues/rx-0/rps_cpus || exit 1; done" || rc=1
 	for ns in client be1 be2 be3; do
-		ns_exec "$ns" sh -c "echo $other >/sys/class/net/eth0/queues/rx-0/rps_cpus" || return 1
-	done || { log "could not steer receive work for conn/s"; return 1; }
+		ns_exec "$ns" sh -c "echo $other >/sys/class/net/eth0/queues/rx-0/rps_cpus" || rc=1
+	done
+	for p in "${BE_PIDS[@]}"; do
+		taskset -p -c "$cpus" "$p" >/dev/null || rc=1
+	done
+	if ((rc)); then
+		log "lb_cpu_split $1: could not steer every interface or server"
+		return 1
+	fi
+	[[ $1 == on ]] && CPU_SPLIT=1
+	return 0
 }
 
 # pps_run SYSTEM [new]: delivered pps of 1000 UDP flows (64-byte frames)
@@ -403,7 +411,7 @@ pps() {
 crr_run() {
 	local out cpu=()
 	# the client on the vCPU the servers are on (lb_cpu_split)
-	((RPS)) && cpu=(taskset -c 0)
+	((CPU_SPLIT)) && cpu=(taskset -c 0)
 	out=$(ns_run client "${cpu[@]}" "$CRR" client "$1" 80 "${@:2}")
 	if [[ $(_json_get conns <<<"$out") == 0 ]]; then
 		log "crr $*: no connection completed; once more"
@@ -441,15 +449,21 @@ measure() {
 	# SETUP_TIMEOUT), so what a table costs while it grows from empty
 	# (l4lb's rhashtable doubles; IPVS's and conntrack's are fixed) is
 	# left out, and what it costs to expire flows is in.
-	setup_timeout "$sys" "$SETUP_TIMEOUT"
-	pps "$sys" setup_pps "$r" new
+	if setup_timeout "$sys" "$SETUP_TIMEOUT"; then
+		pps "$sys" setup_pps "$r" new
+	else
+		log "$sys: setup_pps not measured: its UDP timeout could not be set"
+	fi
 	((PPS_ONLY)) && return 0
 	port_range "$sys"
-	lb_cpu_split on
-	out=$(crr_run "$tgt" -c "$CRR_CONC" -d "$DUR")
-	lb_cpu_split off
-	v=$(_json_get rate <<<"$out")
-	emit "$sys" tcp_conn_rate "$r" "$v" "\"errors\": $(_json_get errors <<<"$out"), \"conns\": $(_json_get conns <<<"$out")"
+	if lb_cpu_split on; then
+		out=$(crr_run "$tgt" -c "$CRR_CONC" -d "$DUR")
+		v=$(_json_get rate <<<"$out")
+		emit "$sys" tcp_conn_rate "$r" "$v" "\"errors\": $(_json_get errors <<<"$out"), \"conns\": $(_json_get conns <<<"$out")"
+	else
+		log "$sys: conn/s not measured"
+	fi
+	lb_cpu_split off || exit 1
 	[[ -z $FULL_SYSTEMS || " $FULL_SYSTEMS " == *" $sys "* ]] || return 0
 	out=$(crr_run "$tgt" -c 1 -d "$DUR")
 	emit "$sys" latency_p50_us "$r" "$(_json_get p50_us <<<"$out")" "\"conns\": $(_json_get conns <<<"$out")"
@@ -702,7 +716,7 @@ fresh_tables() {
 		modprobe nf_conntrack hashsize=262144
 		echo 262144 >/sys/module/nf_conntrack/parameters/hashsize
 		echo $((FLOWS * 2 + 100000)) >/proc/sys/net/netfilter/nf_conntrack_max
-		echo 3600 >/proc/sys/net/netfilter/nf_conntrack_udp_timeout
+		ns_sysctl lb net.netfilter.nf_conntrack_udp_timeout=3600
 		(($(ns_run lb cat /proc/sys/net/netfilter/nf_conntrack_count) == 0)) || ct_flush ;;
 	esac
 }
@@ -880,9 +894,9 @@ modprobe pktgen || { log "no pktgen module"; exit 1; }
 modprobe -a ip_vs ip_vs_rr nft_chain_nat || exit 1
 # IPVS's and conntrack's tables sized for the flows of setup_pps and the
 # memory phase, from the start: every round measures the same tables
+bench_topology || { log "topology set-up failed"; exit 1; }
 fresh_tables ipvs-nat
 fresh_tables nft-dnat
-bench_topology || { log "topology set-up failed"; exit 1; }
 # json_list WORD... : a JSON list of strings
 json_list() { local a; printf '['; for a; do printf '%s"%s"' "${sep-}" "$a"; local sep=', '; done; printf ']'; }
 # shellcheck disable=SC2046,SC2086 # lists of words
