@@ -175,9 +175,12 @@ tap_is "nothing more: K+M new and K+M end events" \
 	"$(flows "$W/flows.json" | wc -l)" $((2 * (K + M)))
 tap_is "a monitor without 'flows' prints no flow event" \
 	"$(grep -c '"flow_' "$W/conf.json")" 0
+# The last markers only: the monitors subscribe at different moments, so
+# the first round's early markers may reach one and not the other.
+marks302() { grep -c '"timeouts_set".*"udp":302' "$1"; }
 tap_is "... but the configuration events (the markers)" \
-	"$(grep -c '"timeouts_set"' "$W/conf.json")" \
-	"$(grep -c '"timeouts_set"' "$W/flows.json")"
+	"$(marks302 "$W/conf.json") $(($(marks302 "$W/conf.json") > 0))" \
+	"$(marks302 "$W/flows.json") 1"
 tap_is "below the rate nothing is suppressed (net counter)" \
 	"$(netstat_suppressed)" 0
 
