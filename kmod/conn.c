@@ -729,6 +729,7 @@ static bool l4lb_conn_gc_table(struct l4lb_net *ln, int idx,
 			       unsigned int *budget)
 {
 	struct l4lb_conn_table *t = &ln->tables[idx];
+	enum l4lb_dir dir;
 	bool done = false;
 	void *obj;
 
@@ -751,8 +752,10 @@ static bool l4lb_conn_gc_table(struct l4lb_net *ln, int idx,
 			break;
 		}
 		(*budget)--;
-		c = l4lb_conn_of_obj(obj, idx);
-		if (!(READ_ONCE(c->state) & L4LB_CS_DEAD))
+		/* Every flow has both nodes: look at it once a pass. */
+		c = l4lb_conn_of_walk(obj, idx, &dir);
+		if (dir == L4LB_DIR_ORIG &&
+		    !(READ_ONCE(c->state) & L4LB_CS_DEAD))
 			l4lb_conn_reap(ln, c);
 	}
 	rhashtable_walk_stop(&t->gc_iter);

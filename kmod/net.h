@@ -48,6 +48,7 @@ struct l4lb_net {
 	/* Bumped by every change, under @lock: dumps detect interruptions. */
 	unsigned int gen;
 	struct hlist_head vip_hash[1 << L4LB_VIP_HASH_BITS];	/* RCU */
+	struct hlist_head vip_addr_hash[1 << L4LB_VIP_HASH_BITS]; /* RCU */
 	struct rhashtable backends;	/* by (VIP, address, port), @lock */
 	struct l4lb_limits limits;
 	/* Under @lock: the timeouts of VIPs without their own. */

@@ -17,22 +17,34 @@
 #include "sched.h"
 #include "service.h"
 
-/* VIPs are hashed by address only, so that "is this a VIP address?" (for
- * fragments and malformed packets, which have no ports) is one bucket walk.
+/*
+ * A VIP is in two hashes: by its whole key, for the lookup of every new
+ * flow (many VIPs often share an address: one chain each would be walked
+ * per packet), and by its address alone, so that "is this a VIP address?"
+ * (for fragments and malformed packets, which have no ports) is one bucket
+ * walk.
  */
-static u32 l4lb_vip_hash(const union nf_inet_addr *addr, u8 family)
+static u32 l4lb_vip_addr_hash(const union nf_inet_addr *addr, u8 family)
 {
-	u32 h = family == AF_INET ? (__force u32)addr->ip :
+	return family == AF_INET ? (__force u32)addr->ip :
 		jhash2((const u32 *)addr->all, 4, 0);
-
-	return hash_32(h, L4LB_VIP_HASH_BITS);
 }
 
 static struct hlist_head *l4lb_vip_bucket(struct l4lb_net *ln,
-					  const union nf_inet_addr *addr,
-					  u8 family)
+					  const struct l4lb_vip_key *key)
 {
-	return &ln->vip_hash[l4lb_vip_hash(addr, family)];
+	u32 h = l4lb_vip_addr_hash(&key->addr, key->family);
+
+	h = jhash_2words(h, (__force u32)key->port << 16 | key->proto, 0);
+	return &ln->vip_hash[hash_32(h, L4LB_VIP_HASH_BITS)];
+}
+
+static struct hlist_head *l4lb_vip_addr_bucket(struct l4lb_net *ln,
+					       const union nf_inet_addr *addr,
+					       u8 family)
+{
+	return &ln->vip_addr_hash[hash_32(l4lb_vip_addr_hash(addr, family),
+					  L4LB_VIP_HASH_BITS)];
 }
 
 /* Packet path: under rcu_read_lock(). */
@@ -41,8 +53,7 @@ struct l4lb_vip *l4lb_vip_lookup(struct l4lb_net *ln,
 {
 	struct l4lb_vip *vip;
 
-	hlist_for_each_entry_rcu(vip, l4lb_vip_bucket(ln, &key->addr,
-						      key->family), hnode)
+	hlist_for_each_entry_rcu(vip, l4lb_vip_bucket(ln, key), hnode)
 		if (!memcmp(&vip->key, key, sizeof(*key)))
 			return vip;
 	return NULL;
@@ -54,7 +65,8 @@ bool l4lb_vip_addr_in_use(struct l4lb_net *ln, const union nf_inet_addr *addr,
 {
 	struct l4lb_vip *vip;
 
-	hlist_for_each_entry_rcu(vip, l4lb_vip_bucket(ln, addr, family), hnode)
+	hlist_for_each_entry_rcu(vip, l4lb_vip_addr_bucket(ln, addr, family),
+				 anode)
 		if (vip->key.family == family &&
 		    nf_inet_addr_cmp(&vip->key.addr, addr))
 			return true;
@@ -67,8 +79,7 @@ struct l4lb_vip *l4lb_vip_find(struct l4lb_net *ln,
 	struct l4lb_vip *vip;
 
 	lockdep_assert_held(&ln->lock);
-	hlist_for_each_entry(vip, l4lb_vip_bucket(ln, &key->addr, key->family),
-			     hnode)
+	hlist_for_each_entry(vip, l4lb_vip_bucket(ln, key), hnode)
 		if (!memcmp(&vip->key, key, sizeof(*key)))
 			return vip;
 	return NULL;
@@ -423,8 +434,9 @@ int l4lb_vip_add(struct l4lb_net *ln, const struct l4lb_vip_key *key,
 	ln->vip_count++;
 	l4lb_net_changed(ln);
 	list_add_tail(&vip->list, &ln->vips);
-	hlist_add_head_rcu(&vip->hnode, l4lb_vip_bucket(ln, &key->addr,
-							key->family));
+	hlist_add_head_rcu(&vip->hnode, l4lb_vip_bucket(ln, key));
+	hlist_add_head_rcu(&vip->anode, l4lb_vip_addr_bucket(ln, &key->addr,
+							     key->family));
 	return 0;
 
 err_nomem:
@@ -497,6 +509,7 @@ void l4lb_vip_del(struct l4lb_net *ln, struct l4lb_vip *vip)
 
 	WRITE_ONCE(vip->dead, 1);
 	hlist_del_rcu(&vip->hnode);
+	hlist_del_rcu(&vip->anode);
 	list_del(&vip->list);
 	ln->vip_count--;
 	l4lb_net_changed(ln);

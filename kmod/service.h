@@ -176,6 +176,7 @@ struct l4lb_vip {
 	struct l4lb_snat_addrs __rcu *snat;
 	struct l4lb_vip_key key;
 	struct hlist_node hnode;	/* in the VIP hash, RCU */
+	struct hlist_node anode;	/* in the VIP address hash, RCU */
 	struct l4lb_dest_set __rcu *dests;
 	struct l4lb_pcpu_stats __percpu *stats;
 	struct l4lb_timeouts timeouts;	/* in force: own, else default */
