@@ -173,6 +173,14 @@ def med(res, s, m, key="value"):
         return None
 
 
+def pair_med(res, pair, m):
+    """The median of the paired rounds' ratios of PAIR ("a/b") for M, or None."""
+    try:
+        return res["vs_counterpart"][pair][m]["median"]
+    except (KeyError, TypeError):
+        return None
+
+
 def goal(res, text, ratio, target, why=""):
     res["goals"].append({"goal": text, "target": target,
                          "ratio": round(ratio, 3) if ratio is not None else None,
@@ -181,20 +189,14 @@ def goal(res, text, ratio, target, why=""):
 
 
 def goals(res):
-    try:
-        r = res["vs_counterpart"]["l4lb-dnat/ipvs-nat"]["udp_pps"]["median"]
-    except (KeyError, TypeError):
-        r = None
+    r = pair_med(res, "l4lb-dnat/ipvs-nat", "udp_pps")
     goal(res, "64-byte UDP pps, l4lb DNAT / IPVS-NAT (paired rounds)", r, 1.3)
     goal(res, "64-byte UDP pps, l4lb DNAT / plain routing",
          med(res, "l4lb-dnat", "udp_pps", "ratio_to_plain"), 1.0)
     goal(res, "64-byte UDP pps, l4lb DSR / plain routing",
          med(res, "l4lb-dsr", "udp_pps", "ratio_to_plain"), 1.1,
          "" if "l4lb-dsr" in res["systems"] else "not measured in this run")
-    try:
-        r = res["vs_counterpart"]["l4lb-dnat/ipvs-nat"]["setup_pps"]["median"]
-    except (KeyError, TypeError):
-        r = None
+    r = pair_med(res, "l4lb-dnat/ipvs-nat", "setup_pps")
     goal(res, "LB-bound new-flow setup rate (UDP), l4lb DNAT / IPVS-NAT (paired rounds)", r, 1.5)
     # the fill of the memory phase: pktgen and the LB share a vCPU there
     sr = res["setup_rate"]

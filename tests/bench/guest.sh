@@ -331,13 +331,23 @@ pg_flows_start() {
 	done
 }
 
+# rps_set NS MASK DEV... : the CPUs that do the receive work of the
+# namespace's interfaces; fails if one refused.
+rps_set() {
+	local ns=$1 mask=$2
+	shift 2
+	# ip netns exec: the netns' own /sys (nsenter would show the VM's)
+	# shellcheck disable=SC2016 # expanded by that sh, from its arguments
+	ns_exec "$ns" sh -c 'm=$1; shift; for i; do
+		echo "$m" >/sys/class/net/$i/queues/rx-0/rps_cpus || exit 1; done' rps_set "$mask" "$@"
+}
+
 # lb_rps MASK : the CPUs that do the receive work of the LB's client-side
 # interface (pktgen's kpktgend_0 runs on CPU 0: 2 is the other one; 0: the
 # CPU the packet arrived on, the default). See L4LB_BENCH_RPS.
 lb_rps() {
 	((RPS)) || return 0
-	# ip netns exec: the netns' own /sys (nsenter would show the VM's)
-	ns_exec lb sh -c "echo $1 >/sys/class/net/eth-c/queues/rx-0/rps_cpus" ||
+	rps_set lb "$1" eth-c ||
 		{ log "RPS: could not steer eth-c's receive work to CPUs $1"; return 1; }
 }
 
@@ -354,10 +364,9 @@ lb_cpu_split() {
 	((RPS)) || return 0
 	[[ $1 == on ]] && lb=2 other=1 cpus=0
 	CPU_SPLIT=0
-	ns_exec lb sh -c "for i in eth-c veth-be1 veth-be2 veth-be3; do
-		echo $lb >/sys/class/net/\$i/queues/rx-0/rps_cpus || exit 1; done" || rc=1
+	rps_set lb "$lb" eth-c veth-be1 veth-be2 veth-be3 || rc=1
 	for ns in client be1 be2 be3; do
-		ns_exec "$ns" sh -c "echo $other >/sys/class/net/eth0/queues/rx-0/rps_cpus" || rc=1
+		rps_set "$ns" "$other" eth0 || rc=1
 	done
 	for p in "${BE_PIDS[@]}"; do
 		taskset -p -c "$cpus" "$p" >/dev/null || rc=1
@@ -370,20 +379,37 @@ lb_cpu_split() {
 	return 0
 }
 
+# pg_window SYSTEM MODE SETTLE CMD... : pg_flows_start SYSTEM MODE, then
+# CMD in this shell (it can set the caller's variables) SETTLE seconds
+# after the packets arrive, then pktgen stopped. Fails only if pktgen did
+# not start (nothing left to stop): the caller cleans up as it needs.
+pg_window() {
+	pg_flows_start "$1" "$2" || return 1
+	sleep "$3"
+	shift 3
+	"$@"
+	pg_stop
+	wait "$PG_PID"
+	return 0
+}
+
+# pps_count : the backends' packets and the time DUR takes, into the
+# caller's c0 c1 t0 t1 (pps_run's locals).
+pps_count() {
+	c0=$(be_rx) t0=$(now)
+	sleep "$DUR"
+	c1=$(be_rx) t1=$(now)
+}
+
 # pps_run SYSTEM [new]: delivered pps of 1000 UDP flows (64-byte frames)
 # to the system's target (new: of new flows, see pg_flows_start); prints
 # the rate and the packets counted. The window opens SETTLE after
 # pktgen's packets arrive.
 pps_run() {
-	local c0 c1 t0 t1
+	local c0 c1 t0 t1 settle=$SETTLE
+	[[ ${2:-} == new ]] && settle=$SETUP_SETTLE
 	lb_rps 2 || return 1
-	pg_flows_start "$1" "${2:-}" || { lb_rps 0; return 1; }
-	if [[ ${2:-} == new ]]; then sleep "$SETUP_SETTLE"; else sleep "$SETTLE"; fi
-	c0=$(be_rx) t0=$(now)
-	sleep "$DUR"
-	c1=$(be_rx) t1=$(now)
-	pg_stop
-	wait $PG_PID
+	pg_window "$1" "${2:-}" "$settle" pps_count || { lb_rps 0; return 1; }
 	lb_rps 0
 	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f %d\n", c * 1e6 / t, c }'
 }
@@ -811,11 +837,8 @@ phase_profile() {
 		log "profile: $sys"
 		sys_up "$sys" 1 || { log "$sys: set-up failed"; continue; }
 		lb_rps 2 || { sys_down "$sys"; continue; }
-		pg_flows_start "$sys" || { log "$sys: pktgen did not start"; lb_rps 0; sys_down "$sys"; continue; }
-		sleep 1
-		perf_rec sleep "$DUR"
-		pg_stop
-		wait "$PG_PID"
+		pg_window "$sys" "" 1 perf_rec sleep "$DUR" ||
+			{ log "$sys: pktgen did not start"; lb_rps 0; sys_down "$sys"; continue; }
 		lb_rps 0
 		perf_report "$sys" pps
 		if [[ $sys != plain ]]; then
@@ -823,11 +846,8 @@ phase_profile() {
 			# table steady (as setup_pps)
 			setup_timeout "$sys" "$SETUP_TIMEOUT"
 			lb_rps 2 || { sys_down "$sys"; continue; }
-			pg_flows_start "$sys" new || { lb_rps 0; sys_down "$sys"; continue; }
-			sleep "$SETUP_SETTLE"
-			perf_rec sleep "$DUR"
-			pg_stop
-			wait "$PG_PID"
+			pg_window "$sys" new "$SETUP_SETTLE" perf_rec sleep "$DUR" ||
+				{ lb_rps 0; sys_down "$sys"; continue; }
 			lb_rps 0
 			perf_report "$sys" setup
 		fi
