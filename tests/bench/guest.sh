@@ -825,6 +825,10 @@ perf_report() {     # SYSTEM WHAT : the last recording, by module and by symbol
 		grep -v '^$' | head -n 8 | sed "s/^/L4LB-PERF $1 $2 by module: /"
 	perf report -q -i "$W/perf.data" --no-children --sort sym --stdio 2>/dev/null |
 		grep -v '^$' | head -n "$PROFILE_LINES" | sed "s/^/L4LB-PERF $1 $2: /"
+	# The LB's vCPU alone (RPS sends its receive work there): the
+	# generator's share of the whole hides what the LB itself costs.
+	perf report -q -i "$W/perf.data" --cpu 1 --no-children --sort sym --stdio 2>/dev/null |
+		grep -v '^$' | head -n "$PROFILE_LINES" | sed "s/^/L4LB-PERF $1 $2 on the LB's vCPU: /"
 }
 perf_rec() {        # CMD... : recorded system-wide while CMD runs
 	perf record -q -a -e cpu-clock -F 1999 -o "$W/perf.data" -- "$@" >/dev/null 2>&1
