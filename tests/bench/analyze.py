@@ -182,8 +182,9 @@ def pair_med(res, pair, m):
 
 
 def goal(res, text, ratio, target, why=""):
-    res["goals"].append({"goal": text, "target": target,
-                         "ratio": round(ratio, 3) if ratio is not None else None,
+    # Unrounded: rounded here and again when printed, 1.1746 showed as
+    # 1.18 beside the table's 1.17.
+    res["goals"].append({"goal": text, "target": target, "ratio": ratio,
                          "met": None if ratio is None else ratio >= target,
                          "note": why})
 
