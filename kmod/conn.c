@@ -752,7 +752,9 @@ static bool l4lb_conn_gc_table(struct l4lb_net *ln, int idx,
 			break;
 		}
 		(*budget)--;
-		/* Every flow has both nodes: look at it once a pass. */
+		/* ORIG is hashed first and unlinked with REPLY: look at a
+		 * flow once a pass, by its ORIG node.
+		 */
 		c = l4lb_conn_of_walk(obj, idx, &dir);
 		if (dir == L4LB_DIR_ORIG &&
 		    !(READ_ONCE(c->state) & L4LB_CS_DEAD))

@@ -68,8 +68,9 @@ ONLY_SYSTEMS=${L4LB_BENCH_SYSTEMS:-}
 PPS_ONLY=${L4LB_BENCH_PPS_ONLY:-0}
 RPS=${L4LB_BENCH_RPS:-1}
 ((RPS && $(nproc) > 1)) || RPS=0
+LB_CPU=1            # with RPS, the LB's receive work's vCPU (mask 2)
 LB_TASKSET=()       # what runs l4lb's configuration: see sys_up
-((RPS)) && LB_TASKSET=(taskset -c 1)
+((RPS)) && LB_TASKSET=(taskset -c "$LB_CPU")
 FULL_SYSTEMS=       # every metric through these; empty: every system
 FAMILIES="4 6"      # of the memory phase
 SETTLE=0.5          # pktgen running before a pps window opens
@@ -202,6 +203,9 @@ sys_up() {
 		# work item where the request runs, and there it stays, as
 		# IPVS's flow timers fire where they were armed: the expiry
 		# work is charged to the LB's vCPU, and the same one every run.
+		# (So on the bench's 6.1 guest: per-CPU power-efficient work
+		# queue, timers kept by the busy CPU that armed them; from 6.9
+		# timer migration may move an unbound delayed work item.)
 		out=$(l4lb_config "${name#l4lb-}" "$fill" | ns_run lb "${LB_TASKSET[@]}" python3 "$BENCH_DIR/nlbulk.py") || {
 			log "$name: configuration refused: $out"
 			l4lb_unload
@@ -408,7 +412,7 @@ WQ_MASK=/sys/devices/virtual/workqueue/cpumask
 WQ_MASK_ALL=$(cat "$WQ_MASK" 2>/dev/null)
 wq_on_lb() {
 	((RPS)) || return 0
-	if [[ $1 == on ]]; then echo 2 >"$WQ_MASK"; else echo "$WQ_MASK_ALL" >"$WQ_MASK"; fi ||
+	if [[ $1 == on ]]; then printf '%x\n' $((1 << LB_CPU)) >"$WQ_MASK"; else echo "$WQ_MASK_ALL" >"$WQ_MASK"; fi ||
 		{ log "could not set the unbound work items' CPUs ($1)"; return 1; }
 }
 
@@ -428,9 +432,7 @@ pps_run() {
 	local c0 c1 t0 t1 settle=$SETTLE
 	[[ ${2:-} == new ]] && settle=$SETUP_SETTLE
 	lb_rps 2 || return 1
-	[[ ${2:-} == new ]] && { wq_on_lb on || { lb_rps 0; return 1; }; }
-	pg_window "$1" "${2:-}" "$settle" pps_count || { wq_on_lb off; lb_rps 0; return 1; }
-	wq_on_lb off || exit 1
+	pg_window "$1" "${2:-}" "$settle" pps_count || { lb_rps 0; return 1; }
 	lb_rps 0
 	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f %d\n", c * 1e6 / t, c }'
 }
@@ -439,17 +441,21 @@ pps_run() {
 # window in which nothing arrived is measured once more (a starved machine
 # can miss one), marked "retried".
 pps() {
-	local out v n retried=0
-	out=$(pps_run "$1" "${4:-}") || return 1
+	local out v n retried=0 rc=0
+	# Here, not in pps_run's subshell, whose exit would not stop the run.
+	if [[ ${4:-} == new ]]; then wq_on_lb on || return 1; fi
+	out=$(pps_run "$1" "${4:-}") || rc=1
 	read -r v n <<<"$out"
 	# A broken system still lets the odd ARP request through to the
 	# backends' counters, a working one thousands of packets.
-	if ((n < PPS_MIN)); then
+	if ((!rc && n < PPS_MIN)); then
 		log "$1 $2: $n packets in the window; once more"
-		out=$(pps_run "$1" "${4:-}") || return 1
+		out=$(pps_run "$1" "${4:-}") || rc=1
 		read -r v n <<<"$out"
 		retried=1
 	fi
+	if [[ ${4:-} == new ]]; then wq_on_lb off || exit 1; fi
+	((rc)) && return 1
 	emit "$1" "$2" "$3" "$v" "\"delivered\": $n, \"retried\": $retried"
 }
 
@@ -848,7 +854,8 @@ perf_report() {     # SYSTEM WHAT : the last recording, by module and by symbol
 		grep -v '^$' | head -n "$PROFILE_LINES" | sed "s/^/L4LB-PERF $1 $2: /"
 	# The LB's vCPU alone (RPS sends its receive work there): the
 	# generator's share of the whole hides what the LB itself costs.
-	perf report -q -i "$W/perf.data" --cpu 1 --no-children --sort sym --stdio 2>/dev/null |
+	((RPS)) || return 0
+	perf report -q -i "$W/perf.data" --cpu "$LB_CPU" --no-children --sort sym --stdio 2>/dev/null |
 		grep -v '^$' | head -n "$PROFILE_LINES" | sed "s/^/L4LB-PERF $1 $2 on the LB's vCPU: /"
 }
 perf_rec() {        # CMD... : recorded system-wide while CMD runs
@@ -873,7 +880,7 @@ phase_profile() {
 			lb_rps 2 || { sys_down "$sys"; continue; }
 			wq_on_lb on || { lb_rps 0; sys_down "$sys"; continue; }
 			pg_window "$sys" new "$SETUP_SETTLE" perf_rec sleep "$DUR" ||
-				{ wq_on_lb off; lb_rps 0; sys_down "$sys"; continue; }
+				{ wq_on_lb off || exit 1; lb_rps 0; sys_down "$sys"; continue; }
 			wq_on_lb off || exit 1
 			lb_rps 0
 			perf_report "$sys" setup
