@@ -68,7 +68,13 @@ ONLY_SYSTEMS=${L4LB_BENCH_SYSTEMS:-}
 PPS_ONLY=${L4LB_BENCH_PPS_ONLY:-0}
 RPS=${L4LB_BENCH_RPS:-1}
 ((RPS && $(nproc) > 1)) || RPS=0
-LB_CPU=1            # with RPS, the LB's receive work's vCPU (mask 2)
+# With RPS, the two vCPUs' roles: pktgen's thread (kpktgend_$GEN_CPU) and,
+# for conn/s, the client and the servers on one, the LB's receive work on
+# the other.
+GEN_CPU=0
+LB_CPU=1
+GEN_MASK=$(printf '%x' $((1 << GEN_CPU)))
+LB_MASK=$(printf '%x' $((1 << LB_CPU)))
 LB_TASKSET=()       # what runs l4lb's configuration: see sys_up
 ((RPS)) && LB_TASKSET=(taskset -c "$LB_CPU")
 FULL_SYSTEMS=       # every metric through these; empty: every system
@@ -302,10 +308,10 @@ now() { echo "${EPOCHREALTIME/./}"; }   # microseconds
 # pg_run "CMD" ...: the same, then started in the same process (one process
 # start less: until stopped, or count packets sent).
 pg_setup() {
-	ns_run client bash -c '
+	GEN_CPU=$GEN_CPU ns_run client bash -c '
 		pg=/proc/net/pktgen
-		echo rem_device_all >$pg/kpktgend_0 || exit 1
-		echo "add_device eth0" >$pg/kpktgend_0 || exit 1
+		echo rem_device_all >"$pg/kpktgend_$GEN_CPU" || exit 1
+		echo "add_device eth0" >"$pg/kpktgend_$GEN_CPU" || exit 1
 		for c; do echo "$c" >$pg/eth0 || { echo "pktgen: $c refused" >&2; exit 1; }; done
 		[[ $PG_START == 1 ]] && echo start >$pg/pgctrl
 		exit 0
@@ -353,8 +359,8 @@ rps_set() {
 }
 
 # lb_rps MASK : the CPUs that do the receive work of the LB's client-side
-# interface (pktgen's kpktgend_0 runs on CPU 0: 2 is the other one; 0: the
-# CPU the packet arrived on, the default). See L4LB_BENCH_RPS.
+# interface ($LB_MASK: the vCPU pktgen does not run on; 0: the CPU the
+# packet arrived on, the default). See L4LB_BENCH_RPS.
 lb_rps() {
 	((RPS)) || return 0
 	rps_set lb "$1" eth-c ||
@@ -362,8 +368,8 @@ lb_rps() {
 }
 
 # lb_cpu_split on|off : for conn/s, the LB namespace's receive work (both
-# directions) on vCPU 1, the client's and the backends' and their crr
-# processes (pinned; CPU_SPLIT tells crr_run) on vCPU 0, as with an LB on
+# directions) on LB_CPU, the client's and the backends' and their crr
+# processes (pinned; CPU_SPLIT tells crr_run) on GEN_CPU, as with an LB on
 # its own machine: the client's and servers' stacks bound the rate, and
 # what the LB adds shows where its vCPU cannot keep up. off: every packet
 # where it arrived, every process anywhere; it undoes all it can, and
@@ -372,7 +378,7 @@ CPU_SPLIT=0
 lb_cpu_split() {
 	local lb=0 other=0 cpus=0-$(($(nproc) - 1)) ns p rc=0
 	((RPS)) || return 0
-	[[ $1 == on ]] && lb=2 other=1 cpus=0
+	[[ $1 == on ]] && lb=$LB_MASK other=$GEN_MASK cpus=$GEN_CPU
 	CPU_SPLIT=0
 	rps_set lb "$lb" eth-c veth-be1 veth-be2 veth-be3 || rc=1
 	for ns in client be1 be2 be3; do
@@ -412,7 +418,7 @@ WQ_MASK=/sys/devices/virtual/workqueue/cpumask
 WQ_MASK_ALL=$(cat "$WQ_MASK" 2>/dev/null)
 wq_on_lb() {
 	((RPS)) || return 0
-	if [[ $1 == on ]]; then printf '%x\n' $((1 << LB_CPU)) >"$WQ_MASK"; else echo "$WQ_MASK_ALL" >"$WQ_MASK"; fi ||
+	if [[ $1 == on ]]; then echo "$LB_MASK" >"$WQ_MASK"; else echo "$WQ_MASK_ALL" >"$WQ_MASK"; fi ||
 		{ log "could not set the unbound work items' CPUs ($1)"; return 1; }
 }
 
@@ -431,7 +437,7 @@ pps_count() {
 pps_run() {
 	local c0 c1 t0 t1 settle=$SETTLE
 	[[ ${2:-} == new ]] && settle=$SETUP_SETTLE
-	lb_rps 2 || return 1
+	lb_rps "$LB_MASK" || return 1
 	pg_window "$1" "${2:-}" "$settle" pps_count || { lb_rps 0; return 1; }
 	lb_rps 0
 	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f %d\n", c * 1e6 / t, c }'
@@ -464,7 +470,7 @@ pps() {
 crr_run() {
 	local out cpu=()
 	# the client on the vCPU the servers are on (lb_cpu_split)
-	((CPU_SPLIT)) && cpu=(taskset -c 0)
+	((CPU_SPLIT)) && cpu=(taskset -c "$GEN_CPU")
 	out=$(ns_run client "${cpu[@]}" "$CRR" client "$1" 80 "${@:2}")
 	if [[ $(_json_get conns <<<"$out") == 0 ]]; then
 		log "crr $*: no connection completed; once more"
@@ -868,7 +874,7 @@ phase_profile() {
 		wanted "$sys" || continue
 		log "profile: $sys"
 		sys_up "$sys" 1 || { log "$sys: set-up failed"; continue; }
-		lb_rps 2 || { sys_down "$sys"; continue; }
+		lb_rps "$LB_MASK" || { sys_down "$sys"; continue; }
 		pg_window "$sys" "" 1 perf_rec sleep "$DUR" ||
 			{ log "$sys: pktgen did not start"; lb_rps 0; sys_down "$sys"; continue; }
 		lb_rps 0
@@ -877,7 +883,7 @@ phase_profile() {
 			# every packet a new flow, the LB on its own vCPU, the
 			# table steady (as setup_pps)
 			setup_timeout "$sys" "$SETUP_TIMEOUT"
-			lb_rps 2 || { sys_down "$sys"; continue; }
+			lb_rps "$LB_MASK" || { sys_down "$sys"; continue; }
 			wq_on_lb on || { lb_rps 0; sys_down "$sys"; continue; }
 			pg_window "$sys" new "$SETUP_SETTLE" perf_rec sleep "$DUR" ||
 				{ wq_on_lb off || exit 1; lb_rps 0; sys_down "$sys"; continue; }
