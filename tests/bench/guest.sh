@@ -432,8 +432,8 @@ pps_count() {
 
 # pps_run SYSTEM [new]: delivered pps of 1000 UDP flows (64-byte frames)
 # to the system's target (new: of new flows, see pg_flows_start); prints
-# the rate and the packets counted. The window opens SETTLE after
-# pktgen's packets arrive.
+# the rate and the packets counted. The window opens SETTLE (new:
+# SETUP_SETTLE) after pktgen's packets arrive.
 pps_run() {
 	local c0 c1 t0 t1 settle=$SETTLE
 	[[ ${2:-} == new ]] && settle=$SETUP_SETTLE
