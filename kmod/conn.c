@@ -251,24 +251,22 @@ static void l4lb_conn_free_work(struct work_struct *work)
 		l4lb_conn_free(c);
 }
 
-static void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *c)
+/* @state: the flow's, which says which of its keys are hashed. */
+static void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *c,
+			     u32 state)
 {
-	if (l4lb_conn_is_v6(c)) {
-		struct l4lb_conn6 *c6 = l4lb_conn6(c);
-		struct rhashtable *ht = &ln->tables[1].ht;
+	int dir, last = state & L4LB_CS_ORIG_ONLY ? L4LB_DIR_ORIG :
+						    L4LB_DIR_REPLY;
 
-		rhashtable_remove_fast(ht, &c6->hash[L4LB_DIR_ORIG].node,
-				       l4lb_conn6_params);
-		rhashtable_remove_fast(ht, &c6->hash[L4LB_DIR_REPLY].node,
-				       l4lb_conn6_params);
-	} else {
-		struct l4lb_conn4 *c4 = l4lb_conn4(c);
-		struct rhashtable *ht = &ln->tables[0].ht;
-
-		rhashtable_remove_fast(ht, &c4->hash[L4LB_DIR_ORIG].node,
-				       l4lb_conn4_params);
-		rhashtable_remove_fast(ht, &c4->hash[L4LB_DIR_REPLY].node,
-				       l4lb_conn4_params);
+	for (dir = L4LB_DIR_ORIG; dir <= last; dir++) {
+		if (l4lb_conn_is_v6(c))
+			rhashtable_remove_fast(&ln->tables[1].ht,
+					       &l4lb_conn6(c)->hash[dir].node,
+					       l4lb_conn6_params);
+		else
+			rhashtable_remove_fast(&ln->tables[0].ht,
+					       &l4lb_conn4(c)->hash[dir].node,
+					       l4lb_conn4_params);
 	}
 }
 
@@ -319,7 +317,7 @@ static bool __l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c, u8 why)
 			return false;
 	} while (!try_cmpxchg(&c->state, &old, old | L4LB_CS_DEAD));
 
-	l4lb_conn_unlink(ln, c);
+	l4lb_conn_unlink(ln, c, old);
 	atomic_dec(&ln->conn_count);
 	/* No transition after DEAD: the last state says what to uncount. */
 	l4lb_conn_account(c, old, -1);
@@ -567,8 +565,9 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 
 		l4lb_key6_set(&c6->hash[L4LB_DIR_ORIG].key, orig,
 			      L4LB_DIR_ORIG);
-		l4lb_key6_set(&c6->hash[L4LB_DIR_REPLY].key, reply,
-			      L4LB_DIR_REPLY);
+		if (reply)
+			l4lb_key6_set(&c6->hash[L4LB_DIR_REPLY].key, reply,
+				      L4LB_DIR_REPLY);
 		c = &c6->c;
 		c->state = L4LB_CS_IPV6;
 	} else {
@@ -576,8 +575,9 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 
 		l4lb_key4_set(&c4->hash[L4LB_DIR_ORIG].key, orig,
 			      L4LB_DIR_ORIG);
-		l4lb_key4_set(&c4->hash[L4LB_DIR_REPLY].key, reply,
-			      L4LB_DIR_REPLY);
+		if (reply)
+			l4lb_key4_set(&c4->hash[L4LB_DIR_REPLY].key, reply,
+				      L4LB_DIR_REPLY);
 		c = &c4->c;
 	}
 	c->state |= L4LB_CS_NEW | cs |
@@ -596,7 +596,8 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	if (err)
 		goto err_unaccount;
 
-	err = l4lb_conn_hash(ln, c, L4LB_DIR_REPLY);
+	err = cs & L4LB_CS_ORIG_ONLY ? 0 :
+				      l4lb_conn_hash(ln, c, L4LB_DIR_REPLY);
 	/*
 	 * Told while it is still NEW, which nobody else may kill: its end
 	 * event cannot come first.

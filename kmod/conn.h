@@ -5,10 +5,14 @@
  * Each entry is hashed twice, under the tuple of the client's packets (ORIG)
  * and under the tuple of the backend's replies (REPLY), in one rhashtable per
  * address family: an IPv4 entry has 4-byte keys and fits 80 bytes, an IPv6
- * one 128. What a lookup reads (the hash keys, the backend, the expiry and
- * the state) is in the first 64 bytes of an IPv4 entry, what only the update
- * side touches comes last. Entries are packed, not cache-line aligned (that
- * would cost 48 bytes each), so a lookup touches one or two lines.
+ * one 128. Entries no reply is looked up for are hashed under ORIG only
+ * (L4LB_CS_ORIG_ONLY): a one-way flow's replies bypass the LB, and one
+ * routed through it anyway finds no entry and is to no VIP, so it passes
+ * as any packet; a template has no replies. What a lookup reads (the hash
+ * keys, the backend, the expiry and the state) is in the first 64 bytes of
+ * an IPv4 entry, what only the update side touches comes last. Entries are
+ * packed, not cache-line aligned (that would cost 48 bytes each), so a
+ * lookup touches one or two lines.
  *
  * Lookups are RCU only. Entries have no timers: they carry an expiry time,
  * lookups treat expired entries as absent and reclaim them, a table that is
@@ -141,6 +145,9 @@ struct l4lb_conn6 {
  */
 #define L4LB_CS_COUNTED		BIT(31)
 
+/* Hashed under ORIG only: its REPLY key is never looked up. */
+#define L4LB_CS_ORIG_ONLY	(L4LB_CS_ONEWAY | L4LB_CS_TEMPLATE)
+
 static inline u8 l4lb_conn_proto(const struct l4lb_conn *c)
 {
 	return (c->state >> L4LB_CS_PROTO_SHIFT) & 0xff;
@@ -182,6 +189,8 @@ struct l4lb_conn *l4lb_conn_lookup_template(struct l4lb_net *ln,
 /*
  * @cs: the protocol state and the L4LB_CS_MODE/ONEWAY/OPS bits, or
  * L4LB_CS_TEMPLATE (a template may evict only templates and dead entries).
+ * @reply: the tuple replies have (shown, and hashed but for
+ * L4LB_CS_ORIG_ONLY); NULL for a template.
  */
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *orig,

@@ -435,14 +435,6 @@ static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
 		l4lb_conn_kill(ln, c, L4LB_CONN_END_REOPENED);
 		c = NULL;
 	}
-	/* The backend's answer to a one-way flow is not the LB's business
-	 * even when routed through this host.
-	 */
-	if (c && *dir == L4LB_DIR_REPLY &&
-	    (READ_ONCE(c->state) & L4LB_CS_ONEWAY)) {
-		*verdict = NF_ACCEPT;
-		return NULL;
-	}
 	if (c && unlikely(l4lb_expire_down(ln, c))) {
 		/* A client's new flow goes elsewhere; what cannot open one
 		 * is answered so that the client starts over now.
@@ -479,8 +471,7 @@ static unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 	enum l4lb_dir dir;
 
 	c = l4lb_conn_lookup(ln, &pkt->tuple, &dir);
-	if (!c ||
-	    (dir == L4LB_DIR_REPLY && (READ_ONCE(c->state) & L4LB_CS_ONEWAY)))
+	if (!c)
 		return NF_ACCEPT;
 	/* Rewriting recomputes its checksum: a corrupt one must not
 	 * come out looking valid.

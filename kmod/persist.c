@@ -11,14 +11,10 @@
  * the same memory cgroup, expire and are reaped like flows (also when
  * their VIP is deleted), are given up first when the table is full, and go
  * with the table. An entry holds a reference on its backend but counts as
- * none of its flows (see conn.h). Its keys have protocol 0, no flow's:
+ * none of its flows (see conn.h). It is hashed under one key, of protocol
+ * 0, no flow's (one binding per client and VIP):
  *
- *   ORIG   client -> VIP address, sport VIP protocol,         dport VIP port
- *   REPLY  VIP address -> client, sport 0x100 | VIP protocol, dport VIP port
- *
- * One binding per client and VIP. Only ORIG keys have a source port below
- * 256, so the two keys of a binding differ, and no binding's REPLY key is
- * another's ORIG key.
+ *   client -> VIP address, sport VIP protocol, dport VIP port
  *
  * IPVS also keeps a template alive while connections it controls are open;
  * here only a new flow refreshes it (which spares every flow a pointer to
@@ -32,22 +28,14 @@
 #include "sched.h"
 #include "service.h"
 
-#define L4LB_PERSIST_REPLY	0x100
-
 static void l4lb_persist_key(struct l4lb_tuple *k, const struct l4lb_vip *vip,
-			     const struct l4lb_tuple *t, enum l4lb_dir dir)
+			     const struct l4lb_tuple *t)
 {
 	memset(k, 0, sizeof(*k));
 	k->family = vip->key.family;
-	if (dir == L4LB_DIR_ORIG) {
-		k->src = t->src;
-		k->dst = vip->key.addr;
-		k->sport = htons(vip->key.proto);
-	} else {
-		k->src = vip->key.addr;
-		k->dst = t->src;
-		k->sport = htons(L4LB_PERSIST_REPLY | vip->key.proto);
-	}
+	k->src = t->src;
+	k->dst = vip->key.addr;
+	k->sport = htons(vip->key.proto);
 	k->dport = vip->key.port;
 }
 
@@ -79,7 +67,7 @@ struct l4lb_backend *l4lb_persist_get(struct l4lb_net *ln,
 	struct l4lb_tuple k;
 	struct l4lb_conn *c;
 
-	l4lb_persist_key(&k, vip, t, L4LB_DIR_ORIG);
+	l4lb_persist_key(&k, vip, t);
 	c = l4lb_conn_lookup_template(ln, &k);
 	if (!c)
 		return NULL;
@@ -99,12 +87,11 @@ struct l4lb_backend *l4lb_persist_note(struct l4lb_net *ln,
 				       const struct l4lb_tuple *t,
 				       struct l4lb_backend *be)
 {
-	struct l4lb_tuple orig, reply;
+	struct l4lb_tuple orig;
 	struct l4lb_conn *c;
 
-	l4lb_persist_key(&orig, vip, t, L4LB_DIR_ORIG);
-	l4lb_persist_key(&reply, vip, t, L4LB_DIR_REPLY);
-	c = l4lb_conn_create(ln, &orig, &reply, be, L4LB_CS_TEMPLATE, 0);
+	l4lb_persist_key(&orig, vip, t);
+	c = l4lb_conn_create(ln, &orig, NULL, be, L4LB_CS_TEMPLATE, 0);
 	if (!IS_ERR(c) || PTR_ERR(c) != -EEXIST)
 		/* No room (a binding takes no flow's place), no memory, or a
 		 * backend being deleted: the flow goes on unbound.

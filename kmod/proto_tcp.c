@@ -63,8 +63,6 @@ static bool l4lb_tcp_next(const struct l4lb_conn *c, u32 state,
 	u8 flags = pkt->tcp_flags, s = state & L4LB_CS_PSTATE;
 	bool oneway = state & L4LB_CS_ONEWAY;
 
-	if (oneway && dir == L4LB_DIR_REPLY)
-		return false;
 	if ((flags & (L4LB_TCPF_RST | L4LB_TCPF_FIN)) &&
 	    (state & (L4LB_CS_REPLIED | L4LB_CS_ONEWAY)) &&
 	    !l4lb_tcp_in_window(READ_ONCE(c->seq[dir]), pkt->seq))

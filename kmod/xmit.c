@@ -27,9 +27,8 @@ struct l4lb_conn *l4lb_xmit_create(struct l4lb_net *ln,
 	struct l4lb_tuple rev;
 
 	/*
-	 * One-way modes never see a reply; the reversed tuple keeps the
-	 * entry's second key unique (it is the client's own flow, reversed)
-	 * and is never met: the LB sends nothing from the VIP to the client.
+	 * One-way modes never see a reply: the reversed tuple is what the
+	 * backend answers with, shown but not hashed (conn.h).
 	 */
 	if (!reply) {
 		l4lb_tuple_reverse(&rev, &pkt->tuple);

@@ -25,7 +25,8 @@ struct l4lb_xmit_ops {
 	/*
 	 * Only the client's packets pass the LB; the backend answers the
 	 * client directly. Nothing is rewritten, so the LB's own ICMP errors
-	 * about such a flow need no translation.
+	 * about such a flow need no translation. Its flows are hashed under
+	 * ORIG only (conn.h): ->xmit() sees @dir ORIG.
 	 */
 	bool oneway;
 	/*

@@ -249,12 +249,6 @@ static unsigned int l4lb_dsr_xmit(struct sk_buff *skb,
 	struct l4lb_net *ln = l4lb_pernet(state->net);
 
 	/*
-	 * The backend's replies are not the LB's: when they are routed
-	 * through this host, they pass as any other packet.
-	 */
-	if (dir == L4LB_DIR_REPLY)
-		return NF_ACCEPT;
-	/*
 	 * A client on this host: the backend's answer from the VIP would be
 	 * a martian here (a local source address, or the VIP routed away).
 	 * Refused, with an error the sending socket sees at once.

@@ -296,13 +296,6 @@ static unsigned int l4lb_tunnel_xmit(struct sk_buff *skb,
 	u8 encap, proto, dsfield;
 	__be16 df = 0;
 
-	/*
-	 * Replies go from the backend to the client directly; one that passes
-	 * the LB anyway (it is on the way to the client) is routed as it is.
-	 */
-	if (dir != L4LB_DIR_ORIG)
-		return NF_ACCEPT;
-
 	encap = READ_ONCE(be->vip->encap);
 	port = READ_ONCE(be->vip->encap_port);
 	elen = l4lb_encap_len(encap);
