@@ -2,7 +2,7 @@
 /*
  * Connection table: an rhashtable per netns and address family (resizes
  * under load, unlike a fixed hash), each flow hashed under both of its
- * tuples.
+ * tuples (one-way flows and templates: under ORIG only, see conn.h).
  *
  * Unlinking is claimed with the DEAD bit of the state word, so that the
  * packet path (an expired or stale entry met by a lookup, an eviction), the
@@ -251,21 +251,31 @@ static void l4lb_conn_free_work(struct work_struct *work)
 		l4lb_conn_free(c);
 }
 
-/* @state: the flow's, which says which of its keys are hashed. */
+/* @state: the entry's, which says whether its REPLY key is hashed. */
 static void l4lb_conn_unlink(struct l4lb_net *ln, struct l4lb_conn *c,
 			     u32 state)
 {
-	int dir, last = state & L4LB_CS_ORIG_ONLY ? L4LB_DIR_ORIG :
-						    L4LB_DIR_REPLY;
+	bool reply = !(state & L4LB_CS_ORIG_ONLY);
 
-	for (dir = L4LB_DIR_ORIG; dir <= last; dir++) {
-		if (l4lb_conn_is_v6(c))
-			rhashtable_remove_fast(&ln->tables[1].ht,
-					       &l4lb_conn6(c)->hash[dir].node,
+	if (l4lb_conn_is_v6(c)) {
+		struct l4lb_conn6 *c6 = l4lb_conn6(c);
+		struct rhashtable *ht = &ln->tables[1].ht;
+
+		rhashtable_remove_fast(ht, &c6->hash[L4LB_DIR_ORIG].node,
+				       l4lb_conn6_params);
+		if (reply)
+			rhashtable_remove_fast(ht,
+					       &c6->hash[L4LB_DIR_REPLY].node,
 					       l4lb_conn6_params);
-		else
-			rhashtable_remove_fast(&ln->tables[0].ht,
-					       &l4lb_conn4(c)->hash[dir].node,
+	} else {
+		struct l4lb_conn4 *c4 = l4lb_conn4(c);
+		struct rhashtable *ht = &ln->tables[0].ht;
+
+		rhashtable_remove_fast(ht, &c4->hash[L4LB_DIR_ORIG].node,
+				       l4lb_conn4_params);
+		if (reply)
+			rhashtable_remove_fast(ht,
+					       &c4->hash[L4LB_DIR_REPLY].node,
 					       l4lb_conn4_params);
 	}
 }
@@ -311,7 +321,7 @@ static bool __l4lb_conn_kill(struct l4lb_net *ln, struct l4lb_conn *c, u8 why)
 
 	do {
 		/* Half hashed: only its creator may unlink it (and does,
-		 * once both nodes are in or the second failed).
+		 * once its nodes are in or the second failed).
 		 */
 		if (old & (L4LB_CS_DEAD | L4LB_CS_NEW))
 			return false;
@@ -408,9 +418,9 @@ struct l4lb_conn *l4lb_conn_lookup_template(struct l4lb_net *ln,
 	struct l4lb_conn *c;
 	enum l4lb_dir dir;
 
+	/* Hashed under ORIG only, with protocol 0, which no flow has. */
 	c = l4lb_conn_find(ln, t, &dir, L4LB_CS_DEAD);
-	if (!c || dir != L4LB_DIR_ORIG ||
-	    !(READ_ONCE(c->state) & L4LB_CS_TEMPLATE))
+	if (!c || !(READ_ONCE(c->state) & L4LB_CS_TEMPLATE))
 		return NULL;
 	return c;
 }
@@ -527,12 +537,13 @@ static int l4lb_conn_hash(struct l4lb_net *ln, struct l4lb_conn *c,
 }
 
 /*
- * Create and hash a flow from @orig, whose replies are @reply, to @be, with
- * state word bits @cs (protocol state, mode, flags); @seq is the client's
- * next sequence number (TCP). The entry takes its own reference on @be.
- * Errors: -ENOSPC (table full of flows that may not be evicted), -EEXIST
- * (another CPU hashed the same flow first: look it up again), -EADDRINUSE
- * (the reply tuple is another flow's).
+ * Create and hash a flow from @orig, whose replies are @reply (NULL: none,
+ * for L4LB_CS_ORIG_ONLY only), to @be, with state word bits @cs (protocol
+ * state, mode, flags); @seq is the client's next sequence number (TCP). The
+ * entry takes its own reference on @be. Errors: -ENOSPC (table full of
+ * flows that may not be evicted), -EEXIST (another CPU hashed the same flow
+ * first: look it up again), -EADDRINUSE (a hashed reply tuple is another
+ * flow's).
  */
 struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 				   const struct l4lb_tuple *orig,
@@ -546,6 +557,9 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	void *obj;
 	int err;
 
+	/* An unset REPLY key hashed would be found as an ORIG one. */
+	if (WARN_ON_ONCE(!reply && !(cs & L4LB_CS_ORIG_ONLY)))
+		return ERR_PTR(-EINVAL);
 	if (atomic_inc_return(&ln->conn_count) > ln->limits.conns &&
 	    !l4lb_conn_evict(ln, v6, floor) &&
 	    !l4lb_conn_evict(ln, !v6, floor)) {
@@ -596,8 +610,8 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	if (err)
 		goto err_unaccount;
 
-	err = cs & L4LB_CS_ORIG_ONLY ? 0 :
-				      l4lb_conn_hash(ln, c, L4LB_DIR_REPLY);
+	if (!(cs & L4LB_CS_ORIG_ONLY))
+		err = l4lb_conn_hash(ln, c, L4LB_DIR_REPLY);
 	/*
 	 * Told while it is still NEW, which nobody else may kill: its end
 	 * event cannot come first.
@@ -753,8 +767,8 @@ static bool l4lb_conn_gc_table(struct l4lb_net *ln, int idx,
 			break;
 		}
 		(*budget)--;
-		/* ORIG is hashed first and unlinked with REPLY: look at a
-		 * flow once a pass, by its ORIG node.
+		/* ORIG is hashed first and unlinked with REPLY (if that is
+		 * hashed): look at a flow once a pass, by its ORIG node.
 		 */
 		c = l4lb_conn_of_walk(obj, idx, &dir);
 		if (dir == L4LB_DIR_ORIG &&

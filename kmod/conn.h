@@ -2,10 +2,10 @@
 /*
  * The connection table: one entry per flow, found from either direction.
  *
- * Each entry is hashed twice, under the tuple of the client's packets (ORIG)
- * and under the tuple of the backend's replies (REPLY), in one rhashtable per
- * address family: an IPv4 entry has 4-byte keys and fits 80 bytes, an IPv6
- * one 128. Entries no reply is looked up for are hashed under ORIG only
+ * A flow is hashed under the tuple of the client's packets (ORIG) and under
+ * the tuple of the backend's replies (REPLY), in one rhashtable per address
+ * family: an IPv4 entry has 4-byte keys and fits 80 bytes, an IPv6 one 128.
+ * An entry no reply is looked up for is hashed under ORIG only
  * (L4LB_CS_ORIG_ONLY): a one-way flow's replies bypass the LB, and one
  * routed through it anyway finds no entry and is to no VIP, so it passes
  * as any packet; a template has no replies. What a lookup reads (the hash
@@ -123,7 +123,7 @@ struct l4lb_conn6 {
 #define L4LB_CS_REPLIED		BIT(8)	/* a packet came back from the backend */
 #define L4LB_CS_DEAD		BIT(9)	/* unlinked, or being unlinked */
 #define L4LB_CS_IPV6		BIT(10)	/* an l4lb_conn6, else l4lb_conn4 */
-#define L4LB_CS_NEW		BIT(11)	/* not hashed both ways yet: no kill */
+#define L4LB_CS_NEW		BIT(11)	/* not fully hashed yet: no kill */
 #define L4LB_CS_ONEWAY		BIT(12)	/* replies bypass the LB (DSR, tunnel) */
 #define L4LB_CS_OPS		BIT(13)	/* one packet scheduling: ends with its
 					 * reply (one-way: with its packet)

@@ -13,7 +13,7 @@
  * that would otherwise arm the check is never seen; an established one-way
  * flow proves nothing (its ACK cannot be checked against a SYN-ACK), so a
  * full table may evict it, last. Backend packets that happen to be routed
- * through the LB do not change such a flow.
+ * through the LB do not change such a flow: they find no entry (conn.h).
  */
 #include <linux/tcp.h>
 

@@ -248,6 +248,7 @@ static unsigned int l4lb_dsr_xmit(struct sk_buff *skb,
 {
 	struct l4lb_net *ln = l4lb_pernet(state->net);
 
+	DEBUG_NET_WARN_ON_ONCE(dir != L4LB_DIR_ORIG);	/* see xmit.h */
 	/*
 	 * A client on this host: the backend's answer from the VIP would be
 	 * a martian here (a local source address, or the VIP routed away).

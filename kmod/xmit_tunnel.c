@@ -296,6 +296,7 @@ static unsigned int l4lb_tunnel_xmit(struct sk_buff *skb,
 	u8 encap, proto, dsfield;
 	__be16 df = 0;
 
+	DEBUG_NET_WARN_ON_ONCE(dir != L4LB_DIR_ORIG);	/* see xmit.h */
 	encap = READ_ONCE(be->vip->encap);
 	port = READ_ONCE(be->vip->encap_port);
 	elen = l4lb_encap_len(encap);
