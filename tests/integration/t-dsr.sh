@@ -24,7 +24,8 @@
 # counted); a client on the LB host is refused at once; an established
 # DNAT flow survives `vip set ... mode dsr` while new flows go DSR; blind
 # RSTs do not end a DSR flow, the client's own does; the flow table
-# empties once the flows' (short) timeouts pass.
+# empties once the flows' (short) timeouts pass; DSR flows take one hash
+# key each.
 . "$(dirname "$0")/lib/hard.sh"
 
 D_NS="client rtr lb be1 be2"
@@ -491,6 +492,23 @@ for ((i = 0; i < 100; i++)); do
 done
 tap_is "the flow table is empty after the timeouts" "$n" 0
 tap_diag "table empty after $((SECONDS - t0)) s"
+
+# --- a one-way flow is hashed under its client tuple only (conn.h): 2000
+# of them fit the IPv4 table's 4096 buckets, where two keys each (4000,
+# above 3/4 of 4096) would grow it to 8192
+lbctl timeouts set udp-unreplied 60 >/dev/null
+ip netns exec client python3 - "$D_VIP4" "$PORT" <<'EOF'
+import socket, sys
+for port in range(20000, 22000):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", port))
+    s.sendto(b"x", (sys.argv[1], int(sys.argv[2])))
+    s.close()
+EOF
+sleep 0.5 # a resize the inserts asked for has run
+read -r n b <<<"$(l4stats conns buckets)"
+tap_is "2000 one-way UDP flows in the table" "$n" 2000
+tap_check "... in fewer than 8192 hash buckets ($b): one key each" test "$b" -lt 8192
 
 for pid in "${SERVE_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 dsr_teardown
