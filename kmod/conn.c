@@ -28,6 +28,13 @@
 
 /* Hash entries the GC looks at per run; it runs again a jiffy later. */
 #define L4LB_GC_BATCH		1024
+/*
+ * Entries the GC walks, or the free work frees, between two chances for
+ * another task to run: reaping or freeing a thousand flows is milliseconds
+ * of CPU, and without kernel preemption a server or client woken on that
+ * CPU would wait for all of it.
+ */
+#define L4LB_RESCHED_EVERY	64
 /* A full table looks this far for a flow to evict, per new flow. */
 #define L4LB_EVICT_BUCKETS	32
 #define L4LB_EVICT_SCAN		16
@@ -243,12 +250,16 @@ static void l4lb_conn_free_work(struct work_struct *work)
 	struct l4lb_net *ln = container_of(work, struct l4lb_net, free_work);
 	struct llist_node *batch = llist_del_all(&ln->free_list);
 	struct l4lb_conn *c, *tmp;
+	unsigned int n = 0;
 
 	if (!batch)
 		return;
 	synchronize_rcu();
-	llist_for_each_entry_safe(c, tmp, batch, free_node)
+	llist_for_each_entry_safe(c, tmp, batch, free_node) {
 		l4lb_conn_free(c);
+		if (++n % L4LB_RESCHED_EVERY == 0)
+			cond_resched();
+	}
 }
 
 /* @state: the entry's, which says whether its REPLY key is hashed. */
@@ -736,9 +747,10 @@ struct l4lb_conn *l4lb_conn_of_walk(void *obj, bool v6, enum l4lb_dir *dir)
 
 /*
  * Go on walking table @idx for at most *@budget entries. True when the walk
- * reached the end of the table. A resize between two runs rewinds the walk
- * to the start of the new table: a pass may then take longer, which costs
- * nothing in correctness (lookups and a full table reap on their own).
+ * reached the end of the table. A resize while the walk is stopped (between
+ * two runs, or while it lets another task run) rewinds it to the start of
+ * the new table: a pass may then take longer, which costs nothing in
+ * correctness (lookups and a full table reap on their own).
  */
 static bool l4lb_conn_gc_table(struct l4lb_net *ln, int idx,
 			       unsigned int *budget)
@@ -774,6 +786,12 @@ static bool l4lb_conn_gc_table(struct l4lb_net *ln, int idx,
 		if (dir == L4LB_DIR_ORIG &&
 		    !(READ_ONCE(c->state) & L4LB_CS_DEAD))
 			l4lb_conn_reap(ln, c);
+		/* The walk leaves its RCU section to let others run. */
+		if (*budget % L4LB_RESCHED_EVERY == 0 && need_resched()) {
+			rhashtable_walk_stop(&t->gc_iter);
+			cond_resched();
+			rhashtable_walk_start(&t->gc_iter);
+		}
 	}
 	rhashtable_walk_stop(&t->gc_iter);
 	if (done) {
