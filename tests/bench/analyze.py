@@ -88,7 +88,7 @@ def analyze(recs):
         by.setdefault(r["system"], {}).setdefault(r["metric"], {})[r["round"]] = r
     res = {"vm": {k: v for k, v in info.items() if k not in ("system", "metric", "round", "value")},
            "systems": systems, "unavailable": unavailable, "rates": {}, "flat_cost": {},
-           "setup_rate": {}, "memory": {}, "control": {}, "goals": []}
+           "setup_rate": {}, "memory": {}, "control": {}, "goals": [], "drain": {}}
     for s in systems:
         res["rates"][s] = {}
         for m, _, _, _ in RATE_METRICS:
@@ -97,6 +97,11 @@ def analyze(recs):
             st = stats(list(rounds.values()))
             ratios = [rounds[k] / plain[k] for k in rounds if plain.get(k)]
             res["rates"][s][m] = {"value": st, "ratio_to_plain": stats(ratios)}
+    for s in systems:
+        d = {k: v for k, v in by.get(s, {}).get("drain_s", {}).items() if k > 0}
+        if d:
+            res["drain"][s] = {"seconds": stats([v["value"] for v in d.values()]),
+                               "flows_left_max": max(v.get("flows_left", 0) for v in d.values())}
     res["vs_counterpart"] = {}
     for a, b in COUNTERPARTS:
         if a not in systems or b not in systems:
@@ -251,6 +256,14 @@ def print_report(res):
             p("  %-22s %s" % (pair, " ".join(
                 "%-20s" % ("%.2f [%.2f-%.2f]" % (d[m]["median"], d[m]["min"], d[m]["max"]) if d.get(m) else "-")
                 for m, _, _, _ in RATE_METRICS)))
+    if res["drain"]:
+        p("")
+        p("after the new-flow setup window: seconds until the table is back to its size before it")
+        p("  %-10s %9s %9s %9s   %s" % ("system", "min", "median", "max", "flows left at the limit"))
+        for s, d in res["drain"].items():
+            v = d["seconds"]
+            p("  %-10s %9s %9s %9s   %d" % (s, fmt(v["min"]), fmt(v["median"]), fmt(v["max"]),
+                                           d["flows_left_max"]))
     p("")
     p("memory per flow (bytes: slab growth per flow added + bucket array share; from /proc/slabinfo,"
       " the table sizes, and /proc/meminfo Slab growth)")
@@ -421,6 +434,10 @@ def check(res, recs, out_dir):
             if pk < pmin:
                 bad.append("%s %s: UDP does not pass: %s packets reached the backends (%d wanted)" %
                            (s, m, pk, pmin))
+        # every system with a flow table was waited for after the window
+        if s != "plain" and d.get("setup_pps") and \
+                not any(num(r["value"]) and r["value"] >= 0 for r in d.get("drain_s", [])):
+            bad.append("%s: no drain_s after the setup window" % s)
         cn = sum(r.get("conns", 0) for m in ("tcp_conn_rate", "latency_p50_us") for r in d.get(m, []))
         if cn <= 0:
             bad.append("%s: no TCP connection completed (conn/s and latency runs)" % s)

@@ -83,10 +83,12 @@ SETTLE=0.5          # pktgen running before a pps window opens
 SETUP_TIMEOUT=2     # setup_pps: the unreplied UDP flows' timeout (s) and
 SETUP_SETTLE=4      # new flows before the window: the table at its size
 PPS_MIN=100         # fewer packets in a pps window: measured once more
+DRAIN_MAX=15        # after setup_pps: at most this long (s) for the table
+DRAIN_SLACK=1000    # to hold no more than this above its size before it
 FLAT_SYSTEMS="l4lb-dnat ipvs-nat nft-dnat"   # the flat-cost measurement
 if ((SMOKE)); then
 	FULL_SYSTEMS="plain l4lb-dnat" FAMILIES=4 SETTLE=0 FLAT_SYSTEMS="l4lb-dnat ipvs-nat"
-	SETUP_SETTLE=0
+	SETUP_SETTLE=0 DRAIN_MAX=5
 fi
 FILL_PORTS=16          # VIP ports 1000-1015 for the table fill
 W=$(mktemp -d)
@@ -465,6 +467,28 @@ pps() {
 	emit "$1" "$2" "$3" "$v" "\"delivered\": $n, \"retried\": $retried"
 }
 
+# drain SYSTEM ROUND BASE : after the setup window, wait until the flow
+# table holds no more than BASE + DRAIN_SLACK flows again (at most
+# DRAIN_MAX s), emitted as drain_s: how long the flood's flows outlive it.
+# IPVS expires each flow by a timer, in the window; l4lb and conntrack
+# walk their tables, and a walk that lags the flood reaps the rest after
+# it. The rows measured next then see every system back at rest, not
+# one still reaping (BASE empty: a system without a table).
+drain() {
+	local sys=$1 r=$2 base=$3 t0 t1 n
+	[[ -n $base ]] || return 0
+	t0=$(date +%s%N)
+	while :; do
+		n=$(table_count "$sys")
+		t1=$(date +%s%N)
+		[[ $n =~ ^[0-9]+$ ]] || { log "$sys: no flow count"; return 0; }
+		((n <= base + DRAIN_SLACK || t1 - t0 >= DRAIN_MAX * 1000000000)) && break
+		sleep 0.5
+	done
+	emit "$sys" drain_s "$r" "$(awk -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", t / 1e9 }')" \
+		"\"flows_left\": $((n > base ? n - base : 0))"
+}
+
 # crr_run TARGET ARGS... : crr client's JSON line; a run that completed no
 # connection (crr waits 5 s more for one) is run once more.
 crr_run() {
@@ -498,7 +522,7 @@ target_of() { if [[ $1 == plain ]]; then echo "$BE4_1,$BE4_2,$BE4_3"; else echo 
 # measure SYSTEM ROUND: every rate metric of one system, in one round
 # (the smoke run: pps and conn/s only, but for FULL_SYSTEMS).
 measure() {
-	local sys=$1 r=$2 v out tgt len i
+	local sys=$1 r=$2 v out tgt len i base
 	tgt=$(target_of "$sys")
 	pps "$sys" udp_pps "$r"
 	# LB-bound new-flow setup rate: with RPS the generator outruns the
@@ -509,7 +533,9 @@ measure() {
 	# (l4lb's rhashtable doubles; IPVS's and conntrack's are fixed) is
 	# left out, and what it costs to expire flows is in.
 	if setup_timeout "$sys" "$SETUP_TIMEOUT"; then
+		base=$(table_count "$sys")
 		pps "$sys" setup_pps "$r" new
+		drain "$sys" "$r" "$base"
 	else
 		log "$sys: setup_pps not measured: its UDP timeout could not be set"
 	fi
