@@ -747,10 +747,12 @@ struct l4lb_conn *l4lb_conn_of_walk(void *obj, bool v6, enum l4lb_dir *dir)
 
 /*
  * Go on walking table @idx for at most *@budget entries. True when the walk
- * reached the end of the table. A resize while the walk is stopped (between
- * two runs, or while it lets another task run) rewinds it to the start of
- * the new table: a pass may then take longer, which costs nothing in
- * correctness (lookups and a full table reap on their own).
+ * reached the end of the table. While the walk is stopped (between two
+ * runs, or while it lets another task run), a resize rewinds it to the
+ * start of the new table, and removals may make it skip entries of the
+ * bucket it stopped in: a pass may take longer, or leave an expired flow to
+ * the next, which costs nothing in correctness (lookups and a full table
+ * reap on their own).
  */
 static bool l4lb_conn_gc_table(struct l4lb_net *ln, int idx,
 			       unsigned int *budget)
@@ -787,7 +789,8 @@ static bool l4lb_conn_gc_table(struct l4lb_net *ln, int idx,
 		    !(READ_ONCE(c->state) & L4LB_CS_DEAD))
 			l4lb_conn_reap(ln, c);
 		/* The walk leaves its RCU section to let others run. */
-		if (*budget % L4LB_RESCHED_EVERY == 0 && need_resched()) {
+		if (*budget && !(*budget % L4LB_RESCHED_EVERY) &&
+		    need_resched()) {
 			rhashtable_walk_stop(&t->gc_iter);
 			cond_resched();
 			rhashtable_walk_start(&t->gc_iter);
