@@ -469,24 +469,26 @@ pps() {
 
 # drain SYSTEM ROUND BASE : after the setup window, wait until the flow
 # table holds no more than BASE + DRAIN_SLACK flows again (at most
-# DRAIN_MAX s), emitted as drain_s: how long the flood's flows outlive it.
-# IPVS expires each flow by a timer, in the window; l4lb and conntrack
-# walk their tables, and a walk that lags the flood reaps the rest after
-# it. The rows measured next then see every system back at rest, not
-# one still reaping (BASE empty: a system without a table).
+# DRAIN_MAX s), emitted as drain_s (to one poll, about a second: each
+# count starts a tool), with the flows still left and whether the limit
+# cut the wait short. IPVS's flows leave on their own timers as they
+# expire; l4lb's and conntrack's GC walks lag a flood and reap the rest
+# after it. The rows measured next see a table at rest, but for one the
+# limit cut short (BASE empty: a system without a table).
 drain() {
 	local sys=$1 r=$2 base=$3 t0 t1 n
 	[[ -n $base ]] || return 0
+	[[ $base =~ ^[0-9]+$ ]] || { log "$sys: no flow count before the window"; return 0; }
 	t0=$(date +%s%N)
 	while :; do
-		n=$(table_count "$sys")
 		t1=$(date +%s%N)
+		n=$(table_count "$sys")
 		[[ $n =~ ^[0-9]+$ ]] || { log "$sys: no flow count"; return 0; }
 		((n <= base + DRAIN_SLACK || t1 - t0 >= DRAIN_MAX * 1000000000)) && break
 		sleep 0.5
 	done
 	emit "$sys" drain_s "$r" "$(awk -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", t / 1e9 }')" \
-		"\"flows_left\": $((n > base ? n - base : 0))"
+		"\"flows_left\": $((n > base ? n - base : 0)), \"at_limit\": $((n > base + DRAIN_SLACK))"
 }
 
 # crr_run TARGET ARGS... : crr client's JSON line; a run that completed no
@@ -535,7 +537,9 @@ measure() {
 	if setup_timeout "$sys" "$SETUP_TIMEOUT"; then
 		base=$(table_count "$sys")
 		pps "$sys" setup_pps "$r" new
-		drain "$sys" "$r" "$base"
+		# no row follows in a pps-only run (the next system's set-up
+		# starts from fresh tables)
+		((PPS_ONLY)) || drain "$sys" "$r" "$base"
 	else
 		log "$sys: setup_pps not measured: its UDP timeout could not be set"
 	fi
