@@ -334,7 +334,17 @@ P="10.0.0.10 86 tcp"
 mon_start
 be_kill 1
 got=$(c burst 30 10.0.0.10 86)
-tap_like "passive: 30 connections at once, a third refused by be1 ($got)" "$got" "ok=20 refused=10 *"
+# Round robin gives be1 a third of the burst, unless the agent, reacting
+# to its first refusals, takes it down before the burst is over (the
+# clients' connects spread out on a loaded machine): then fewer. At least
+# PASSIVE_MIN_FLOWS refused, every other connection served.
+passive_burst_ok() {
+	[[ $1 =~ ^ok=([0-9]+)\ refused=([0-9]+)\ timeout=0\ other=0$ ]] &&
+		((BASH_REMATCH[2] >= 3 && BASH_REMATCH[2] <= 10 &&
+		  BASH_REMATCH[1] + BASH_REMATCH[2] == 30))
+}
+tap_check "passive: 30 connections at once, be1's share (3 to 10) refused, the rest served ($got)" \
+	passive_burst_ok "$got"
 got=$(q waitmetric 10 '>=' 1 l4lb_agent_passive_downs_total)
 q metrics >/dev/null
 if [[ $got != ok* && $(q metric l4lb_backend_failed_total vip=passive)$(q metric l4lb_backend_rsts_total vip=passive) == missingmissing ]]; then
