@@ -533,7 +533,8 @@ measure() {
 	# At a steady table: the flows expire as fast as they come (after
 	# SETUP_TIMEOUT), so what a table costs while it grows from empty
 	# (l4lb's rhashtable doubles; IPVS's and conntrack's are fixed) is
-	# left out, and what it costs to expire flows is in.
+	# left out, and what it costs to expire flows is in (but for what a
+	# GC walk leaves to after the window: see drain).
 	if setup_timeout "$sys" "$SETUP_TIMEOUT"; then
 		base=$(table_count "$sys")
 		pps "$sys" setup_pps "$r" new
