@@ -38,6 +38,8 @@
 /* A full table looks this far for a flow to evict, per new flow. */
 #define L4LB_EVICT_BUCKETS	32
 #define L4LB_EVICT_SCAN		16
+/* Buckets each new flow looks at for expired flows to reap (reap ahead). */
+#define L4LB_REAP_AHEAD		4
 /* A busy flow writes its expiry at most this often. */
 #define L4LB_EXPIRES_SLACK	(HZ / 8 ? HZ / 8 : 1)
 
@@ -518,6 +520,45 @@ static bool l4lb_conn_evict(struct l4lb_net *ln, int idx,
 	return victim;
 }
 
+static DEFINE_PER_CPU(u32, l4lb_reap_cursor);
+
+/*
+ * New flows reap as they come: each looks at the next L4LB_REAP_AHEAD
+ * buckets of its table after the last ones this CPU looked at, and unlinks
+ * the expired flows there. The GC walk is a work item, which the softirq
+ * load of a flood of new flows starves: the flood's flows would outlive
+ * their timeout by seconds, and the table grow (and rehash) under it, the
+ * more so as each resize sends the walk back to the start (make bench's
+ * profile: rehashing took 10-15 % of the LB's CPU in the setup window). At
+ * the table's usual load (two entries per flow, about two buckets per
+ * entry) it is swept once per as many new flows as it holds: an expired
+ * flow waits about one more timeout, and under a steady rate of new flows
+ * the table holds those of about twice the timeout.
+ */
+static void l4lb_conn_reap_ahead(struct l4lb_net *ln, int idx)
+{
+	struct rhashtable *ht = &ln->tables[idx].ht;
+	struct bucket_table *tbl;
+	struct rhash_head *pos;
+	unsigned int i;
+	u32 first;
+
+	first = this_cpu_add_return(l4lb_reap_cursor, L4LB_REAP_AHEAD);
+	/* From the hooks only: under their RCU read-side section. */
+	tbl = rht_dereference_rcu(ht->tbl, ht);
+	for (i = 0; i < L4LB_REAP_AHEAD; i++) {
+		/* A removal leaves the node's next pointer as it was. */
+		rht_for_each_rcu(pos, tbl, (first + i) & (tbl->size - 1)) {
+			struct l4lb_conn *c = l4lb_conn_of_node(pos, idx);
+
+			if (!(READ_ONCE(c->state) &
+			      (L4LB_CS_DEAD | L4LB_CS_NEW)) &&
+			    l4lb_conn_expired(c))
+				l4lb_conn_reap(ln, c);
+		}
+	}
+}
+
 static void *l4lb_conn_alloc(struct l4lb_net *ln, bool v6)
 {
 	struct kmem_cache *cache = v6 ? l4lb_conn6_cache : l4lb_conn4_cache;
@@ -571,6 +612,7 @@ struct l4lb_conn *l4lb_conn_create(struct l4lb_net *ln,
 	/* An unset REPLY key hashed would be found as an ORIG one. */
 	if (WARN_ON_ONCE(!reply && !(cs & L4LB_CS_ORIG_ONLY)))
 		return ERR_PTR(-EINVAL);
+	l4lb_conn_reap_ahead(ln, v6);
 	if (atomic_inc_return(&ln->conn_count) > ln->limits.conns &&
 	    !l4lb_conn_evict(ln, v6, floor) &&
 	    !l4lb_conn_evict(ln, !v6, floor)) {

@@ -1,0 +1,81 @@
+#!/bin/bash
+# New flows reap expired ones as they come (issue 12, item 6: the setup
+# rate and the drain after a flood), not only the GC walk, a work item that
+# a flood starves. With the GC walk held off (gc_interval_ms=60000: its
+# first pass is a minute after the first VIP, after this test's floods):
+#  - a first flood of spoofed UDP sources fills the table;
+#  - once those flows have expired, a second flood of as many new sources
+#    leaves >= 90 % of the first one's flows reaped: the table holds about
+#    the second flood, not both;
+#  - every flow of the second flood (not expired) is still there, and so is
+#    a TCP connection established before the floods (it works after them).
+. "$(dirname "$0")/lib/hard.sh"
+
+PAIRS=${L4LB_REAP_PAIRS:-3000}
+TIMEOUT=2
+SPOOF_NET=198.18.0.0/15
+W=$(mktemp -d)
+
+topo_setup
+ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+	net.ipv4.conf.eth-c.rp_filter=0
+ip -n lb route add $SPOOF_NET via "$CLIENT4"
+l4lb_load gc_interval_ms=60000 || { tap_fail "load l4lb.ko"; tap_done; exit 1; }
+T0=$SECONDS
+serve_all
+for i in 1 2 3; do serve_start be$i be$i 8053 udp; done
+ok=1
+lbctl vip add $VIP4:80 proto tcp || ok=0
+lbctl vip add $VIP4:53 proto udp timeout udp-unreplied $TIMEOUT timeout udp $TIMEOUT || ok=0
+for i in 1 2 3; do
+	lbctl backend add $VIP4:80 10.0.1.$i:$BE_PORT proto tcp || ok=0
+	lbctl backend add $VIP4:53 10.0.1.$i:8053 proto udp || ok=0
+done
+tap_is "VIPs (UDP with ${TIMEOUT} s timeouts) and backends added" $ok 1
+hold_start old $VIP4 80
+LB_MAC=$(lb_mac)
+
+# flood SEED NET : PAIRS spoofed UDP sources from NET, one datagram each;
+# prints how many were sent
+flood() {
+	ns_run client python3 "$L4LB_LIB/flood.py" --iface eth0 --dst-mac "$LB_MAC" \
+		--dst $VIP4 --dport 53 --proto udp --pairs "$PAIRS" --net "$2" \
+		--seed "$1" >"$W/flood$1.json" 2>&1
+	_json_keys sent <"$W/flood$1.json"
+}
+# flows : the UDP VIP's live flows from the first flood's sources, then
+# from the second's (l4ctl conn list shows no expired flow)
+flows() {
+	lbctl -j conn list vip $VIP4:53 proto udp | python3 -c '
+import json, sys
+n = {"198.18.": 0, "198.19.": 0}
+for c in json.load(sys.stdin):
+    p = c["client"]["address"][:7]
+    if p in n:
+        n[p] += 1
+print(n["198.18."], n["198.19."])'
+}
+
+read -r c0 <<<"$(l4stats conns)"
+sent1=$(flood 1 198.18.0.0/16)
+read -r a1 b1 <<<"$(flows)"
+read -r c1 <<<"$(l4stats conns)"
+tap_diag "first flood: sent $sent1; its flows in the table: $a1 (all flows: $c0 before, $c1 after)"
+tap_check "the first flood's flows are in the table (>= 95 % of $PAIRS: $a1)" \
+	test "${a1:-0}" -ge $((PAIRS * 95 / 100))
+sleep $((TIMEOUT + 1))
+sent2=$(flood 2 198.19.0.0/16)
+read -r a2 b2 <<<"$(flows)"
+read -r c2 <<<"$(l4stats conns)"
+# The table's count holds expired flows not yet reaped too: what is in it
+# but for the second flood's flows and those from before the first.
+left=$((c2 - ${b2:-0} - c0))
+tap_diag "second flood: sent $sent2; its flows in the table: $b2; all flows: $c2; the first flood's left: $left"
+tap_check "the second flood reaped >= 90 % of the first one's flows ($((a1 - left)) of $a1)" \
+	test $((left * 10)) -le "${a1:-0}"
+tap_check "the second flood's flows, not expired, are in the table (>= 95 % of $PAIRS: $b2)" \
+	test "${b2:-0}" -ge $((PAIRS * 95 / 100))
+tap_is "a connection established before the floods still works" "$(hold_finish old)" intact
+tap_check "all of it before the GC walk's first pass ($((SECONDS - T0)) s of its 60)" \
+	test $((SECONDS - T0)) -lt 55
+tap_done
