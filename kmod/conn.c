@@ -12,6 +12,7 @@
  */
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -520,34 +521,36 @@ static bool l4lb_conn_evict(struct l4lb_net *ln, int idx,
 	return victim;
 }
 
-static DEFINE_PER_CPU(u32, l4lb_reap_cursor);
-
 /*
  * New flows reap as they come: each looks at the next L4LB_REAP_AHEAD
- * buckets of its table after the last ones this CPU looked at, and unlinks
+ * buckets of its table after those this CPU looked at last, and unlinks
  * the expired flows there. The GC walk is a work item, which the softirq
  * load of a flood of new flows starves: the flood's flows would outlive
  * their timeout by seconds, and the table grow (and rehash) under it, the
- * more so as each resize sends the walk back to the start (make bench's
- * profile: rehashing took 10-15 % of the LB's CPU in the setup window). At
- * the table's usual load (two entries per flow, about two buckets per
- * entry) it is swept once per as many new flows as it holds: an expired
- * flow waits about one more timeout, and under a steady rate of new flows
- * the table holds those of about twice the timeout.
+ * more so as each resize sends the walk back to the start. At the table's
+ * usual load (about two buckets per entry, two entries per NAT flow), new
+ * flows sweep it once per as many new flows as it holds: at a steady rate
+ * an expired flow waits about one more timeout on average, and the GC
+ * walk, when it runs, takes its share. Each CPU starts at a random bucket,
+ * so that CPUs sharing a flood do not sweep in step.
  */
 static void l4lb_conn_reap_ahead(struct l4lb_net *ln, int idx)
 {
-	struct rhashtable *ht = &ln->tables[idx].ht;
+	struct l4lb_conn_table *t = &ln->tables[idx];
 	struct bucket_table *tbl;
 	struct rhash_head *pos;
 	unsigned int i;
 	u32 first;
 
-	first = this_cpu_add_return(l4lb_reap_cursor, L4LB_REAP_AHEAD);
+	first = this_cpu_add_return(*t->reap_at, L4LB_REAP_AHEAD);
 	/* From the hooks only: under their RCU read-side section. */
-	tbl = rht_dereference_rcu(ht->tbl, ht);
+	tbl = rht_dereference_rcu(t->ht.tbl, &t->ht);
 	for (i = 0; i < L4LB_REAP_AHEAD; i++) {
-		/* A removal leaves the node's next pointer as it was. */
+		/*
+		 * A removal leaves the node's next pointer as it was; a
+		 * rehash may move the chain's end into the new table, whose
+		 * entries are then looked at instead: harmless either way.
+		 */
 		rht_for_each_rcu(pos, tbl, (first + i) & (tbl->size - 1)) {
 			struct l4lb_conn *c = l4lb_conn_of_node(pos, idx);
 
@@ -875,21 +878,41 @@ static void l4lb_conn_gc(struct work_struct *work)
 
 int l4lb_conn_net_init(struct l4lb_net *ln)
 {
-	int err;
+	unsigned int i;
+	int cpu, err;
 
-	err = rhashtable_init(&ln->tables[0].ht, &l4lb_conn4_params);
-	if (err)
-		return err;
-	err = rhashtable_init(&ln->tables[1].ht, &l4lb_conn6_params);
-	if (err) {
-		rhashtable_destroy(&ln->tables[0].ht);
-		return err;
+	for (i = 0; i < ARRAY_SIZE(ln->tables); i++) {
+		struct l4lb_conn_table *t = &ln->tables[i];
+
+		t->reap_at = alloc_percpu_gfp(u32, GFP_KERNEL_ACCOUNT);
+		if (!t->reap_at) {
+			err = -ENOMEM;
+			goto err;
+		}
+		for_each_possible_cpu(cpu) {
+			u32 *at = per_cpu_ptr(t->reap_at, cpu);
+
+			*at = get_random_u32();
+		}
+		err = rhashtable_init(&t->ht, i ? &l4lb_conn6_params :
+						  &l4lb_conn4_params);
+		if (err) {
+			free_percpu(t->reap_at);
+			goto err;
+		}
 	}
 	atomic_set(&ln->conn_count, 0);
 	init_llist_head(&ln->free_list);
 	INIT_WORK(&ln->free_work, l4lb_conn_free_work);
 	INIT_DELAYED_WORK(&ln->gc_work, l4lb_conn_gc);
 	return 0;
+
+err:
+	while (i--) {
+		rhashtable_destroy(&ln->tables[i].ht);
+		free_percpu(ln->tables[i].reap_at);
+	}
+	return err;
 }
 
 void l4lb_conn_gc_start(struct l4lb_net *ln)
@@ -943,8 +966,10 @@ void l4lb_conn_net_exit(struct l4lb_net *ln)
 			l4lb_conn_kill_table(ln, i);
 	WARN_ON(atomic_read(&ln->conn_count));
 	flush_work(&ln->free_work);
-	for (i = 0; i < ARRAY_SIZE(ln->tables); i++)
+	for (i = 0; i < ARRAY_SIZE(ln->tables); i++) {
 		rhashtable_destroy(&ln->tables[i].ht);
+		free_percpu(ln->tables[i].reap_at);
+	}
 }
 
 int l4lb_conn_module_init(void)

@@ -34,6 +34,7 @@ struct l4lb_conn_table {
 	struct rhashtable ht;
 	struct rhashtable_iter gc_iter;
 	bool gc_walking;		/* gc_iter entered */
+	u32 __percpu *reap_at;		/* per CPU: where reap-ahead goes on */
 };
 
 struct l4lb_net {
