@@ -472,8 +472,8 @@ pps() {
 # DRAIN_MAX s), emitted as drain_s (to one poll, about a second: each
 # count starts a tool), with the flows still left and whether the limit
 # cut the wait short. IPVS's flows leave on their own timers as they
-# expire; l4lb's and conntrack's GC walks lag a flood and reap the rest
-# after it. The rows measured next see a table at rest, but for one the
+# expire; l4lb's GC walk reaps the rest a pass a second once no new flow
+# reaps ahead of it, and conntrack's lags a flood further. The rows measured next see a table at rest, but for one the
 # limit cut short (BASE empty: a system without a table).
 drain() {
 	local sys=$1 r=$2 base=$3 t0 t1 n
@@ -533,8 +533,9 @@ measure() {
 	# At a steady table: the flows expire as fast as they come (after
 	# SETUP_TIMEOUT), so what a table costs while it grows from empty
 	# (l4lb's rhashtable doubles; IPVS's and conntrack's are fixed) is
-	# left out, and what it costs to expire flows is in (but for what a
-	# GC walk leaves to after the window: see drain).
+	# left out, and what it costs to expire flows is in (l4lb's new flows
+	# reap expired ones; what a GC walk leaves to after the window: see
+	# drain).
 	if setup_timeout "$sys" "$SETUP_TIMEOUT"; then
 		base=$(table_count "$sys")
 		pps "$sys" setup_pps "$r" new
