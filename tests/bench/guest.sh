@@ -473,8 +473,9 @@ pps() {
 # count starts a tool), with the flows still left and whether the limit
 # cut the wait short. IPVS's flows leave on their own timers as they
 # expire; l4lb's GC walk reaps the rest a pass a second once no new flow
-# reaps ahead of it, and conntrack's lags a flood further. The rows measured next see a table at rest, but for one the
-# limit cut short (BASE empty: a system without a table).
+# reaps ahead of it, and conntrack's lags a flood further. The rows
+# measured next see a table at rest, but for one the limit cut short
+# (BASE empty: a system without a table).
 drain() {
 	local sys=$1 r=$2 base=$3 t0 t1 n
 	[[ -n $base ]] || return 0
