@@ -36,6 +36,9 @@
  * CPU would wait for all of it.
  */
 #define L4LB_RESCHED_EVERY	64
+/* The free work's batches: entries per bulk free, backends' references. */
+#define L4LB_FREE_BULK		16
+#define L4LB_FREE_BACKENDS	8
 /* A full table looks this far for a flow to evict, per new flow. */
 #define L4LB_EVICT_BUCKETS	32
 #define L4LB_EVICT_SCAN		16
@@ -238,13 +241,76 @@ static void l4lb_conn_account(const struct l4lb_conn *c, u32 state, int delta)
 	}
 }
 
-static void l4lb_conn_free(struct l4lb_conn *c)
+/*
+ * A batch of unlinked flows gives back its memory in bulk: one slab
+ * operation per run of entries from the same slab rather than one per
+ * entry (flows are freed in about the order they were made). Its
+ * backends' references go back one atomic operation per backend for many
+ * flows rather than one per flow: a VIP's new flows take turns among a
+ * few backends.
+ */
+struct l4lb_conn_freeing {
+	void *objs[2][L4LB_FREE_BULK];		/* by family: IPv4, IPv6 */
+	unsigned int nobjs[2];
+	struct {
+		struct l4lb_backend *be;
+		unsigned int refs;
+	} puts[L4LB_FREE_BACKENDS];
+	unsigned int next_put;			/* the slot given up next */
+};
+
+static struct kmem_cache *l4lb_conn_cache(bool v6)
 {
-	l4lb_backend_put(c->backend);
-	if (l4lb_conn_is_v6(c))
-		kmem_cache_free(l4lb_conn6_cache, l4lb_conn6(c));
-	else
-		kmem_cache_free(l4lb_conn4_cache, l4lb_conn4(c));
+	return v6 ? l4lb_conn6_cache : l4lb_conn4_cache;
+}
+
+static void l4lb_conn_free_objs(struct l4lb_conn_freeing *f, bool v6)
+{
+	if (!f->nobjs[v6])
+		return;
+	kmem_cache_free_bulk(l4lb_conn_cache(v6), f->nobjs[v6], f->objs[v6]);
+	f->nobjs[v6] = 0;
+}
+
+static void l4lb_conn_free_ref(struct l4lb_conn_freeing *f,
+			       struct l4lb_backend *be)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(f->puts); i++) {
+		if (f->puts[i].be == be) {
+			f->puts[i].refs++;
+			return;
+		}
+	}
+	/* A backend not among the last few: its slot is the oldest one. */
+	i = f->next_put++ % ARRAY_SIZE(f->puts);
+	if (f->puts[i].be)
+		l4lb_backend_put_many(f->puts[i].be, f->puts[i].refs);
+	f->puts[i].be = be;
+	f->puts[i].refs = 1;
+}
+
+static void l4lb_conn_free(struct l4lb_conn_freeing *f, struct l4lb_conn *c)
+{
+	bool v6 = l4lb_conn_is_v6(c);
+
+	l4lb_conn_free_ref(f, c->backend);
+	f->objs[v6][f->nobjs[v6]++] = v6 ? (void *)l4lb_conn6(c) :
+					   (void *)l4lb_conn4(c);
+	if (f->nobjs[v6] == L4LB_FREE_BULK)
+		l4lb_conn_free_objs(f, v6);
+}
+
+static void l4lb_conn_free_end(struct l4lb_conn_freeing *f)
+{
+	unsigned int i;
+
+	l4lb_conn_free_objs(f, false);
+	l4lb_conn_free_objs(f, true);
+	for (i = 0; i < ARRAY_SIZE(f->puts); i++)
+		if (f->puts[i].be)
+			l4lb_backend_put_many(f->puts[i].be, f->puts[i].refs);
 }
 
 /* One grace period for everything unlinked since the last run. */
@@ -252,6 +318,7 @@ static void l4lb_conn_free_work(struct work_struct *work)
 {
 	struct l4lb_net *ln = container_of(work, struct l4lb_net, free_work);
 	struct llist_node *batch = llist_del_all(&ln->free_list);
+	struct l4lb_conn_freeing f = {};
 	struct l4lb_conn *c, *tmp;
 	unsigned int n = 0;
 
@@ -259,10 +326,11 @@ static void l4lb_conn_free_work(struct work_struct *work)
 		return;
 	synchronize_rcu();
 	llist_for_each_entry_safe(c, tmp, batch, free_node) {
-		l4lb_conn_free(c);
+		l4lb_conn_free(&f, c);
 		if (++n % L4LB_RESCHED_EVERY == 0)
 			cond_resched();
 	}
+	l4lb_conn_free_end(&f);
 }
 
 /* @state: the entry's, which says whether its REPLY key is hashed. */
@@ -564,7 +632,7 @@ static void l4lb_conn_reap_ahead(struct l4lb_net *ln, int idx)
 
 static void *l4lb_conn_alloc(struct l4lb_net *ln, bool v6)
 {
-	struct kmem_cache *cache = v6 ? l4lb_conn6_cache : l4lb_conn4_cache;
+	struct kmem_cache *cache = l4lb_conn_cache(v6);
 	struct mem_cgroup *old;
 	void *p;
 
@@ -690,7 +758,7 @@ err_unaccount:
 	l4lb_conn_account(c, c->state, -1);
 	l4lb_backend_put(be);
 err_free:
-	kmem_cache_free(v6 ? l4lb_conn6_cache : l4lb_conn4_cache, obj);
+	kmem_cache_free(l4lb_conn_cache(v6), obj);
 err_count:
 	atomic_dec(&ln->conn_count);
 	return ERR_PTR(err);

@@ -112,10 +112,15 @@ static void l4lb_backend_free_rcu(struct rcu_head *head)
 }
 
 /* Any context. */
+void l4lb_backend_put_many(struct l4lb_backend *be, unsigned int refs)
+{
+	if (refcount_sub_and_test(refs, &be->refcnt))
+		call_rcu(&be->rcu, l4lb_backend_free_rcu);
+}
+
 void l4lb_backend_put(struct l4lb_backend *be)
 {
-	if (refcount_dec_and_test(&be->refcnt))
-		call_rcu(&be->rcu, l4lb_backend_free_rcu);
+	l4lb_backend_put_many(be, 1);
 }
 
 static const struct rhashtable_params l4lb_backend_params = {

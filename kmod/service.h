@@ -248,6 +248,8 @@ static inline bool l4lb_backend_tryget(struct l4lb_backend *be)
 }
 
 void l4lb_backend_put(struct l4lb_backend *be);
+/* @refs references at once: the flows of a batch freed together. */
+void l4lb_backend_put_many(struct l4lb_backend *be, unsigned int refs);
 
 /* Packet path: may a flow to @be still be used? */
 static inline bool l4lb_backend_dead(const struct l4lb_backend *be)
