@@ -267,6 +267,9 @@ bench_topology() {
 		nsenter --net=/run/netns/be$i -- "$CRR" server 80 1 &
 		BE_PIDS+=("$!")
 	done
+	# a process in the LB's namespace, whose /proc/PID/net lb_lost reads
+	nsenter --net=/run/netns/lb -- sleep infinity &
+	LB_PID=$!
 	nsenter --net=/run/netns/be1 -- iperf3 -s -p 5201 >/dev/null 2>&1 &
 	IPERF_PID=$!
 	# The LB accepts DR replies from the VIP (its own address) and the
@@ -369,6 +372,40 @@ lb_rps() {
 		{ log "RPS: could not steer eth-c's receive work to CPUs $1"; return 1; }
 }
 
+# be_rps MASK : the CPUs that do the backends' receive work (0: the CPU
+# the packet was sent on, the LB's). For the setup rate, the generator's
+# vCPU ($GEN_MASK): there the LB's vCPU has the backlog of its receive
+# work to itself. Sharing it, a packet the LB had forwarded was dropped at
+# the veth whenever pktgen had refilled the backlog meanwhile: about half
+# of the new flows the LB made in the setup window, a share that varied
+# from round to round, so the rate understated the LB's work by a varying
+# amount. The pps windows keep them on the LB's vCPU: there the generator
+# (also busy with them) would set the rate, not the LB.
+BE_RPS=0
+be_rps() {
+	local ns
+	((RPS)) && [[ $1 != "$BE_RPS" ]] || return 0
+	BE_RPS=$1
+	for ns in be1 be2 be3; do
+		rps_set "$ns" "$1" eth0 ||
+			{ log "RPS: could not steer $ns's receive work to CPUs $1"; return 1; }
+	done
+}
+
+# lb_lost : packets the LB forwarded that its veths to the backends dropped
+# (the receive backlog full: see pps_count), summed; read through a process
+# in the LB's namespace (LB_PID), as be_rx.
+lb_lost() {
+	local s=0 l f
+	while read -r l; do
+		if [[ $l == veth-be*:* ]]; then
+			read -r -a f <<<"${l#*:}"
+			s=$((s + f[11]))
+		fi
+	done <"/proc/$LB_PID/net/dev"
+	echo $s
+}
+
 # lb_cpu_split on|off : for conn/s, the LB namespace's receive work (both
 # directions) on LB_CPU, the client's and the backends' and their crr
 # processes (pinned; CPU_SPLIT tells crr_run) on GEN_CPU, as with an LB on
@@ -424,47 +461,58 @@ wq_on_lb() {
 		{ log "could not set the unbound work items' CPUs ($1)"; return 1; }
 }
 
-# pps_count : the backends' packets and the time DUR takes, into the
-# caller's c0 c1 t0 t1 (pps_run's locals).
+# pps_count : the backends' packets, those lost on the way to them, and
+# the time DUR takes, into the caller's c0 c1 l0 l1 t0 t1 (pps_run's
+# locals). Lost: the backends' receive work is done on the CPU that sent
+# the packet, and shares its backlog (netdev_max_backlog) with what RPS
+# queues there: while pktgen outruns the LB, a packet the LB has forwarded
+# finds it full now and then, the more often the longer the LB takes per
+# packet (in one run: plain routing lost 3 % of what it forwarded, l4lb
+# DNAT 11 %, IPVS-NAT 23 %). The LB did forward them, as it would to
+# backends of their own: they count.
 pps_count() {
-	c0=$(be_rx) t0=$(now)
+	c0=$(be_rx) l0=$(lb_lost) t0=$(now)
 	sleep "$DUR"
-	c1=$(be_rx) t1=$(now)
+	c1=$(be_rx) l1=$(lb_lost) t1=$(now)
 }
 
-# pps_run SYSTEM [new]: delivered pps of 1000 UDP flows (64-byte frames)
-# to the system's target (new: of new flows, see pg_flows_start); prints
-# the rate and the packets counted. The window opens SETTLE (new:
-# SETUP_SETTLE) after pktgen's packets arrive.
+# pps_run SYSTEM [new]: forwarded pps of 1000 UDP flows (64-byte frames)
+# to the system's target (new: of new flows, see pg_flows_start), counted
+# at the backends (see pps_count); prints the rate, the packets that
+# reached the backends and those lost on the way. The window opens SETTLE
+# (new: SETUP_SETTLE) after pktgen's packets arrive.
 pps_run() {
-	local c0 c1 t0 t1 settle=$SETTLE
-	[[ ${2:-} == new ]] && settle=$SETUP_SETTLE
+	local c0 c1 l0 l1 t0 t1 settle=$SETTLE be=0
+	[[ ${2:-} == new ]] && settle=$SETUP_SETTLE be=$GEN_MASK
 	lb_rps "$LB_MASK" || return 1
-	pg_window "$1" "${2:-}" "$settle" pps_count || { lb_rps 0; return 1; }
+	be_rps "$be" || { lb_rps 0; return 1; }
+	pg_window "$1" "${2:-}" "$settle" pps_count || { lb_rps 0; be_rps 0; return 1; }
 	lb_rps 0
-	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f %d\n", c * 1e6 / t, c }'
+	be_rps 0 || return 1
+	awk -v c="$((c1 - c0))" -v l="$((l1 - l0))" -v t="$((t1 - t0))" \
+		'BEGIN { printf "%.1f %d %d\n", (c + l) * 1e6 / t, c, l }'
 }
 
 # pps SYSTEM METRIC ROUND : pps_run, emitted with the packets counted. A
 # window in which nothing arrived is measured once more (a starved machine
 # can miss one), marked "retried".
 pps() {
-	local out v n retried=0 rc=0
+	local out v n lost retried=0 rc=0
 	# Here, not in pps_run's subshell, whose exit would not stop the run.
 	if [[ ${4:-} == new ]]; then wq_on_lb on || return 1; fi
 	out=$(pps_run "$1" "${4:-}") || rc=1
-	read -r v n <<<"$out"
+	read -r v n lost <<<"$out"
 	# A broken system still lets the odd ARP request through to the
 	# backends' counters, a working one thousands of packets.
 	if ((!rc && n < PPS_MIN)); then
 		log "$1 $2: $n packets in the window; once more"
 		out=$(pps_run "$1" "${4:-}") || rc=1
-		read -r v n <<<"$out"
+		read -r v n lost <<<"$out"
 		retried=1
 	fi
 	if [[ ${4:-} == new ]]; then wq_on_lb off || exit 1; fi
 	((rc)) && return 1
-	emit "$1" "$2" "$3" "$v" "\"delivered\": $n, \"retried\": $retried"
+	emit "$1" "$2" "$3" "$v" "\"delivered\": $n, \"lost_at_backends\": ${lost:-0}, \"retried\": $retried"
 }
 
 # drain SYSTEM ROUND BASE : after the setup window, wait until the flow
@@ -917,11 +965,13 @@ phase_profile() {
 			# table steady (as setup_pps)
 			setup_timeout "$sys" "$SETUP_TIMEOUT"
 			lb_rps "$LB_MASK" || { sys_down "$sys"; continue; }
-			wq_on_lb on || { lb_rps 0; sys_down "$sys"; continue; }
+			be_rps "$GEN_MASK" || { lb_rps 0; sys_down "$sys"; continue; }
+			wq_on_lb on || { lb_rps 0; be_rps 0; sys_down "$sys"; continue; }
 			pg_window "$sys" new "$SETUP_SETTLE" perf_rec sleep "$DUR" ||
-				{ wq_on_lb off || exit 1; lb_rps 0; sys_down "$sys"; continue; }
+				{ wq_on_lb off || exit 1; lb_rps 0; be_rps 0; sys_down "$sys"; continue; }
 			wq_on_lb off || exit 1
 			lb_rps 0
+			be_rps 0 || exit 1
 			perf_report "$sys" setup
 		fi
 		sys_down "$sys"
@@ -1001,7 +1051,7 @@ for ph in $PHASES; do
 	log "phase $ph took $((SECONDS - t)) s"
 done
 log "all phases took $((SECONDS - start)) s"
-kill "${BE_PIDS[@]}" "$IPERF_PID" 2>/dev/null
+kill "${BE_PIDS[@]}" "$IPERF_PID" "$LB_PID" 2>/dev/null
 topo_teardown
 grep -q '^l4lb ' /proc/modules && l4lb_unload
 rm -rf "$W"
