@@ -244,10 +244,12 @@ static void l4lb_conn_account(const struct l4lb_conn *c, u32 state, int delta)
 /*
  * A batch of unlinked flows gives back its memory in bulk: one slab
  * operation per run of entries from the same slab rather than one per
- * entry (flows are freed in about the order they were made). Its
- * backends' references go back one atomic operation per backend for many
- * flows rather than one per flow: a VIP's new flows take turns among a
- * few backends.
+ * entry (a batch holds flows in about the reverse order they were made,
+ * so neighbours in it are often neighbours in a slab). Its backends'
+ * references go back one atomic operation per backend for many flows
+ * rather than one per flow: a VIP's new flows take turns among its
+ * backends. Slots go first in, first out: with more backends than slots
+ * taking turns, each flow costs the compares and one put, as before.
  */
 struct l4lb_conn_freeing {
 	void *objs[2][L4LB_FREE_BULK];		/* by family: IPv4, IPv6 */
@@ -308,9 +310,10 @@ static void l4lb_conn_free_end(struct l4lb_conn_freeing *f)
 
 	l4lb_conn_free_objs(f, false);
 	l4lb_conn_free_objs(f, true);
-	for (i = 0; i < ARRAY_SIZE(f->puts); i++)
+	for (i = 0; i < ARRAY_SIZE(f->puts); i++) {
 		if (f->puts[i].be)
 			l4lb_backend_put_many(f->puts[i].be, f->puts[i].refs);
+	}
 }
 
 /* One grace period for everything unlinked since the last run. */

@@ -24,9 +24,11 @@
 #   L4LB_BENCH_RPS        1 (default): while pktgen sends, the LB's receive
 #                         work is steered (RPS) to the vCPU pktgen does not
 #                         use, so the forwarding is what is measured, not
-#                         the generator sharing its CPU; for conn/s the LB's
-#                         on one vCPU, the client's and servers' on the
-#                         other (lb_cpu_split); 0: every vCPU for all
+#                         the generator sharing its CPU (and for the setup
+#                         rate the backends' on pktgen's: see be_rps); for
+#                         conn/s the LB's on one vCPU, the client's and
+#                         servers' on the other (lb_cpu_split); 0: every
+#                         vCPU for all
 #   L4LB_BENCH_CRR_CONC   connections in flight for conn/s (default 32)
 #   L4LB_BENCH_FLAT_REPS  pps measurements with the table empty, filled, and
 #                         empty again (default 3 each)
@@ -381,11 +383,9 @@ lb_rps() {
 # from round to round, so the rate understated the LB's work by a varying
 # amount. The pps windows keep them on the LB's vCPU: there the generator
 # (also busy with them) would set the rate, not the LB.
-BE_RPS=0
 be_rps() {
 	local ns
-	((RPS)) && [[ $1 != "$BE_RPS" ]] || return 0
-	BE_RPS=$1
+	((RPS)) || return 0
 	for ns in be1 be2 be3; do
 		rps_set "$ns" "$1" eth0 ||
 			{ log "RPS: could not steer $ns's receive work to CPUs $1"; return 1; }
@@ -394,15 +394,17 @@ be_rps() {
 
 # lb_lost : packets the LB forwarded that its veths to the backends dropped
 # (the receive backlog full: see pps_count), summed; read through a process
-# in the LB's namespace (LB_PID), as be_rx.
+# in the LB's namespace (LB_PID), as be_rx. Says so if it cannot read all
+# three (then counts what it read).
 lb_lost() {
-	local s=0 l f
+	local s=0 n=0 l f
 	while read -r l; do
 		if [[ $l == veth-be*:* ]]; then
 			read -r -a f <<<"${l#*:}"
-			s=$((s + f[11]))
+			s=$((s + f[11])) n=$((n + 1))
 		fi
-	done <"/proc/$LB_PID/net/dev"
+	done 2>/dev/null <"/proc/$LB_PID/net/dev"
+	((n == 3)) || log "lost packets: read $n of the 3 veths to the backends"
 	echo $s
 }
 
@@ -482,13 +484,13 @@ pps_count() {
 # reached the backends and those lost on the way. The window opens SETTLE
 # (new: SETUP_SETTLE) after pktgen's packets arrive.
 pps_run() {
-	local c0 c1 l0 l1 t0 t1 settle=$SETTLE be=0
-	[[ ${2:-} == new ]] && settle=$SETUP_SETTLE be=$GEN_MASK
+	local c0 c1 l0 l1 t0 t1 settle=$SETTLE new=0
+	[[ ${2:-} == new ]] && settle=$SETUP_SETTLE new=1
 	lb_rps "$LB_MASK" || return 1
-	be_rps "$be" || { lb_rps 0; return 1; }
+	if ((new)); then be_rps "$GEN_MASK" || { lb_rps 0; be_rps 0; return 1; }; fi
 	pg_window "$1" "${2:-}" "$settle" pps_count || { lb_rps 0; be_rps 0; return 1; }
 	lb_rps 0
-	be_rps 0 || return 1
+	if ((new)); then be_rps 0 || return 1; fi
 	awk -v c="$((c1 - c0))" -v l="$((l1 - l0))" -v t="$((t1 - t0))" \
 		'BEGIN { printf "%.1f %d %d\n", (c + l) * 1e6 / t, c, l }'
 }
@@ -965,7 +967,7 @@ phase_profile() {
 			# table steady (as setup_pps)
 			setup_timeout "$sys" "$SETUP_TIMEOUT"
 			lb_rps "$LB_MASK" || { sys_down "$sys"; continue; }
-			be_rps "$GEN_MASK" || { lb_rps 0; sys_down "$sys"; continue; }
+			be_rps "$GEN_MASK" || { lb_rps 0; be_rps 0; sys_down "$sys"; continue; }
 			wq_on_lb on || { lb_rps 0; be_rps 0; sys_down "$sys"; continue; }
 			pg_window "$sys" new "$SETUP_SETTLE" perf_rec sleep "$DUR" ||
 				{ wq_on_lb off || exit 1; lb_rps 0; be_rps 0; sys_down "$sys"; continue; }
