@@ -595,7 +595,8 @@ static bool l4lb_conn_evict(struct l4lb_net *ln, int idx,
 /*
  * New flows reap as they come: each looks at the next L4LB_REAP_AHEAD
  * buckets of its table after those this CPU looked at last, and unlinks
- * the expired flows there. The GC walk is a work item, which the softirq
+ * the flows there that the GC walk would: expired ones, and those of a
+ * deleted VIP. The GC walk is a work item, which the softirq
  * load of a flood of new flows starves: the flood's flows would outlive
  * their timeout by seconds, and the table grow (and rehash) under it, the
  * more so as each resize sends the walk back to the start. At the table's
@@ -627,7 +628,8 @@ static void l4lb_conn_reap_ahead(struct l4lb_net *ln, int idx)
 
 			if (!(READ_ONCE(c->state) &
 			      (L4LB_CS_DEAD | L4LB_CS_NEW)) &&
-			    l4lb_conn_expired(c))
+			    (l4lb_conn_expired(c) ||
+			     l4lb_backend_dead(c->backend)))
 				l4lb_conn_reap(ln, c);
 		}
 	}

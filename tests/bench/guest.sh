@@ -294,20 +294,28 @@ bench_topology() {
 	return 1
 }
 
-# rx packets of the backends' eth0, summed (read through their server
-# processes' /proc/PID/net: no process start per sample).
-be_rx() {
-	local s=0 p l f
-	for p in "${BE_PIDS[@]}"; do
+# dev_sum FIELD GLOB PID... : field FIELD (1: rx packets, 11: tx drops) of
+# the interfaces named GLOB in each PID's /proc/PID/net/dev, summed in
+# DEV_SUM, with the number of interfaces read in DEV_N. Read in the
+# measuring windows: no process start.
+dev_sum() {
+	local field=$1 glob=$2 p l f
+	shift 2
+	DEV_SUM=0 DEV_N=0
+	for p; do
 		while read -r l; do
-			if [[ $l == eth0:* ]]; then
-				read -r -a f <<<"${l#eth0:}"
-				s=$((s + f[1]))
+			# shellcheck disable=SC2053 # GLOB is a pattern
+			if [[ $l == $glob:* ]]; then
+				read -r -a f <<<"${l#*:}"
+				DEV_SUM=$((DEV_SUM + f[field])) DEV_N=$((DEV_N + 1))
 			fi
 		done <"/proc/$p/net/dev"
 	done
-	echo $s
 }
+
+# rx packets of the backends' eth0, summed (read through their server
+# processes' /proc/PID/net).
+be_rx() { dev_sum 1 eth0 "${BE_PIDS[@]}"; echo "$DEV_SUM"; }
 
 now() { echo "${EPOCHREALTIME/./}"; }   # microseconds
 
@@ -384,12 +392,13 @@ lb_rps() {
 # amount. The pps windows keep them on the LB's vCPU: there the generator
 # (also busy with them) would set the rate, not the LB.
 be_rps() {
-	local ns
+	local ns rc=0
 	((RPS)) || return 0
 	for ns in be1 be2 be3; do
 		rps_set "$ns" "$1" eth0 ||
-			{ log "RPS: could not steer $ns's receive work to CPUs $1"; return 1; }
+			{ log "RPS: could not steer $ns's receive work to CPUs $1"; rc=1; }
 	done
+	return $rc
 }
 
 # lb_lost : packets the LB forwarded that its veths to the backends dropped
@@ -397,15 +406,9 @@ be_rps() {
 # in the LB's namespace (LB_PID), as be_rx. Says so if it cannot read all
 # three (then counts what it read).
 lb_lost() {
-	local s=0 n=0 l f
-	while read -r l; do
-		if [[ $l == veth-be*:* ]]; then
-			read -r -a f <<<"${l#*:}"
-			s=$((s + f[11])) n=$((n + 1))
-		fi
-	done 2>/dev/null <"/proc/$LB_PID/net/dev"
-	((n == 3)) || log "lost packets: read $n of the 3 veths to the backends"
-	echo $s
+	dev_sum 11 'veth-be*' "$LB_PID"
+	((DEV_N == 3)) || log "lost packets: read $DEV_N of the 3 veths to the backends"
+	echo "$DEV_SUM"
 }
 
 # lb_cpu_split on|off : for conn/s, the LB namespace's receive work (both
@@ -417,14 +420,13 @@ lb_lost() {
 # fails if anything stayed.
 CPU_SPLIT=0
 lb_cpu_split() {
-	local lb=0 other=0 cpus=0-$(($(nproc) - 1)) ns p rc=0
+	local lb=0 other=0 cpus=0-$(($(nproc) - 1)) p rc=0
 	((RPS)) || return 0
 	[[ $1 == on ]] && lb=$LB_MASK other=$GEN_MASK cpus=$GEN_CPU
 	CPU_SPLIT=0
 	rps_set lb "$lb" eth-c veth-be1 veth-be2 veth-be3 || rc=1
-	for ns in client be1 be2 be3; do
-		rps_set "$ns" "$other" eth0 || rc=1
-	done
+	rps_set client "$other" eth0 || rc=1
+	be_rps "$other" || rc=1
 	for p in "${BE_PIDS[@]}"; do
 		taskset -p -c "$cpus" "$p" >/dev/null || rc=1
 	done
@@ -488,7 +490,8 @@ pps_run() {
 	[[ ${2:-} == new ]] && settle=$SETUP_SETTLE new=1
 	lb_rps "$LB_MASK" || return 1
 	if ((new)); then be_rps "$GEN_MASK" || { lb_rps 0; be_rps 0; return 1; }; fi
-	pg_window "$1" "${2:-}" "$settle" pps_count || { lb_rps 0; be_rps 0; return 1; }
+	pg_window "$1" "${2:-}" "$settle" pps_count ||
+		{ lb_rps 0; ((!new)) || be_rps 0; return 1; }
 	lb_rps 0
 	if ((new)); then be_rps 0 || return 1; fi
 	awk -v c="$((c1 - c0))" -v l="$((l1 - l0))" -v t="$((t1 - t0))" \
@@ -946,6 +949,18 @@ perf_report() {     # SYSTEM WHAT : the last recording, by module and by symbol
 	((RPS)) || return 0
 	perf report -q -i "$W/perf.data" --cpu "$LB_CPU" --no-children --sort sym --stdio 2>/dev/null |
 		grep -v '^$' | head -n "$PROFILE_LINES" | sed "s/^/L4LB-PERF $1 $2 on the LB's vCPU: /"
+	perf_annotate "$1" "$2"
+}
+# L4LB_BENCH_ANNOTATE="SYMBOL...": those functions instruction by
+# instruction (the lines with samples), to see what inside them costs.
+perf_annotate() {   # SYSTEM WHAT
+	local sym
+	[[ -n ${L4LB_BENCH_ANNOTATE:-} ]] || return 0
+	perf buildid-cache -a "${L4LB_BUILD:?}/l4lb.ko" 2>/dev/null
+	for sym in $L4LB_BENCH_ANNOTATE; do
+		perf annotate -q -i "$W/perf.data" --stdio --no-source -s "$sym" 2>/dev/null |
+			awk '$1 + 0 >= 0.8' | sed "s/^/L4LB-PERF $1 $2 annotate $sym: /"
+	done
 }
 perf_rec() {        # CMD... : recorded system-wide while CMD runs
 	perf record -q -a -e cpu-clock -F 1999 -o "$W/perf.data" -- "$@" >/dev/null 2>&1

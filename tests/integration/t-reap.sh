@@ -8,7 +8,11 @@
 #    leaves >= 90 % of the first one's flows reaped: the table holds about
 #    the second flood, not both;
 #  - every flow of the second flood (not expired) is still there, and so is
-#    a TCP connection established before the floods (it works after them).
+#    a TCP connection established before the floods (it works after them);
+#  - the flows of a deleted VIP, not expired, go the same way: after a third
+#    flood to a VIP deleted then, at most three more to the other (each
+#    sweeps some of the table, which the third made larger) leave >= 90 % of
+#    the third's flows reaped, counted in stale_reaped.
 . "$(dirname "$0")/lib/hard.sh"
 
 PAIRS=${L4LB_REAP_PAIRS:-3000}
@@ -35,11 +39,11 @@ tap_is "VIPs (UDP with ${TIMEOUT} s timeouts) and backends added" $ok 1
 hold_start old $VIP4 80
 LB_MAC=$(lb_mac)
 
-# flood SEED NET : PAIRS spoofed UDP sources from NET, one datagram each;
-# prints how many were sent
+# flood SEED NET [PORT] : PAIRS spoofed UDP sources from NET, one datagram
+# each, to $VIP4:PORT (53); prints how many were sent
 flood() {
 	ns_run client python3 "$L4LB_LIB/flood.py" --iface eth0 --dst-mac "$LB_MAC" \
-		--dst $VIP4 --dport 53 --proto udp --pairs "$PAIRS" --net "$2" \
+		--dst $VIP4 --dport "${3:-53}" --proto udp --pairs "$PAIRS" --net "$2" \
 		--seed "$1" >"$W/flood$1.json" 2>&1
 	_json_keys sent <"$W/flood$1.json"
 }
@@ -81,6 +85,42 @@ if [[ $c0 =~ ^[0-9]+$ && $c2 =~ ^[0-9]+$ && $b2 =~ ^[0-9]+$ && $a1 =~ ^[0-9]+$ ]
 		test "$b2" -ge $((PAIRS * 95 / 100))
 else
 	tap_fail "the table's counts could not be read (l4ctl stats: $c0 $c2; conn list: $a1 $b2)"
+fi
+
+# A deleted VIP's flows: the GC walk would reap them (t-vip-delete); new
+# flows do, as they reap expired ones. Its timeouts are long: only its
+# deletion makes them go.
+ok=1
+lbctl vip add $VIP4:54 proto udp timeout udp-unreplied 300 timeout udp 300 || ok=0
+for i in 1 2 3; do
+	lbctl backend add $VIP4:54 10.0.1.$i:8053 proto udp || ok=0
+done
+tap_is "a second UDP VIP, with 300 s timeouts, added" $ok 1
+sent3=$(flood 3 198.18.0.0/16 54)
+n3=$(lbctl -j conn list vip $VIP4:54 proto udp |
+	python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
+read -r c3 r3 <<<"$(l4stats conns stale_reaped)"
+lbctl vip del $VIP4:54 proto udp
+tap_is "the VIP deleted" $? 0
+sleep 1
+read -r c3b r3b <<<"$(l4stats conns stale_reaped)"
+tap_diag "third flood (VIP $VIP4:54): sent $sent3; its flows $n3 of all $c3; VIP deleted: $c3b" \
+	"(stale_reaped $r3 -> $r3b)"
+if [[ $n3 =~ ^[0-9]+$ && $r3 =~ ^[0-9]+$ ]]; then
+	tap_check "the third flood's flows are in the table (>= 95 % of $PAIRS: $n3)" \
+		test "$n3" -ge $((PAIRS * 95 / 100))
+	tap_is "the deleted VIP's flows are all still counted, with no new flows" "$c3b $r3b" "$c3 $r3"
+	r4=$r3
+	for seed in 4 5 6; do
+		sent4=$(flood $seed 198.19.0.0/16)
+		read -r c4 r4 <<<"$(l4stats conns stale_reaped)"
+		tap_diag "flood $seed: sent $sent4; flows $c4, stale_reaped $r4"
+		[[ $r4 =~ ^[0-9]+$ ]] && (((r4 - r3) * 10 >= n3 * 9)) && break
+	done
+	tap_check "new flows reaped >= 90 % of them, as stale ($((r4 - r3)) of $n3)" \
+		test $(((r4 - r3) * 10)) -ge $((n3 * 9))
+else
+	tap_fail "the counts could not be read (conn list: $n3; l4ctl stats: $c3 $r3)"
 fi
 tap_is "a connection established before the floods still works" "$(hold_finish old)" intact
 tap_check "all of it before the GC walk's first pass ($((SECONDS - T0)) s of its 60)" \
