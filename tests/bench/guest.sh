@@ -939,7 +939,9 @@ phase_memory() {
 # (tests/bench/run writes them to build/bench/perf.txt).
 PROFILE_SYSTEMS=${L4LB_BENCH_PROFILE_SYSTEMS:-plain ipvs-nat l4lb-dnat}
 PROFILE_LINES=${L4LB_BENCH_PROFILE_LINES:-45}
+PERF_RATE=0
 perf_report() {     # SYSTEM WHAT : the last recording, by module and by symbol
+	echo "L4LB-PERF $1 $2 rate: $PERF_RATE packets/s while recorded"
 	perf report -q -i "$W/perf.data" --no-children --sort dso --stdio 2>/dev/null |
 		grep -v '^$' | head -n 8 | sed "s/^/L4LB-PERF $1 $2 by module: /"
 	perf report -q -i "$W/perf.data" --no-children --sort sym --stdio 2>/dev/null |
@@ -965,6 +967,22 @@ perf_annotate() {   # SYSTEM WHAT
 perf_rec() {        # CMD... : recorded system-wide while CMD runs
 	perf record -q -a -e cpu-clock -F 1999 -o "$W/perf.data" -- "$@" >/dev/null 2>&1
 }
+# perf_window : perf_rec for DUR seconds, and the rate forwarded meanwhile
+# (at the backends plus lost on the way, as pps_count) in PERF_RATE, counted
+# from half a second after perf's start to half a second before its end: a
+# share of the LB's vCPU divided by it is a cost per packet, comparable
+# between systems.
+perf_window() {
+	local c0 c1 l0 l1 t0 t1 pid
+	perf_rec sleep "$DUR" &
+	pid=$!
+	sleep 0.5
+	c0=$(be_rx) l0=$(lb_lost) t0=$(now)
+	sleep "$(awk -v d="$DUR" 'BEGIN { print d - 1 }')"
+	c1=$(be_rx) l1=$(lb_lost) t1=$(now)
+	wait "$pid"
+	PERF_RATE=$(((c1 - c0 + l1 - l0) * 1000000 / (t1 - t0)))
+}
 phase_profile() {
 	local sys
 	command -v perf >/dev/null || { log "profile: no perf (linux-perf)"; return 1; }
@@ -973,7 +991,7 @@ phase_profile() {
 		log "profile: $sys"
 		sys_up "$sys" 1 || { log "$sys: set-up failed"; continue; }
 		lb_rps "$LB_MASK" || { sys_down "$sys"; continue; }
-		pg_window "$sys" "" 1 perf_rec sleep "$DUR" ||
+		pg_window "$sys" "" 1 perf_window ||
 			{ log "$sys: pktgen did not start"; lb_rps 0; sys_down "$sys"; continue; }
 		lb_rps 0
 		perf_report "$sys" pps
@@ -984,7 +1002,7 @@ phase_profile() {
 			lb_rps "$LB_MASK" || { sys_down "$sys"; continue; }
 			be_rps "$GEN_MASK" || { lb_rps 0; be_rps 0; sys_down "$sys"; continue; }
 			wq_on_lb on || { lb_rps 0; be_rps 0; sys_down "$sys"; continue; }
-			pg_window "$sys" new "$SETUP_SETTLE" perf_rec sleep "$DUR" ||
+			pg_window "$sys" new "$SETUP_SETTLE" perf_window ||
 				{ wq_on_lb off || exit 1; lb_rps 0; be_rps 0; sys_down "$sys"; continue; }
 			wq_on_lb off || exit 1
 			lb_rps 0
