@@ -100,9 +100,7 @@ def analyze(recs):
     for s in systems:
         d = {k: v for k, v in by.get(s, {}).get("drain_s", {}).items() if k > 0}
         if d:
-            # logs before at_limit: more left than the guest's slack (1000)
-            cut = [v.get("flows_left", 0) for v in d.values()
-                   if v.get("at_limit", v.get("flows_left", 0) > 1000)]
+            cut = [v.get("flows_left", 0) for v in d.values() if v.get("at_limit")]
             res["drain"][s] = {"seconds": stats([v["value"] for v in d.values()]),
                                "rounds": len(d), "rounds_at_limit": len(cut),
                                "flows_left_at_limit": [min(cut), max(cut)] if cut else None}

@@ -13,9 +13,7 @@ FLOWS=${L4LB_CONN_FLOWS:-100000}
 SPOOF_NET=198.18.0.0/15
 
 topo_setup
-ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-	net.ipv4.conf.eth-c.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
-ip -n lb route add $SPOOF_NET via "$CLIENT4"
+lb_accept_spoofed $SPOOF_NET
 l4lb_load netns_conn_max=262144 udp_timeout=600 udp_timeout_unreplied=600 ||
 	{ tap_fail "load l4lb.ko"; tap_done; exit 1; }
 serve_all

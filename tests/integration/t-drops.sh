@@ -34,8 +34,7 @@ CONN_MAX=1024
 
 topo_setup
 # Spoofed sources (198.18.0.0/15) are routed nowhere: no reverse-path check.
-ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-	net.ipv4.conf.eth-c.rp_filter=0
+lb_accept_spoofed
 l4lb_load conn_max=$CONN_MAX gc_interval_ms=100 udp_timeout_unreplied=600 ||
 	{ tap_fail "load l4lb.ko"; tap_done; exit 1; }
 serve_start be1 be1 $BE_PORT && serve_start be1 be1 $BE_PORT udp &&

@@ -20,11 +20,7 @@ SPOOF_NET=198.18.0.0/15
 W=$(mktemp -d)
 
 topo_setup
-ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-	net.ipv4.conf.eth-c.rp_filter=0
-# Replies to the spoofed sources leave toward the client side, which drops
-# them (no forwarding there), as the Internet would lose them.
-ip -n lb route add $SPOOF_NET via "$CLIENT4"
+lb_accept_spoofed $SPOOF_NET
 ip -n client route add $VIPB/32 via "$LB4"
 l4lb_load conn_max=$CONN_MAX || { tap_fail "load l4lb.ko conn_max=$CONN_MAX"; tap_done; exit 1; }
 serve_all

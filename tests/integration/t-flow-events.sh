@@ -18,9 +18,7 @@ RATE=20 FLOOD=400
 SPOOF_NET=198.18.0.0/15
 
 topo_setup
-ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-	net.ipv4.conf.eth-c.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
-ip -n lb route add $SPOOF_NET via "$CLIENT4"
+lb_accept_spoofed $SPOOF_NET
 l4lb_load || { tap_fail "load l4lb.ko"; tap_done; exit 1; }
 serve_all
 LB_MAC=$(lb_mac)

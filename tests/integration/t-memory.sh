@@ -10,8 +10,7 @@ FLOWS=50000
 
 topo_setup
 serve_all
-ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-	net.ipv4.conf.eth-c.rp_filter=0
+lb_accept_spoofed
 # A long timeout for flows that are not conversations: none may expire
 # while they are counted.
 l4lb_load udp_timeout_unreplied=3600 || { tap_fail "load l4lb.ko"; tap_done; exit 1; }

@@ -207,9 +207,7 @@ check_hits "IPv6 flows that used a binding"
 lbctl vip set $VIP4:80 proto tcp persist 600
 lbctl vip add $VIPB:80 proto tcp
 lbctl backend add $VIPB:80 10.0.1.1:$BE_PORT
-ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-	net.ipv4.conf.eth-c.rp_filter=0
-ip -n lb route add $SPOOF_NET via "$CLIENT4"
+lb_accept_spoofed $SPOOF_NET
 ip -n client route add $VIPB/32 via "$LB4"
 hold_start h1 $VIP4 80 30
 hold_start h2 $VIP4 80 30

@@ -21,9 +21,7 @@ SPOOF_NET=198.18.0.0/15
 W=$(mktemp -d)
 
 topo_setup
-ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-	net.ipv4.conf.eth-c.rp_filter=0
-ip -n lb route add $SPOOF_NET via "$CLIENT4"
+lb_accept_spoofed $SPOOF_NET
 l4lb_load gc_interval_ms=60000 || { tap_fail "load l4lb.ko"; tap_done; exit 1; }
 T0=$SECONDS
 serve_all

@@ -16,9 +16,7 @@ SPOOF_NET=198.18.0.0/15
 VIP=$VIP4:53
 
 topo_setup
-ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-	net.ipv4.conf.eth-c.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
-ip -n lb route add $SPOOF_NET via "$CLIENT4"
+lb_accept_spoofed $SPOOF_NET
 # Long timeouts: nothing may expire by itself during the test.
 l4lb_load netns_conn_max=262144 udp_timeout=3600 udp_timeout_unreplied=3600 \
 	gc_interval_ms=$GC_MS || { tap_fail "load l4lb.ko"; tap_done; exit 1; }

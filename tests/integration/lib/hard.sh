@@ -53,6 +53,17 @@ l4stats() { l4stats_in lb "$@"; }
 
 lb_mac() { ip -n lb -br link show eth-c | awk '{print $3}'; }
 
+# lb_accept_spoofed [NET] : the LB takes packets from any source (no
+# reverse-path filter), and, with NET (spoofed sources, e.g. $SPOOF_NET),
+# routes NET toward the client side: replies to spoofed sources leave that
+# way, where the client (not a router) drops them, as the Internet would
+# lose them.
+lb_accept_spoofed() {
+	ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv4.conf.eth-c.rp_filter=0 net.ipv4.conf.br0.rp_filter=0 || return 1
+	[[ -z ${1:-} ]] || ip -n lb route add "$1" via "$CLIENT4"
+}
+
 declare -gA _SNIFF_PID _SNIFF_OUT
 SNIFF_DIR=$(mktemp -d)
 
