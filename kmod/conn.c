@@ -596,10 +596,10 @@ static bool l4lb_conn_evict(struct l4lb_net *ln, int idx,
  * New flows reap as they come: each looks at the next L4LB_REAP_AHEAD
  * buckets of its table after those this CPU looked at last, and unlinks
  * the flows there that the GC walk would: expired ones, and those of a
- * deleted VIP. The GC walk is a work item, which the softirq
- * load of a flood of new flows starves: the flood's flows would outlive
- * their timeout by seconds, and the table grow (and rehash) under it, the
- * more so as each resize sends the walk back to the start. At the table's
+ * deleted VIP. The GC walk is a work item, which the softirq load of a
+ * flood of new flows starves: the flood's flows would outlive their
+ * timeout by seconds, and the table grow (and rehash) under it, the more
+ * so as each resize sends the walk back to the start. At the table's
  * usual load (about two buckets per entry, two entries per NAT flow), new
  * flows sweep it once per as many new flows as it holds: at a steady rate
  * an expired flow waits about one more timeout on average, and the GC

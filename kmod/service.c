@@ -505,8 +505,9 @@ static void l4lb_backend_unlink(struct l4lb_net *ln, struct l4lb_backend *be)
 /*
  * The VIP stops taking packets at once; its flows are not walked here: they
  * point at backends of a dead VIP, and whoever meets them next (a lookup,
- * the GC) reclaims them. No grace period is waited for: the VIP and its backends
- * are freed by RCU callbacks once their last flow is gone.
+ * a new flow's sweep, the GC) reclaims them. No grace period is waited
+ * for: the VIP and its backends are freed by RCU callbacks once their last
+ * flow is gone.
  */
 void l4lb_vip_del(struct l4lb_net *ln, struct l4lb_vip *vip)
 {

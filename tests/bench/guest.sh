@@ -296,8 +296,8 @@ bench_topology() {
 
 # dev_sum FIELD GLOB PID... : field FIELD (1: rx packets, 11: tx drops) of
 # the interfaces named GLOB in each PID's /proc/PID/net/dev, summed in
-# DEV_SUM, with the number of interfaces read in DEV_N. Read in the
-# measuring windows: no process start.
+# DEV_SUM, with the number of interfaces read in DEV_N (a file that cannot
+# be read adds none). Read in the measuring windows: no process start.
 dev_sum() {
 	local field=$1 glob=$2 p l f
 	shift 2
@@ -309,7 +309,7 @@ dev_sum() {
 				read -r -a f <<<"${l#*:}"
 				DEV_SUM=$((DEV_SUM + f[field])) DEV_N=$((DEV_N + 1))
 			fi
-		done <"/proc/$p/net/dev"
+		done 2>/dev/null <"/proc/$p/net/dev"
 	done
 }
 
@@ -946,12 +946,12 @@ perf_report() {     # SYSTEM WHAT : the last recording, by module and by symbol
 		grep -v '^$' | head -n 8 | sed "s/^/L4LB-PERF $1 $2 by module: /"
 	perf report -q -i "$W/perf.data" --no-children --sort sym --stdio 2>/dev/null |
 		grep -v '^$' | head -n "$PROFILE_LINES" | sed "s/^/L4LB-PERF $1 $2: /"
+	perf_annotate "$1" "$2"
 	# The LB's vCPU alone (RPS sends its receive work there): the
 	# generator's share of the whole hides what the LB itself costs.
 	((RPS)) || return 0
 	perf report -q -i "$W/perf.data" --cpu "$LB_CPU" --no-children --sort sym --stdio 2>/dev/null |
 		grep -v '^$' | head -n "$PROFILE_LINES" | sed "s/^/L4LB-PERF $1 $2 on the LB's vCPU: /"
-	perf_annotate "$1" "$2"
 }
 # L4LB_BENCH_ANNOTATE="SYMBOL...": those functions instruction by
 # instruction (the lines with samples), to see what inside them costs.
@@ -968,19 +968,31 @@ perf_rec() {        # CMD... : recorded system-wide while CMD runs
 	perf record -q -a -e cpu-clock -F 1999 -o "$W/perf.data" -- "$@" >/dev/null 2>&1
 }
 # perf_window : perf_rec for DUR seconds, and the rate forwarded meanwhile
-# (at the backends plus lost on the way, as pps_count) in PERF_RATE, counted
-# from half a second after perf's start to half a second before its end: a
-# share of the LB's vCPU divided by it is a cost per packet, comparable
-# between systems.
+# (at the backends plus lost on the way, as pps_count) in PERF_RATE,
+# counted over the first 80 % of the recording: from when perf starts its
+# workload (it records by then) on. The counters are read in this shell:
+# a process started for them would be recorded too. A share of the LB's
+# vCPU divided by the rate is a cost per packet, comparable between systems.
 perf_window() {
-	local c0 c1 l0 l1 t0 t1 pid
-	perf_rec sleep "$DUR" &
+	local c0 c1 l0 l1 t0 t1 pid i go=$W/perf-go
+	rm -f "$go"
+	perf_rec sh -c ': >"$1"; exec sleep "$2"' perf-window "$go" "$DUR" &
 	pid=$!
-	sleep 0.5
-	c0=$(be_rx) l0=$(lb_lost) t0=$(now)
-	sleep "$(awk -v d="$DUR" 'BEGIN { print d - 1 }')"
-	c1=$(be_rx) l1=$(lb_lost) t1=$(now)
+	for ((i = 0; i < 200; i++)); do
+		[[ -e $go ]] && break
+		sleep 0.05
+	done
+	dev_sum 1 eth0 "${BE_PIDS[@]}"
+	c0=$DEV_SUM t0=${EPOCHREALTIME/./}
+	dev_sum 11 'veth-be*' "$LB_PID"
+	l0=$DEV_SUM
+	sleep "$(awk -v d="$DUR" 'BEGIN { print d * 0.8 }')"
+	dev_sum 1 eth0 "${BE_PIDS[@]}"
+	c1=$DEV_SUM t1=${EPOCHREALTIME/./}
+	dev_sum 11 'veth-be*' "$LB_PID"
+	l1=$DEV_SUM
 	wait "$pid"
+	[[ -e $go ]] || log "perf did not start its workload"
 	PERF_RATE=$(((c1 - c0 + l1 - l0) * 1000000 / (t1 - t0)))
 }
 phase_profile() {

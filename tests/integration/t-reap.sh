@@ -95,6 +95,12 @@ for i in 1 2 3; do
 done
 tap_is "a second UDP VIP, with 300 s timeouts, added" $ok 1
 sent3=$(flood 3 198.18.0.0/16 54)
+# Every datagram answered (the servers echo) before the delete: an answer
+# after it would reap its flow as stale, with no new flow.
+for ((i = 0; i < 10; i++)); do
+	[[ $(l4json vip $VIP4 54 udp pkts_out) == "$sent3" ]] && break
+	sleep 0.1
+done
 n3=$(lbctl -j conn list vip $VIP4:54 proto udp |
 	python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
 read -r c3 r3 <<<"$(l4stats conns stale_reaped)"

@@ -60,7 +60,7 @@ lb_mac() { ip -n lb -br link show eth-c | awk '{print $3}'; }
 # lose them.
 lb_accept_spoofed() {
 	ns_sysctl lb net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-		net.ipv4.conf.eth-c.rp_filter=0 net.ipv4.conf.br0.rp_filter=0 || return 1
+		"net.ipv4.conf.$LB_IF_CLIENT.rp_filter=0" "net.ipv4.conf.$LB_IF_BE.rp_filter=0" || return 1
 	[[ -z ${1:-} ]] || ip -n lb route add "$1" via "$CLIENT4"
 }
 
