@@ -946,23 +946,11 @@ perf_report() {     # SYSTEM WHAT : the last recording, by module and by symbol
 		grep -v '^$' | head -n 8 | sed "s/^/L4LB-PERF $1 $2 by module: /"
 	perf report -q -i "$W/perf.data" --no-children --sort sym --stdio 2>/dev/null |
 		grep -v '^$' | head -n "$PROFILE_LINES" | sed "s/^/L4LB-PERF $1 $2: /"
-	perf_annotate "$1" "$2"
 	# The LB's vCPU alone (RPS sends its receive work there): the
 	# generator's share of the whole hides what the LB itself costs.
 	((RPS)) || return 0
 	perf report -q -i "$W/perf.data" --cpu "$LB_CPU" --no-children --sort sym --stdio 2>/dev/null |
 		grep -v '^$' | head -n "$PROFILE_LINES" | sed "s/^/L4LB-PERF $1 $2 on the LB's vCPU: /"
-}
-# L4LB_BENCH_ANNOTATE="SYMBOL...": those functions instruction by
-# instruction (the lines with samples), to see what inside them costs.
-perf_annotate() {   # SYSTEM WHAT
-	local sym
-	[[ -n ${L4LB_BENCH_ANNOTATE:-} ]] || return 0
-	perf buildid-cache -a "${L4LB_BUILD:?}/l4lb.ko" 2>/dev/null
-	for sym in $L4LB_BENCH_ANNOTATE; do
-		perf annotate -q -i "$W/perf.data" --stdio --no-source -s "$sym" 2>/dev/null |
-			awk '$1 + 0 >= 0.8' | sed "s/^/L4LB-PERF $1 $2 annotate $sym: /"
-	done
 }
 perf_rec() {        # CMD... : recorded system-wide while CMD runs
 	perf record -q -a -e cpu-clock -F 1999 -o "$W/perf.data" -- "$@" >/dev/null 2>&1
