@@ -269,7 +269,7 @@ bench_topology() {
 		nsenter --net=/run/netns/be$i -- "$CRR" server 80 1 &
 		BE_PIDS+=("$!")
 	done
-	# a process in the LB's namespace, whose /proc/PID/net lb_lost reads
+	# a process in the LB's namespace, whose /proc/PID/net fwd_sample reads
 	nsenter --net=/run/netns/lb -- sleep infinity &
 	LB_PID=$!
 	nsenter --net=/run/netns/be1 -- iperf3 -s -p 5201 >/dev/null 2>&1 &
@@ -401,14 +401,18 @@ be_rps() {
 	return $rc
 }
 
-# lb_lost : packets the LB forwarded that its veths to the backends dropped
-# (the receive backlog full: see pps_count), summed; read through a process
-# in the LB's namespace (LB_PID), as be_rx. Says so if it cannot read all
-# three (then counts what it read).
-lb_lost() {
+# fwd_sample : what the LB has forwarded so far, read in this shell (a
+# process started for it would cost the LB's vCPU, or be recorded by perf):
+# packets the backends received (FWD_C, as be_rx), packets the LB's veths to
+# them dropped (FWD_L: the receive backlog full, see pps_count; read through
+# a process in the LB's namespace, LB_PID), and the time (FWD_T, us). Says
+# so if it cannot read all three veths (then counts what it read).
+fwd_sample() {
+	dev_sum 1 eth0 "${BE_PIDS[@]}"
+	FWD_C=$DEV_SUM FWD_T=${EPOCHREALTIME/./}
 	dev_sum 11 'veth-be*' "$LB_PID"
+	FWD_L=$DEV_SUM
 	((DEV_N == 3)) || log "lost packets: read $DEV_N of the 3 veths to the backends"
-	echo "$DEV_SUM"
 }
 
 # lb_cpu_split on|off : for conn/s, the LB namespace's receive work (both
@@ -475,9 +479,11 @@ wq_on_lb() {
 # DNAT 11 %, IPVS-NAT 23 %). The LB did forward them, as it would to
 # backends of their own: they count.
 pps_count() {
-	c0=$(be_rx) l0=$(lb_lost) t0=$(now)
+	fwd_sample
+	c0=$FWD_C l0=$FWD_L t0=$FWD_T
 	sleep "$DUR"
-	c1=$(be_rx) l1=$(lb_lost) t1=$(now)
+	fwd_sample
+	c1=$FWD_C l1=$FWD_L t1=$FWD_T
 }
 
 # pps_run SYSTEM [new]: forwarded pps of 1000 UDP flows (64-byte frames)
@@ -958,11 +964,12 @@ perf_rec() {        # CMD... : recorded system-wide while CMD runs
 # perf_window : perf_rec for DUR seconds, and the rate forwarded meanwhile
 # (at the backends plus lost on the way, as pps_count) in PERF_RATE,
 # counted over the first 80 % of the recording: from when perf starts its
-# workload (it records by then) on. The counters are read in this shell:
-# a process started for them would be recorded too. A share of the LB's
+# workload (it records by then) on, by fwd_sample (nothing started in the
+# window that perf would record too). A share of the LB's
 # vCPU divided by the rate is a cost per packet, comparable between systems.
 perf_window() {
-	local c0 c1 l0 l1 t0 t1 pid i go=$W/perf-go
+	local c0 c1 l0 l1 t0 t1 pid i go=$W/perf-go span
+	span=$(awk -v d="$DUR" 'BEGIN { print d * 0.8 }')
 	rm -f "$go"
 	perf_rec sh -c ': >"$1"; exec sleep "$2"' perf-window "$go" "$DUR" &
 	pid=$!
@@ -970,15 +977,11 @@ perf_window() {
 		[[ -e $go ]] && break
 		sleep 0.05
 	done
-	dev_sum 1 eth0 "${BE_PIDS[@]}"
-	c0=$DEV_SUM t0=${EPOCHREALTIME/./}
-	dev_sum 11 'veth-be*' "$LB_PID"
-	l0=$DEV_SUM
-	sleep "$(awk -v d="$DUR" 'BEGIN { print d * 0.8 }')"
-	dev_sum 1 eth0 "${BE_PIDS[@]}"
-	c1=$DEV_SUM t1=${EPOCHREALTIME/./}
-	dev_sum 11 'veth-be*' "$LB_PID"
-	l1=$DEV_SUM
+	fwd_sample
+	c0=$FWD_C l0=$FWD_L t0=$FWD_T
+	sleep "$span"
+	fwd_sample
+	c1=$FWD_C l1=$FWD_L t1=$FWD_T
 	wait "$pid"
 	[[ -e $go ]] || log "perf did not start its workload"
 	PERF_RATE=$(((c1 - c0 + l1 - l0) * 1000000 / (t1 - t0)))
