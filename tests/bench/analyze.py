@@ -348,6 +348,11 @@ def print_scheduling(p, sc):
 
 def plot(res, out_dir):
     systems = [s for s in res["systems"] if s != "plain"]
+    # Phases without the rates (memory, profile alone): nothing to plot.
+    if not any(r["ratio_to_plain"] for s in systems
+               for r in res["rates"].get(s, {}).values()):
+        print("analyze: no ratio to plain routing in this run: no plot", file=sys.stderr)
+        return None
     data = os.path.join(out_dir, "ratios.dat")
     with open(data, "w") as f:
         f.write("# metric " + " ".join("%s %s_min %s_max" % (s, s, s) for s in systems) + "\n")
