@@ -15,7 +15,8 @@
 #    sweeps some of the table, which the third made larger) leave >= 90 % of
 #    the third's flows reaped, counted in stale_reaped.
 # (The GC walk reaps and counts the same way: a count read after its first
-# pass would not tell who reaped. On a loaded machine one part took 55 s.)
+# pass would not tell who reaped. On a loaded machine the whole test, both
+# parts in one load then, took 55 s.)
 . "$(dirname "$0")/lib/hard.sh"
 
 PAIRS=${L4LB_REAP_PAIRS:-3000}
@@ -28,7 +29,7 @@ lb_accept_spoofed $SPOOF_NET
 serve_all
 for i in 1 2 3; do serve_start be$i be$i 8053 udp; done
 
-# load_and_add : l4lb loaded with the GC walk held off (T0: before its
+# load_and_add PART : l4lb loaded with the GC walk held off (T0: before its
 # first VIP, which starts the walk's minute), the UDP VIP :53 with short
 # timeouts and the TCP VIP :80, each to the three backends
 load_and_add() {
@@ -41,16 +42,16 @@ load_and_add() {
 		lbctl backend add $VIP4:80 10.0.1.$i:$BE_PORT proto tcp || ok=0
 		lbctl backend add $VIP4:53 10.0.1.$i:8053 proto udp || ok=0
 	done
-	tap_is "l4lb loaded, VIPs (UDP with ${TIMEOUT} s timeouts) and backends added" $ok 1
+	tap_is "$1: l4lb loaded, VIPs (UDP with ${TIMEOUT} s timeouts) and backends added" $ok 1
 }
 # before_gc WHAT : WHAT was read before the GC walk's first pass (SECONDS
-# counts whole seconds: one of margin, and one more)
+# counts whole seconds: at most 57 means under 58 s, two before the pass)
 before_gc() {
 	local t=$((SECONDS - T0))
 	tap_check "$1 before the GC walk's first pass ($t s of its 60)" test $t -lt 58
 }
 
-load_and_add
+load_and_add "expired flows"
 hold_start old $VIP4 80
 LB_MAC=$(lb_mac)
 
@@ -107,7 +108,7 @@ tap_is "a connection established before the floods still works" "$(hold_finish o
 # A fresh start for the second part: the GC walk's minute again.
 l4lb_unload
 tap_is "l4lb unloaded" $? 0
-load_and_add
+load_and_add "a deleted VIP's flows"
 
 # A deleted VIP's flows: the GC walk would reap them (t-vip-delete); new
 # flows do, as they reap expired ones. Its timeouts are long: only its
