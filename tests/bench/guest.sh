@@ -965,8 +965,9 @@ perf_rec() {        # CMD... : recorded system-wide while CMD runs
 # (at the backends plus lost on the way, as pps_count) in PERF_RATE,
 # counted over the first 80 % of the recording: from when perf starts its
 # workload (it records by then) on, by fwd_sample (nothing started in the
-# window that perf would record too). A share of the LB's
-# vCPU divided by the rate is a cost per packet, comparable between systems.
+# window that perf would record too). A share of the LB's vCPU divided by
+# the rate is a time per packet; perf's own cost under TCG moves the rate
+# by more than the systems differ (README), so compare shares within a run.
 perf_window() {
 	local c0 c1 l0 l1 t0 t1 pid i go=$W/perf-go span
 	span=$(awk -v d="$DUR" 'BEGIN { print d * 0.8 }')
