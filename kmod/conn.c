@@ -828,7 +828,8 @@ bool l4lb_conn_update(struct l4lb_conn *c, enum l4lb_dir dir,
 		}
 		l4lb_conn_stats(c, dir, old, new);
 	}
-	p->seen(c, dir, pkt, old, new);
+	if (p->seen)
+		p->seen(c, dir, pkt, old, new);
 
 	/* Only a state change or a step of a fraction of a second writes. */
 	expires = l4lb_now() + p->timeout(new, &c->backend->vip->timeouts);

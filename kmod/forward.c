@@ -32,28 +32,6 @@
 #include "route.h"
 #include "service.h"
 
-bool l4lb_too_big4(const struct sk_buff *skb, unsigned int mtu)
-{
-	if (skb->len <= mtu || !(ip_hdr(skb)->frag_off & htons(IP_DF)))
-		return false;
-	if (IPCB(skb)->frag_max_size > mtu)
-		return true;
-	if (skb->ignore_df)
-		return false;
-	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu);
-}
-
-bool l4lb_too_big6(const struct sk_buff *skb, unsigned int mtu)
-{
-	if (skb->len <= mtu)
-		return false;
-	if (IP6CB(skb)->frag_max_size > mtu)
-		return true;
-	if (skb->ignore_df)
-		return false;
-	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu);
-}
-
 /* No IPsec policy could apply to a forwarded packet (xfrm4_policy_check). */
 static bool l4lb_xfrm_none(const struct net *net, const struct sk_buff *skb)
 {
@@ -145,7 +123,7 @@ unsigned int l4lb_forward4(struct sk_buff *skb, struct l4lb_conn *c,
 	    l4lb_too_big4(skb, ip_dst_mtu_maybe_forward(dst, true)))
 		return NF_ACCEPT;
 	if (skb_cow(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len)) {
-		l4lb_net_count(l4lb_pernet(state->net)->stats,
+		l4lb_net_count(l4lb_pernet_rcu(state->net)->stats,
 			       L4LB_NET_XMIT_DROPS);
 		return NF_DROP;
 	}

@@ -8,16 +8,39 @@
 
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "compat.h"	/* skb_gso_validate_network_len() */
 
 struct l4lb_conn;
 
 /*
  * As ip_forward() and ip6_forward(): is @skb too big for @mtu, with DF set
  * (IPv4), even in its GSO segments, or were its fragments (defrag keeps the
- * largest one's size)? The sender is to be told.
+ * largest one's size)? The sender is to be told. Inline: asked per packet.
  */
-bool l4lb_too_big4(const struct sk_buff *skb, unsigned int mtu);
-bool l4lb_too_big6(const struct sk_buff *skb, unsigned int mtu);
+static inline bool l4lb_too_big4(const struct sk_buff *skb, unsigned int mtu)
+{
+	if (skb->len <= mtu || !(ip_hdr(skb)->frag_off & htons(IP_DF)))
+		return false;
+	if (IPCB(skb)->frag_max_size > mtu)
+		return true;
+	if (skb->ignore_df)
+		return false;
+	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu);
+}
+
+static inline bool l4lb_too_big6(const struct sk_buff *skb, unsigned int mtu)
+{
+	if (skb->len <= mtu)
+		return false;
+	if (IP6CB(skb)->frag_max_size > mtu)
+		return true;
+	if (skb->ignore_df)
+		return false;
+	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu);
+}
 
 /*
  * DNAT, a client's packet of flow @c, rewritten to its backend in

@@ -485,7 +485,7 @@ static unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_pernet(state->net);
+	struct l4lb_net *ln = l4lb_pernet_rcu(state->net);
 	enum l4lb_parse what;
 	unsigned int verdict;
 	struct l4lb_conn *c;
@@ -584,7 +584,7 @@ static unsigned int l4lb_icmp_local(struct l4lb_net *ln, struct sk_buff *skb,
 static unsigned int l4lb_local_out(struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_pernet(state->net);
+	struct l4lb_net *ln = l4lb_pernet_rcu(state->net);
 	unsigned int verdict;
 	struct l4lb_conn *c;
 	struct l4lb_pkt pkt;

@@ -86,4 +86,13 @@ static inline struct l4lb_net *l4lb_pernet(const struct net *net)
 	return net_generic(net, l4lb_net_id);
 }
 
+/*
+ * The same from the packet path, which the hooks run inside an RCU
+ * read-side section: net_generic()'s own would be two calls per packet.
+ */
+static inline struct l4lb_net *l4lb_pernet_rcu(const struct net *net)
+{
+	return rcu_dereference(net->gen)->ptr[l4lb_net_id];
+}
+
 #endif /* _L4LB_NET_H */

@@ -34,7 +34,7 @@ struct l4lb_proto_ops {
 	 */
 	bool (*next)(const struct l4lb_conn *c, u32 state, enum l4lb_dir dir,
 		     const struct l4lb_pkt *pkt, u32 *pstate);
-	/* Once the state moved from @old to @new because of @pkt. */
+	/* Once the state moved from @old to @new because of @pkt (optional). */
 	void (*seen)(struct l4lb_conn *c, enum l4lb_dir dir,
 		     const struct l4lb_pkt *pkt, u32 old, u32 new);
 	/* Does @pkt, of a flow in @state, start a new flow on that tuple? */

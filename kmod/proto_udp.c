@@ -108,11 +108,6 @@ static bool l4lb_udp_next(const struct l4lb_conn *c, u32 state,
 	return true;
 }
 
-static void l4lb_udp_seen(struct l4lb_conn *c, enum l4lb_dir dir,
-			  const struct l4lb_pkt *pkt, u32 old, u32 new)
-{
-}
-
 /* A query after the last answer, before the hook ended the flow. */
 static bool l4lb_udp_reopens(u32 state, const struct l4lb_pkt *pkt)
 {
@@ -148,7 +143,6 @@ const struct l4lb_proto_ops l4lb_proto_udp = {
 	.may_open = l4lb_udp_may_open,
 	.initial = l4lb_udp_initial,
 	.next = l4lb_udp_next,
-	.seen = l4lb_udp_seen,
 	.reopens = l4lb_udp_reopens,
 	.timeout = l4lb_udp_timeout,
 	.active = l4lb_udp_active,

@@ -64,11 +64,6 @@ struct dst_entry *l4lb_route_lookup(struct net *net,
 	return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
 }
 
-bool l4lb_route_by_dst(struct net *net, bool v6)
-{
-	return v6 ? !fib6_has_custom_rules(net) : !fib4_has_custom_rules(net);
-}
-
 /* Does the FIB give @daddr several next hops (ECMP, a nexthop group)? */
 static bool l4lb_route_multipath4(struct net *net, __be32 daddr)
 {

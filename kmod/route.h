@@ -8,10 +8,11 @@
 #define _L4LB_ROUTE_H
 
 #include <linux/types.h>
+#include <net/ip6_fib.h>
+#include <net/ip_fib.h>
 
 struct dst_entry;
 struct l4lb_backend;
-struct net;
 
 /*
  * The output route to @be, from its cache, else looked up and cached; for
@@ -33,9 +34,13 @@ struct dst_entry *l4lb_route_lookup(struct net *net,
 /*
  * Without policy rules in @net, routes depend on the destination alone, not
  * on a packet's source, mark or input interface. (The kernel keeps a netns
- * as having rules once any was added, even after it is deleted.)
+ * as having rules once any was added, even after it is deleted.) Inline:
+ * each forwarded packet asks.
  */
-bool l4lb_route_by_dst(struct net *net, bool v6);
+static inline bool l4lb_route_by_dst(const struct net *net, bool v6)
+{
+	return v6 ? !fib6_has_custom_rules(net) : !fib4_has_custom_rules(net);
+}
 
 /* Once no reader is left: the backend's cached route released. */
 void l4lb_route_free(struct l4lb_backend *be);

@@ -6,18 +6,12 @@
 #include "proto.h"
 #include "xmit.h"
 
-static const struct l4lb_xmit_ops *const l4lb_xmit_modes[] = {
+const struct l4lb_xmit_ops *const l4lb_xmit_modes[__L4LB_FWD_MAX] = {
 	[L4LB_FWD_DNAT] = &l4lb_xmit_dnat,
 	[L4LB_FWD_SNAT] = &l4lb_xmit_snat,
 	[L4LB_FWD_DSR] = &l4lb_xmit_dsr,
 	[L4LB_FWD_TUNNEL] = &l4lb_xmit_tunnel,
 };
-
-const struct l4lb_xmit_ops *l4lb_xmit_find(u8 mode)
-{
-	return mode < ARRAY_SIZE(l4lb_xmit_modes) ? l4lb_xmit_modes[mode] :
-						    NULL;
-}
 
 struct l4lb_conn *l4lb_xmit_create(struct l4lb_net *ln,
 				   const struct l4lb_pkt *pkt,

@@ -9,6 +9,7 @@
 #ifndef _L4LB_XMIT_H
 #define _L4LB_XMIT_H
 
+#include <linux/l4lb.h>
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
 #include <linux/skbuff.h>
@@ -70,8 +71,17 @@ bool l4lb_tunnel_icmp(struct l4lb_net *ln, struct sk_buff *skb,
 		      const struct l4lb_pkt *pkt,
 		      const struct nf_hook_state *state);
 
-/* The ops of mode @mode, or NULL for a mode not implemented. */
-const struct l4lb_xmit_ops *l4lb_xmit_find(u8 mode);
+extern const struct l4lb_xmit_ops *const l4lb_xmit_modes[__L4LB_FWD_MAX];
+
+/*
+ * The ops of mode @mode, or NULL for a mode not implemented. Inline: each
+ * packet looks its mode up.
+ */
+static inline const struct l4lb_xmit_ops *l4lb_xmit_find(u8 mode)
+{
+	return mode < ARRAY_SIZE(l4lb_xmit_modes) ? l4lb_xmit_modes[mode] :
+						    NULL;
+}
 
 /* Create a flow whose replies carry @reply (NULL: the reverse of @pkt's). */
 struct l4lb_conn *l4lb_xmit_create(struct l4lb_net *ln,

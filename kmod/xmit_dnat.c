@@ -51,7 +51,7 @@ static unsigned int l4lb_dnat_xmit(struct sk_buff *skb,
 {
 	if ((dir == L4LB_DIR_REPLY && l4lb_route_reply(skb, state)) ||
 	    l4lb_nat(skb, pkt, c, dir, false)) {
-		l4lb_net_count(l4lb_pernet(state->net)->stats,
+		l4lb_net_count(l4lb_pernet_rcu(state->net)->stats,
 			       L4LB_NET_XMIT_DROPS);
 		return NF_DROP;
 	}

@@ -95,7 +95,8 @@ static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
 		rcu_read_unlock_bh();
 		l4lb_dsr_put(dst, ref);
 		kfree_skb(skb);
-		l4lb_net_count(l4lb_pernet(net)->stats, L4LB_NET_XMIT_DROPS);
+		l4lb_net_count(l4lb_pernet_rcu(net)->stats,
+			       L4LB_NET_XMIT_DROPS);
 		l4lb_backend_event(backend, L4LB_EV_DROP_XMIT);
 		return PTR_ERR(n);
 	}
@@ -246,7 +247,7 @@ static unsigned int l4lb_dsr_xmit(struct sk_buff *skb,
 				  struct l4lb_conn *c, enum l4lb_dir dir,
 				  const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_pernet(state->net);
+	struct l4lb_net *ln = l4lb_pernet_rcu(state->net);
 
 	DEBUG_NET_WARN_ON_ONCE(dir != L4LB_DIR_ORIG);	/* see xmit.h */
 	/*

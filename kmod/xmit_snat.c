@@ -209,7 +209,7 @@ static unsigned int l4lb_snat_xmit(struct sk_buff *skb,
 				   struct l4lb_conn *c, enum l4lb_dir dir,
 				   const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_pernet(state->net);
+	struct l4lb_net *ln = l4lb_pernet_rcu(state->net);
 
 	if (state->hook == NF_INET_PRE_ROUTING) {
 		if (state->pf == NFPROTO_IPV4) {

@@ -282,7 +282,7 @@ static unsigned int l4lb_tunnel_xmit(struct sk_buff *skb,
 				     struct l4lb_conn *c, enum l4lb_dir dir,
 				     const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_pernet(state->net);
+	struct l4lb_net *ln = l4lb_pernet_rcu(state->net);
 	const struct l4lb_backend *be = c->backend;
 	const union nf_inet_addr *daddr = &be->hkey.key.addr;
 	bool v4 = state->pf == NFPROTO_IPV4;
