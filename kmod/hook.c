@@ -482,8 +482,8 @@ static unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 	return l4lb_xmit(skb, pkt, c, dir, state);
 }
 
-static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+static unsigned int l4lb_in(struct sk_buff *skb,
+			    const struct nf_hook_state *state)
 {
 	struct l4lb_net *ln = l4lb_pernet_rcu(state->net);
 	enum l4lb_parse what;
@@ -526,6 +526,25 @@ static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 		return verdict;
 	verdict = l4lb_xmit(skb, &pkt, c, dir, state);
 	l4lb_ops_end(ln, c, dir);
+	return verdict;
+}
+
+/*
+ * The packet path's per-CPU state (counters, the DSR neighbour) wants BHs
+ * off, as PREROUTING has them in the receive softirq. A packet NFQUEUE
+ * gives back to a hook before the LB's (nf_reinject()) comes in process
+ * context, BHs on.
+ */
+static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	unsigned int verdict;
+
+	if (likely(in_softirq()))
+		return l4lb_in(skb, state);
+	local_bh_disable();
+	verdict = l4lb_in(skb, state);
+	local_bh_enable();
 	return verdict;
 }
 
@@ -613,9 +632,8 @@ static unsigned int l4lb_local_out(struct sk_buff *skb,
 }
 
 /*
- * A local sender may be in process context, preemptible: the packet path's
- * per-CPU state (counters, the DSR neighbour) wants BHs off, as it has them
- * in PREROUTING.
+ * A local sender may be in process context, preemptible: BHs off, as in
+ * l4lb_hook_in().
  */
 static unsigned int l4lb_hook_local(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)

@@ -88,11 +88,14 @@ static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
 
 	skb_dst_drop(skb);
 	skb->dev = dst->dev;
-	rcu_read_lock_bh();
+	/*
+	 * The neighbour lookup wants RCU, the fragments' per-CPU neighbour
+	 * BHs off: PREROUTING's hook has both (l4lb_hook_in()).
+	 */
+	lockdep_assert_in_softirq();
 	n = v6 ? ip_neigh_gw6(skb->dev, &addr->in6) :
 		 ip_neigh_gw4(skb->dev, addr->ip);
 	if (IS_ERR(n)) {
-		rcu_read_unlock_bh();
 		l4lb_dsr_put(dst, ref);
 		kfree_skb(skb);
 		l4lb_net_count(l4lb_pernet_rcu(net)->stats,
@@ -117,7 +120,6 @@ static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
 			err = ip_do_fragment(net, NULL, skb, l4lb_dsr_frag_out);
 		this_cpu_write(l4lb_dsr_neigh, outer);
 	}
-	rcu_read_unlock_bh();
 	return err;
 }
 

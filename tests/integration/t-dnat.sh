@@ -1,7 +1,8 @@
 #!/bin/bash
 # DNAT through a VIP for IPv4 and IPv6, TCP and UDP: new flows reach the
 # backends in round-robin order, 1 MB crosses intact both ways, and the
-# per-VIP and per-backend counters match the traffic sent.
+# per-VIP and per-backend counters match the traffic sent. Queries that
+# NFQUEUE gives back (in process context) go through too.
 . "$(dirname "$0")/lib/l4lb.sh"
 
 topo_setup
@@ -51,6 +52,32 @@ for fam in 4 6; do
 	tap_check "IPv$fam TCP: be1 counted the 1 MB both ways (in $in, out $outb)" \
 		test "$in" -gt 1048576 -a "$outb" -gt 1048576
 done
+
+# A query NFQUEUE gives back comes to the LB's hook in process context, BHs
+# on (nf_reinject()), not in the receive softirq: the hook turns BHs off
+# for its per-CPU state, which the debug kernel's DEBUG_PREEMPT checks.
+ns_run lb nft -f - <<EOF
+table ip q {
+	chain pre {
+		type filter hook prerouting priority raw;
+		ip daddr $VIP4 udp dport $VIP_PORT queue num 0
+	}
+}
+EOF
+q=$(mktemp -u)
+nsenter --net=/run/netns/lb -- python3 "$L4LB_LIB/nfq.py" --queue 0 \
+	--count 3 --timeout 120 --ready "$q.ready" >"$q.out" &
+qpid=$!
+for ((i = 0; i < 600; i++)); do [[ -e $q.ready ]] && break; sleep 0.05; done
+before=$(l4json vip $VIP4 $VIP_PORT udp pkts_in)
+got=$(hellos 3 "$VIP4" $VIP_PORT --udp)
+wait $qpid
+tap_like "IPv4 UDP through NFQUEUE: 3 queries given back, 3 backends answered" \
+	"$(cat "$q.out"): $got" "3: be[123] be[123] be[123]"
+tap_is "... counted by l4lb" \
+	"$(($(l4json vip $VIP4 $VIP_PORT udp pkts_in) - before))" 3
+ns_run lb nft delete table ip q
+rm -f "$q.ready" "$q.out"
 
 topo_teardown
 l4lb_unload

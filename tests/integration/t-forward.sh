@@ -7,7 +7,8 @@
 # stack would do more goes the stack's way: a PREROUTING hook after the
 # LB's, reverse-path filtering, TTL 1 (time exceeded), policy rules. A route
 # change reaches a flow at once: a blackhole route for the backend stops it
-# (DNAT and DSR), its removal resumes it.
+# (DNAT and DSR), its removal resumes it. Packets NFQUEUE gives back (in
+# process context) go through both modes too.
 . "$(dirname "$0")/lib/hard.sh"
 
 topo_setup
@@ -178,6 +179,37 @@ ns_run lb ip rule del fwmark 7 lookup 100
 ns_run lb nft delete table ip mangle
 send 20 64 9 41000
 tap_is "... both deleted: the flow goes through" "$(got 1)" 720
+
+# A packet NFQUEUE gives back comes to the LB's hook in process context,
+# BHs on (nf_reinject()): the hook turns them off for its per-CPU state
+# (counters; DSR's neighbour for fragments). t-dnat.sh has the debug
+# kernel's DEBUG_PREEMPT check that.
+ns_run lb nft -f - <<'EOF'
+table ip q {
+	chain pre {
+		type filter hook prerouting priority raw;
+		udp dport { 9, 10 } queue num 0
+	}
+}
+EOF
+q=$(mktemp -u)
+nsenter --net=/run/netns/lb -- python3 "$L4LB_LIB/nfq.py" --queue 0 \
+	--count 60 --ready "$q.ready" >"$q.out" &
+qpid=$!
+for ((i = 0; i < 200; i++)); do [[ -e $q.ready ]] && break; sleep 0.05; done
+in1() { l4json backend $VIP4 9 udp $BE4_1 9 pkts_in; }
+in2() { l4json backend $VIP4 10 udp $BE4_2 10 pkts_in; }
+b1=$(got 1) b2=$(got 2) p1=$(in1) p2=$(in2)
+send 30 64 9 42000
+send 30 64 10 42000
+wait $qpid
+tap_is "NFQUEUE before the LB's hook: the queue gives back 60 datagrams" \
+	"$(cat "$q.out")" 60
+tap_is "... 30 reach be1 (DNAT), 30 be2 (DSR), TTL decremented once" \
+	"$(($(got 1) - b1))/$(($(got 2) - b2))" 30/30
+tap_is "... counted by l4lb" "$(($(in1) - p1))/$(($(in2) - p2))" 30/30
+ns_run lb nft delete table ip q
+rm -f "$q.ready" "$q.out"
 
 echo 0 >$T/events/fib/fib_table_lookup/enable
 topo_teardown
