@@ -106,7 +106,8 @@ static unsigned int l4lb_forward4_first(struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-unsigned int l4lb_forward4(struct sk_buff *skb, struct l4lb_conn *c,
+unsigned int l4lb_forward4(struct l4lb_net *ln, struct sk_buff *skb,
+			   struct l4lb_conn *c,
 			   const struct nf_hook_state *state)
 {
 	struct dst_entry *dst;
@@ -123,8 +124,7 @@ unsigned int l4lb_forward4(struct sk_buff *skb, struct l4lb_conn *c,
 	    l4lb_too_big4(skb, ip_dst_mtu_maybe_forward(dst, true)))
 		return NF_ACCEPT;
 	if (skb_cow(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len)) {
-		l4lb_net_count(l4lb_pernet_rcu(state->net)->stats,
-			       L4LB_NET_XMIT_DROPS);
+		l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
 		return NF_DROP;
 	}
 	skb_forward_csum(skb);

@@ -44,8 +44,9 @@ static void l4lb_untrack(struct sk_buff *skb)
 	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 }
 
-static unsigned int l4lb_xmit(struct sk_buff *skb, const struct l4lb_pkt *pkt,
-			      struct l4lb_conn *c, enum l4lb_dir dir,
+static unsigned int l4lb_xmit(struct l4lb_net *ln, struct sk_buff *skb,
+			      const struct l4lb_pkt *pkt, struct l4lb_conn *c,
+			      enum l4lb_dir dir,
 			      const struct nf_hook_state *state)
 {
 	struct l4lb_backend *be = c->backend;
@@ -53,8 +54,8 @@ static unsigned int l4lb_xmit(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 	unsigned int verdict, len = skb->len;
 
 	l4lb_untrack(skb);
-	verdict = l4lb_xmit_find(l4lb_conn_mode(c))->xmit(skb, pkt, c, dir,
-							  state);
+	verdict = l4lb_xmit_find(l4lb_conn_mode(c))->xmit(ln, skb, pkt, c,
+							  dir, state);
 	/* NF_DROP_ERR() carries an errno above the verdict. */
 	if ((verdict & NF_VERDICT_MASK) != NF_DROP) {
 		l4lb_stats_packet(be->stats, dir == L4LB_DIR_REPLY, len);
@@ -81,7 +82,7 @@ static unsigned int l4lb_xmit_stateless(struct l4lb_net *ln,
 	};
 
 	l4lb_net_count(ln->stats, L4LB_NET_STATELESS);
-	return l4lb_xmit(skb, pkt, &c, L4LB_DIR_ORIG, state);
+	return l4lb_xmit(ln, skb, pkt, &c, L4LB_DIR_ORIG, state);
 }
 
 /*
@@ -479,7 +480,7 @@ static unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 	if (!l4lb_nat_icmp_csum_ok(skb, pkt, state->hook))
 		return l4lb_drop(ln, L4LB_NET_INVALID_DROPS);
 	l4lb_net_count(ln->stats, L4LB_NET_ICMP_XLATED);
-	return l4lb_xmit(skb, pkt, c, dir, state);
+	return l4lb_xmit(ln, skb, pkt, c, dir, state);
 }
 
 static unsigned int l4lb_in(struct sk_buff *skb,
@@ -524,7 +525,7 @@ static unsigned int l4lb_in(struct sk_buff *skb,
 	c = l4lb_flow_of(ln, skb, &pkt, state, &dir, &verdict);
 	if (!c)
 		return verdict;
-	verdict = l4lb_xmit(skb, &pkt, c, dir, state);
+	verdict = l4lb_xmit(ln, skb, &pkt, c, dir, state);
 	l4lb_ops_end(ln, c, dir);
 	return verdict;
 }
@@ -622,7 +623,7 @@ static unsigned int l4lb_local_out(struct sk_buff *skb,
 	c = l4lb_flow_of(ln, skb, &pkt, state, &dir, &verdict);
 	if (!c)
 		return verdict;
-	verdict = l4lb_xmit(skb, &pkt, c, dir, state);
+	verdict = l4lb_xmit(ln, skb, &pkt, c, dir, state);
 	l4lb_ops_end(ln, c, dir);
 	/* A client's packet now goes to the backend: route it there. */
 	if (verdict == NF_ACCEPT && dir == L4LB_DIR_ORIG &&

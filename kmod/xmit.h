@@ -48,12 +48,14 @@ struct l4lb_xmit_ops {
 				    const struct l4lb_pkt *pkt,
 				    struct l4lb_backend *be, u32 cs);
 	/*
-	 * Send @skb, a packet of (or an ICMP error about) flow @c going in
-	 * @dir, on its way: NF_ACCEPT after rewriting it for the stack to
-	 * route, NF_STOLEN when sent here, NF_DROP on failure (counted).
+	 * Send @skb, a packet of (or an ICMP error about) flow @c of netns
+	 * @ln going in @dir, on its way: NF_ACCEPT after rewriting it for
+	 * the stack to route, NF_STOLEN when sent here, NF_DROP on failure
+	 * (counted).
 	 */
-	unsigned int (*xmit)(struct sk_buff *skb, const struct l4lb_pkt *pkt,
-			     struct l4lb_conn *c, enum l4lb_dir dir,
+	unsigned int (*xmit)(struct l4lb_net *ln, struct sk_buff *skb,
+			     const struct l4lb_pkt *pkt, struct l4lb_conn *c,
+			     enum l4lb_dir dir,
 			     const struct nf_hook_state *state);
 };
 

@@ -44,15 +44,14 @@ static int l4lb_route_reply(struct sk_buff *skb,
 	return l4lb_route_input4(skb, ip_hdr(skb), state->in);
 }
 
-static unsigned int l4lb_dnat_xmit(struct sk_buff *skb,
+static unsigned int l4lb_dnat_xmit(struct l4lb_net *ln, struct sk_buff *skb,
 				   const struct l4lb_pkt *pkt,
 				   struct l4lb_conn *c, enum l4lb_dir dir,
 				   const struct nf_hook_state *state)
 {
 	if ((dir == L4LB_DIR_REPLY && l4lb_route_reply(skb, state)) ||
 	    l4lb_nat(skb, pkt, c, dir, false)) {
-		l4lb_net_count(l4lb_pernet_rcu(state->net)->stats,
-			       L4LB_NET_XMIT_DROPS);
+		l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
 		return NF_DROP;
 	}
 	/*
@@ -62,7 +61,7 @@ static unsigned int l4lb_dnat_xmit(struct sk_buff *skb,
 	 */
 	if (dir == L4LB_DIR_ORIG && state->hook == NF_INET_PRE_ROUTING) {
 		if (state->pf == NFPROTO_IPV4 && !pkt->icmp)
-			return l4lb_forward4(skb, c, state);
+			return l4lb_forward4(ln, skb, c, state);
 		skb_dst_drop(skb);
 	}
 	return NF_ACCEPT;

@@ -72,13 +72,14 @@ static void l4lb_dsr_put(struct dst_entry *dst, bool ref)
 }
 
 /*
- * Send @skb (header ready) on @dst, the route to the backend (its reference
- * taken when @ref), to the neighbour @addr, in fragments when @frag.
+ * Send @skb (header ready) on @dst, the route to @backend (its reference
+ * taken when @ref), to @backend's neighbour entry, in fragments when @frag;
+ * drops are counted in netns @ln's and @backend's counters.
  * Consumes @skb. What leaves has no dst: a packet queued while the
  * neighbour resolves is sent on through the neighbour its dst gives for
  * its destination, the VIP's.
  */
-static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
+static int l4lb_dsr_send(struct l4lb_net *ln, struct sk_buff *skb,
 			 struct dst_entry *dst, bool ref,
 			 struct l4lb_backend *backend, bool v6, bool frag)
 {
@@ -98,8 +99,7 @@ static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
 	if (IS_ERR(n)) {
 		l4lb_dsr_put(dst, ref);
 		kfree_skb(skb);
-		l4lb_net_count(l4lb_pernet_rcu(net)->stats,
-			       L4LB_NET_XMIT_DROPS);
+		l4lb_net_count(ln->stats, L4LB_NET_XMIT_DROPS);
 		l4lb_backend_event(backend, L4LB_EV_DROP_XMIT);
 		return PTR_ERR(n);
 	}
@@ -115,9 +115,11 @@ static int l4lb_dsr_send(struct net *net, struct sk_buff *skb,
 		outer = this_cpu_read(l4lb_dsr_neigh);
 		this_cpu_write(l4lb_dsr_neigh, n);
 		if (v6)
-			err = l4lb_ip6_fragment(net, skb, l4lb_dsr_frag_out);
+			err = l4lb_ip6_fragment(ln->net, skb,
+						l4lb_dsr_frag_out);
 		else
-			err = ip_do_fragment(net, NULL, skb, l4lb_dsr_frag_out);
+			err = ip_do_fragment(ln->net, NULL, skb,
+					     l4lb_dsr_frag_out);
 		this_cpu_write(l4lb_dsr_neigh, outer);
 	}
 	return err;
@@ -185,7 +187,7 @@ static unsigned int l4lb_dsr_xmit4(struct l4lb_net *ln, struct sk_buff *skb,
 	skb_forward_csum(skb);
 	skb_clear_tstamp(skb);
 	/* Sent, or dropped and counted by the stack: it is no longer ours. */
-	l4lb_dsr_send(state->net, skb, dst, ref, backend, false, frag);
+	l4lb_dsr_send(ln, skb, dst, ref, backend, false, frag);
 	return NF_STOLEN;
 
 drop_rt:
@@ -234,7 +236,7 @@ static unsigned int l4lb_dsr_xmit6(struct l4lb_net *ln, struct sk_buff *skb,
 				   skb->len > IP6CB(skb)->frag_max_size));
 	skb_forward_csum(skb);
 	skb_clear_tstamp(skb);
-	l4lb_dsr_send(state->net, skb, dst, ref, backend, true, frag);
+	l4lb_dsr_send(ln, skb, dst, ref, backend, true, frag);
 	return NF_STOLEN;
 
 drop_dst:
@@ -244,13 +246,11 @@ drop:
 	return NF_DROP;
 }
 
-static unsigned int l4lb_dsr_xmit(struct sk_buff *skb,
+static unsigned int l4lb_dsr_xmit(struct l4lb_net *ln, struct sk_buff *skb,
 				  const struct l4lb_pkt *pkt,
 				  struct l4lb_conn *c, enum l4lb_dir dir,
 				  const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_pernet_rcu(state->net);
-
 	DEBUG_NET_WARN_ON_ONCE(dir != L4LB_DIR_ORIG);	/* see xmit.h */
 	/*
 	 * A client on this host: the backend's answer from the VIP would be

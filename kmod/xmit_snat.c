@@ -204,13 +204,11 @@ static int l4lb_snat_route4(struct sk_buff *skb, const struct l4lb_conn *c,
 				    state->in);
 }
 
-static unsigned int l4lb_snat_xmit(struct sk_buff *skb,
+static unsigned int l4lb_snat_xmit(struct l4lb_net *ln, struct sk_buff *skb,
 				   const struct l4lb_pkt *pkt,
 				   struct l4lb_conn *c, enum l4lb_dir dir,
 				   const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_pernet_rcu(state->net);
-
 	if (state->hook == NF_INET_PRE_ROUTING) {
 		if (state->pf == NFPROTO_IPV4) {
 			if (l4lb_snat_route4(skb, c, dir, state)) {

@@ -277,12 +277,12 @@ static void l4lb_push_ip6(struct net *net, struct sk_buff *skb,
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 }
 
-static unsigned int l4lb_tunnel_xmit(struct sk_buff *skb,
+static unsigned int l4lb_tunnel_xmit(struct l4lb_net *ln,
+				     struct sk_buff *skb,
 				     const struct l4lb_pkt *pkt,
 				     struct l4lb_conn *c, enum l4lb_dir dir,
 				     const struct nf_hook_state *state)
 {
-	struct l4lb_net *ln = l4lb_pernet_rcu(state->net);
 	const struct l4lb_backend *be = c->backend;
 	const union nf_inet_addr *daddr = &be->hkey.key.addr;
 	bool v4 = state->pf == NFPROTO_IPV4;
