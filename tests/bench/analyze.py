@@ -104,6 +104,7 @@ def analyze(recs):
             res["drain"][s] = {"seconds": stats([v["value"] for v in d.values()]),
                                "rounds": len(d), "rounds_at_limit": len(cut),
                                "flows_left_at_limit": [min(cut), max(cut)] if cut else None}
+    res["instructions"] = instructions(res)
     res["vs_counterpart"] = {}
     for a, b in COUNTERPARTS:
         if a not in systems or b not in systems:
@@ -153,6 +154,30 @@ def analyze(recs):
 
 
 MAGLEV_PAPER_MS = 1.8  # Eisenbud et al., NSDI 2016: M = 65537, 1000 backends
+
+
+# The packet-rate metrics an instruction-count run turns into instructions.
+ICOUNT_METRICS = ["udp_pps", "setup_pps"]
+
+
+def instructions(res):
+    """Instruction-count run (L4LB_VM_ICOUNT): a packet's instructions, the
+    whole guest's (generator, LB, backends), from each median rate, and how
+    many more than plain routing's; {} otherwise."""
+    shift = res["vm"].get("icount")
+    if shift is None:
+        return {}
+    out = {}
+    for m in ICOUNT_METRICS:
+        per = {}
+        for s in res["systems"]:
+            v = res["rates"][s][m]["value"]
+            if v and v["median"]:
+                per[s] = 1e9 / (v["median"] * 2 ** shift)
+        base = per.get("plain")
+        out[m] = {s: {"per_packet": n, "more_than_plain": n - base if base else None}
+                  for s, n in per.items()}
+    return out
 
 
 def scheduling(recs):
@@ -237,6 +262,10 @@ def print_report(res):
     p("make bench: kernel %s, %s vCPUs (TCG), %s rounds of %s s after a warm-up; ratios are to plain "
       "routing, paired round by round (median [min-max])" % (vm.get("kernel"), vm.get("cpus"),
                                                            vm.get("rounds"), vm.get("seconds")))
+    if vm.get("icount") is not None:
+        p("instruction counting (L4LB_VM_ICOUNT=%s): guest time is 2^%s ns per instruction run, on one "
+          "vCPU; a rate is per 1e9 / 2^%s instructions of the whole guest, not per host second, and "
+          "nearly repeats from run to run" % (vm["icount"], vm["icount"], vm["icount"]))
     if res["unavailable"]:
         p("not measured (l4lb mode missing in this module): " + ", ".join(res["unavailable"]))
     for m, label, unit, hib in RATE_METRICS:
@@ -250,6 +279,19 @@ def print_report(res):
                 continue
             p("  %-10s %9s %9s %9s   %s" % (s, fmt(v["min"]), fmt(v["median"]), fmt(v["max"]),
                                            "%.2f [%.2f-%.2f]" % (r["median"], r["min"], r["max"]) if r else "-"))
+    if res["instructions"]:
+        p("")
+        p("instructions per packet (whole guest: generator, LB, backends; from the median rate), "
+          "and more than plain routing")
+        p("  %-10s %s" % ("system", " ".join("%-24s" % m for m in ICOUNT_METRICS)))
+        for s in res["systems"]:
+            cells = []
+            for m in ICOUNT_METRICS:
+                d = res["instructions"][m].get(s)
+                cells.append("%-24s" % ("-" if not d else "%6.0f (%+5.0f)" % (
+                    d["per_packet"], d["more_than_plain"]) if d["more_than_plain"] is not None
+                    else "%6.0f" % d["per_packet"]))
+            p("  %-10s %s" % (s, " ".join(cells)))
     if res["vs_counterpart"]:
         p("")
         p("l4lb against its counterpart, paired round by round: median [min-max]")

@@ -1082,7 +1082,7 @@ fresh_tables nft-dnat
 # json_list WORD... : a JSON list of strings
 json_list() { local a; printf '['; for a; do printf '%s"%s"' "${sep-}" "$a"; local sep=', '; done; printf ']'; }
 # shellcheck disable=SC2046,SC2086 # lists of words
-emit vm info 0 0 "\"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"rounds\": $ROUNDS, \"seconds\": $DUR, \"flows\": $FLOWS, \"flows_small\": $FLOWS_SMALL, \"smoke\": $SMOKE, \"systems\": $(json_list $(awk '{print $1}' <<<"$SYSTEM_TABLE")), \"full_systems\": $(json_list $FULL_SYSTEMS), \"families\": [${FAMILIES// /, }], \"flat_systems\": $(json_list $FLAT_SYSTEMS), \"flat_reps\": $FLAT_REPS, \"pps_min\": $PPS_MIN, \"rps\": $RPS, \"nl_vips\": $NL_VIPS, \"nl_backends\": $NL_BACKENDS, \"phases\": $(json_list $PHASES)"
+emit vm info 0 0 "\"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"rounds\": $ROUNDS, \"seconds\": $DUR, \"flows\": $FLOWS, \"flows_small\": $FLOWS_SMALL, \"smoke\": $SMOKE, \"systems\": $(json_list $(awk '{print $1}' <<<"$SYSTEM_TABLE")), \"full_systems\": $(json_list $FULL_SYSTEMS), \"families\": [${FAMILIES// /, }], \"flat_systems\": $(json_list $FLAT_SYSTEMS), \"flat_reps\": $FLAT_REPS, \"pps_min\": $PPS_MIN, \"rps\": $RPS, \"nl_vips\": $NL_VIPS, \"nl_backends\": $NL_BACKENDS, \"phases\": $(json_list $PHASES), \"icount\": ${L4LB_VM_ICOUNT:-null}"
 start=$SECONDS
 for ph in $PHASES; do
 	t=$SECONDS
