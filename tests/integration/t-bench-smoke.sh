@@ -39,5 +39,23 @@ r = json.load(open(sys.argv[1]))
 sys.exit(not {"plain", "ipvs-nat", "nft-dnat", "l4lb-dnat"} <= set(r["systems"]) or len(r["goals"]) < 8)' \
 	"$out/report/results.json"
 tap_check "the plot was written" test -s "$out/report/ratios.png"
+# The same log as an instruction-count run's (L4LB_VM_ICOUNT=1): each
+# system's instructions per packet are 1e9 / (2 x its median rate), and
+# its difference is to plain routing's; a timed run has none.
+sed 's/"icount": null/"icount": 1/' "$out/console.log" >"$out/icount.log"
+tap_check "an instruction-count run's instructions per packet: 1e9 / (2 x the median rate), less plain routing's" \
+	python3 -c '
+import json, subprocess, sys
+timed, log, analyze, outdir = sys.argv[1:]
+subprocess.run([sys.executable, analyze, log, outdir], check=True, stdout=subprocess.DEVNULL)
+r = json.load(open(outdir + "/results.json"))
+assert json.load(open(timed))["instructions"] == {}, "a timed run has instruction counts"
+ins = r["instructions"]["udp_pps"]
+med = {s: r["rates"][s]["udp_pps"]["value"]["median"] for s in ins}
+assert {"plain", "l4lb-dnat"} <= set(ins), ins
+for s, d in ins.items():
+    assert abs(d["per_packet"] - 1e9 / (2 * med[s])) < 1e-6 * d["per_packet"], (s, d, med[s])
+    assert abs(d["more_than_plain"] - (d["per_packet"] - ins["plain"]["per_packet"])) < 1e-6, (s, d)
+' "$out/report/results.json" "$out/icount.log" "$TOP/tests/bench/analyze.py" "$out/icount"
 rm -rf "$out"
 tap_done
