@@ -193,8 +193,7 @@ void l4lb_conn_tuple(const struct l4lb_conn *c, enum l4lb_dir dir,
 		t->proto = k->proto;
 		t->family = AF_INET6;
 	} else {
-		const struct l4lb_key4 *k =
-			&container_of(c, struct l4lb_conn4, c)->hash[dir].key;
+		const struct l4lb_key4 *k = l4lb_conn_key4(c, dir);
 
 		t->src.ip = k->src;
 		t->dst.ip = k->dst;

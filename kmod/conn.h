@@ -166,6 +166,14 @@ static inline bool l4lb_conn_is_v6(const struct l4lb_conn *c)
 
 void l4lb_conn_tuple(const struct l4lb_conn *c, enum l4lb_dir dir,
 		     struct l4lb_tuple *t);
+
+/* An IPv4 flow's key of @dir, read in place (no tuple built). */
+static inline const struct l4lb_key4 *
+l4lb_conn_key4(const struct l4lb_conn *c, enum l4lb_dir dir)
+{
+	return &container_of(c, struct l4lb_conn4, c)->hash[dir].key;
+}
+
 /* The flow of an entry an rhashtable walk of table @v6 returned, and which
  * of its two hash entries that is.
  */
