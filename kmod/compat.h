@@ -47,6 +47,16 @@ static inline int l4lb_route_input4(struct sk_buff *skb,
 				    dev);
 }
 
+/* IP_NODEFRAG on @sk (6.6 moved it into the socket's inet_flags). */
+static inline bool l4lb_sk_nodefrag(const struct sock *sk)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return inet_test_bit(NODEFRAG, sk);
+#else
+	return inet_sk(sk)->nodefrag;
+#endif
+}
+
 /*
  * Fragment an IPv6 packet with @output: before ip6_fragment() was exported,
  * netfilter's IPv6 ops reached it (see Kbuild).

@@ -1,25 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The netfilter entry points, for IPv4 and IPv6. PREROUTING, after
- * defragmentation and before conntrack: every packet of a flow, and ICMP
- * errors about flows. LOCAL_OUT, before conntrack: what the LB host itself
- * sends, as IPVS does it: a local client's packets to a VIP (rewritten, then
- * routed again, to the backend: the loopback path would deliver them to the
- * VIP, and the routing input path refuses a local source), and the ICMP
- * errors the LB emits about a packet it translated (a Packet Too Big while
- * forwarding to a backend), which must quote the packet as the client sent
- * it. Packets the load balancer handles are marked untracked, so conntrack
- * keeps no second copy of their state.
+ * The netfilter entry points, for IPv4 and IPv6. PREROUTING, before
+ * conntrack: every packet of a flow, whole (the hooks reassemble fragments:
+ * defrag.c), and ICMP errors about flows. LOCAL_OUT, before conntrack: what
+ * the LB host itself sends, as IPVS does it: a local client's packets to a
+ * VIP (rewritten, then routed again, to the backend: the loopback path would
+ * deliver them to the VIP, and the routing input path refuses a local
+ * source), and the ICMP errors the LB emits about a packet it translated (a
+ * Packet Too Big while forwarding to a backend), which must quote the packet
+ * as the client sent it. Packets the load balancer handles are marked
+ * untracked, so conntrack keeps no second copy of their state.
  */
 #include <linux/l4lb.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
-#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
-#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 
 #include "conn.h"
+#include "defrag.h"
 #include "hook.h"
 #include "nat.h"
 #include "net.h"
@@ -483,6 +482,25 @@ static unsigned int l4lb_icmp_in(struct l4lb_net *ln, struct sk_buff *skb,
 	return l4lb_xmit(ln, skb, pkt, c, dir, state);
 }
 
+/*
+ * Parse @skb into @pkt; a fragment is reassembled first. Anything but
+ * NF_ACCEPT is the hook's verdict (a fragment queued, or dropped).
+ */
+static __always_inline unsigned int
+l4lb_parse_whole(struct sk_buff *skb, const struct nf_hook_state *state,
+		 struct l4lb_pkt *pkt, enum l4lb_parse *what)
+{
+	unsigned int verdict;
+
+	*what = l4lb_parse(skb, state->pf, pkt);
+	if (likely(*what != L4LB_PKT_FRAG))
+		return NF_ACCEPT;
+	verdict = l4lb_defrag(skb, state);
+	if (verdict == NF_ACCEPT)
+		*what = l4lb_parse(skb, state->pf, pkt);
+	return verdict;
+}
+
 static unsigned int l4lb_in(struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
@@ -493,7 +511,9 @@ static unsigned int l4lb_in(struct sk_buff *skb,
 	struct l4lb_pkt pkt;
 	enum l4lb_dir dir;
 
-	what = l4lb_parse(skb, state->pf, &pkt);
+	verdict = l4lb_parse_whole(skb, state, &pkt, &what);
+	if (verdict != NF_ACCEPT)
+		return verdict;
 	/* About the LB's own packet, not a client's: see xmit_tunnel.c. */
 	if (unlikely(pkt.too_big) && l4lb_tunnel_icmp(ln, skb, &pkt, state))
 		return NF_STOLEN;
@@ -502,10 +522,10 @@ static unsigned int l4lb_in(struct sk_buff *skb,
 		return NF_ACCEPT;
 	case L4LB_PKT_FRAG:
 		/*
-		 * Datagrams reach the hook whole: defrag, which runs first,
-		 * holds fragments until it has them all, and the stack
-		 * fragments the translated datagram again on output (DNAT,
-		 * SNAT: IPCB/IP6CB frag_max_size). What gets here it could not
+		 * Datagrams go on whole: defrag holds fragments until it
+		 * has them all, and the stack fragments the translated
+		 * datagram again on output (DNAT, SNAT: IPCB/IP6CB
+		 * frag_max_size). What is still a fragment defrag would not
 		 * reassemble; with no ports it belongs to no flow: the rule
 		 * of mid-stream TCP.
 		 */
@@ -605,12 +625,16 @@ static unsigned int l4lb_local_out(struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	struct l4lb_net *ln = l4lb_pernet_rcu(state->net);
+	enum l4lb_parse what;
 	unsigned int verdict;
 	struct l4lb_conn *c;
 	struct l4lb_pkt pkt;
 	enum l4lb_dir dir;
 
-	switch (l4lb_parse(skb, state->pf, &pkt)) {
+	verdict = l4lb_parse_whole(skb, state, &pkt, &what);
+	if (verdict != NF_ACCEPT)
+		return verdict;
+	switch (what) {
 	case L4LB_PKT_FLOW:
 		break;
 	case L4LB_PKT_ICMP:
@@ -676,29 +700,10 @@ static const struct nf_hook_ops l4lb_nf_ops[] = {
 
 int l4lb_hook_register(struct net *net)
 {
-	int err;
-
-	err = nf_defrag_ipv4_enable(net);
-	if (err)
-		return err;
-	err = nf_defrag_ipv6_enable(net);
-	if (err)
-		goto err_v4;
-	err = nf_register_net_hooks(net, l4lb_nf_ops, ARRAY_SIZE(l4lb_nf_ops));
-	if (err)
-		goto err_v6;
-	return 0;
-
-err_v6:
-	nf_defrag_ipv6_disable(net);
-err_v4:
-	nf_defrag_ipv4_disable(net);
-	return err;
+	return nf_register_net_hooks(net, l4lb_nf_ops, ARRAY_SIZE(l4lb_nf_ops));
 }
 
 void l4lb_hook_unregister(struct net *net)
 {
 	nf_unregister_net_hooks(net, l4lb_nf_ops, ARRAY_SIZE(l4lb_nf_ops));
-	nf_defrag_ipv6_disable(net);
-	nf_defrag_ipv4_disable(net);
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Packet parsing. The hook runs after defragmentation, so a fragment seen
- * here is one defrag did not reassemble; it carries no ports to match. An
- * ICMP error is parsed down to the packet it quotes, whose reversed tuple is
- * the flow (and direction) the error is about.
+ * Packet parsing. A fragment carries no ports to match: it is told apart
+ * (addresses only), for the hook to reassemble it (defrag.c) and parse the
+ * whole datagram again. An ICMP error is parsed down to the packet it
+ * quotes, whose reversed tuple is the flow (and direction) the error is
+ * about.
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
