@@ -176,6 +176,21 @@ static __always_inline void l4lb_nat_target(const struct l4lb_conn *c,
 	l4lb_tuple_reverse(to, &other);
 }
 
+/*
+ * IPv6 goes by tuple. Out of line: the IPv4 path would clear @to too (the
+ * kernel may zero every local).
+ */
+static noinline void l4lb_nat_flow6(struct sk_buff *skb,
+				    struct l4lb_nat_hdrs *h,
+				    const struct l4lb_pkt *pkt,
+				    const struct l4lb_conn *c, enum l4lb_dir dir)
+{
+	struct l4lb_tuple to;
+
+	l4lb_nat_target(c, dir, &to);
+	l4lb_nat_tuple(skb, h, &pkt->tuple, &to);
+}
+
 static int l4lb_nat_flow(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 			 const struct l4lb_conn *c, enum l4lb_dir dir)
 {
@@ -187,17 +202,14 @@ static int l4lb_nat_flow(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 	};
 	unsigned int l4len = pkt->tuple.proto == IPPROTO_TCP ?
 			     sizeof(struct tcphdr) : sizeof(struct udphdr);
-	struct l4lb_tuple to;
 
 	if (skb_ensure_writable(skb, pkt->l4off + l4len))
 		return -ENOMEM;
 	h.l4csum = l4lb_nat_l4csum(skb, &h, pkt->proto);
-	if (h.family == AF_INET) {
+	if (h.family == AF_INET)
 		l4lb_nat_key4(skb, &h, &pkt->tuple, l4lb_conn_key4(c, !dir));
-		return 0;
-	}
-	l4lb_nat_target(c, dir, &to);
-	l4lb_nat_tuple(skb, &h, &pkt->tuple, &to);
+	else
+		l4lb_nat_flow6(skb, &h, pkt, c, dir);
 	return 0;
 }
 
