@@ -264,11 +264,10 @@ static void l4lb_create_failed(struct l4lb_net *ln, struct l4lb_backend *be,
  * *verdict set when the packet is not ours, is refused, or was forwarded
  * without an entry (NF_STOLEN and the like).
  */
-static struct l4lb_conn *l4lb_new_flow(struct l4lb_net *ln,
-				       struct sk_buff *skb,
-				       const struct l4lb_pkt *pkt,
-				       const struct nf_hook_state *state,
-				       unsigned int *verdict)
+static noinline struct l4lb_conn *
+l4lb_new_flow(struct l4lb_net *ln, struct sk_buff *skb,
+	      const struct l4lb_pkt *pkt, const struct nf_hook_state *state,
+	      unsigned int *verdict)
 {
 	const struct l4lb_tuple *t = &pkt->tuple;
 	struct l4lb_vip_key key = {
@@ -419,11 +418,10 @@ static void l4lb_tcp_events(struct l4lb_conn *c, enum l4lb_dir dir,
  * A TCP or UDP packet: of a flow, or opening one to a VIP. The flow's
  * direction comes back in *@dir.
  */
-static struct l4lb_conn *l4lb_flow_of(struct l4lb_net *ln,
-				      struct sk_buff *skb,
-				      const struct l4lb_pkt *pkt,
-				      const struct nf_hook_state *state,
-				      enum l4lb_dir *dir, unsigned int *verdict)
+static __always_inline struct l4lb_conn *
+l4lb_flow_of(struct l4lb_net *ln, struct sk_buff *skb,
+	     const struct l4lb_pkt *pkt, const struct nf_hook_state *state,
+	     enum l4lb_dir *dir, unsigned int *verdict)
 {
 	struct l4lb_conn *c;
 
@@ -559,13 +557,14 @@ static unsigned int l4lb_in(struct sk_buff *skb,
 static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
+	bool bh_on = unlikely(!in_softirq());
 	unsigned int verdict;
 
-	if (likely(in_softirq()))
-		return l4lb_in(skb, state);
-	local_bh_disable();
+	if (bh_on)
+		local_bh_disable();
 	verdict = l4lb_in(skb, state);
-	local_bh_enable();
+	if (bh_on)
+		local_bh_enable();
 	return verdict;
 }
 
