@@ -85,6 +85,12 @@ SETTLE=0.5          # pktgen running before a pps window opens
 SETUP_TIMEOUT=2     # setup_pps: the unreplied UDP flows' timeout (s) and
 SETUP_SETTLE=4      # new flows before the window: the table at its size
 PPS_MIN=100         # fewer packets in a pps window: measured once more
+# Instruction counting (L4LB_VM_ICOUNT) charges the whole guest: a packet
+# lost at a backend's veth spares the backend its receive work, and the
+# window reads high (l4lb DNAT 51.0 k against 47.4 k in one run). There a
+# window with losses is measured again, this many times at most.
+LOSSY_RETRIES=0
+[[ -n ${L4LB_VM_ICOUNT:-} ]] && LOSSY_RETRIES=4
 DRAIN_MAX=15        # after setup_pps: at most this long (s) for the table
 DRAIN_SLACK=1000    # to hold no more than this above its size before it
 FLAT_SYSTEMS="l4lb-dnat ipvs-nat nft-dnat"   # the flat-cost measurement
@@ -516,9 +522,10 @@ pps_run() {
 
 # pps SYSTEM METRIC ROUND : pps_run, emitted with the packets counted. A
 # window in which nothing arrived is measured once more (a starved machine
-# can miss one), marked "retried".
+# can miss one), marked "retried"; so is, in the instruction-count run, one
+# with packets lost at the backends (LOSSY_RETRIES).
 pps() {
-	local out v n lost retried=0 rc=0
+	local out v n lost retried=0 rc=0 tries=0
 	# Here, not in pps_run's subshell, whose exit would not stop the run.
 	if [[ ${4:-} == new ]]; then wq_on_lb on || return 1; fi
 	out=$(pps_run "$1" "${4:-}") || rc=1
@@ -531,6 +538,12 @@ pps() {
 		read -r v n lost <<<"$out"
 		retried=1
 	fi
+	while ((!rc && lost > 0 && tries < LOSSY_RETRIES)); do
+		log "$1 $2: $lost packets lost at the backends (instruction counting); once more"
+		out=$(pps_run "$1" "${4:-}") || rc=1
+		read -r v n lost <<<"$out"
+		retried=1 tries=$((tries + 1))
+	done
 	if [[ ${4:-} == new ]]; then wq_on_lb off || exit 1; fi
 	((rc)) && return 1
 	emit "$1" "$2" "$3" "$v" "\"delivered\": $n, \"lost_at_backends\": ${lost:-0}, \"retried\": $retried"
