@@ -2,10 +2,11 @@
 # Fragmented UDP datagrams to a VIP (issue 8 item 4), IPv4 and IPv6: 4 000
 # and 60 000 bytes, each delivered whole to one backend and its echo back
 # whole to the client, content checked. The LB sees each datagram once,
-# reassembled by the kernel's defrag before its hook (one packet in each
+# reassembled in its hook by the kernel's defrag (one packet in each
 # direction in its counters), and the stack fragments it again on the way
 # out (the backend and the client reassemble: their ReasmOKs grow); nothing
-# is dropped as an unreassembled fragment.
+# is dropped as an unreassembled fragment. Nothing reassembles them before
+# the LB's hook: a chain ahead of it sees the fragments.
 #
 # Table-driven over forwarding modes: one line per mode in MODES below.
 # DSR and tunnel need another topology (backends on the LB's segment with
@@ -31,6 +32,22 @@ reasm() {
 		ns_run "$1" awk '$1 == "Ip6ReasmOKs" { print $2 }' /proc/net/snmp6
 	fi
 }
+
+# Fragments as they arrive, before the LB's hook (see the end).
+ns_run lb nft -f - <<'NFT' || tap_fail "frag_probe ruleset"
+table ip frag_probe {
+	chain pre {
+		type filter hook prerouting priority raw;
+		ip frag-off & 0x3fff != 0 counter
+	}
+}
+table ip6 frag_probe {
+	chain pre {
+		type filter hook prerouting priority raw;
+		exthdr frag exists counter
+	}
+}
+NFT
 
 port=1000
 for line in "${MODES[@]}"; do
@@ -72,6 +89,15 @@ for v in json.load(sys.stdin):
 			test "${b1%/*}" -gt "${b0%/*}" -a "${b1#*/}" -gt "${b0#*/}" -a "$c1" -ge $((c0 + 2))
 		tap_is "$mode IPv$fam: no fragment dropped" "$(l4stats drops_noflow)" "$noflow0"
 	done
+done
+
+# Reassembly is the LB's hooks' own (kmod/defrag.c), not nf_defrag's hooks
+# (one more call for every packet, in front of everything): the chains
+# before the LB's hook saw the fragments as they came.
+for fam in ip ip6; do
+	seen=$(ns_run lb nft list chain $fam frag_probe pre | awk '/counter/ { print $(NF - 2) }')
+	tap_check "$fam: a prerouting chain before the LB's hook (priority raw) saw fragments (${seen:-none})" \
+		test "${seen:-0}" -gt 0
 done
 
 topo_teardown
