@@ -43,10 +43,10 @@ static void l4lb_untrack(struct sk_buff *skb)
 	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 }
 
-static unsigned int l4lb_xmit(struct l4lb_net *ln, struct sk_buff *skb,
-			      const struct l4lb_pkt *pkt, struct l4lb_conn *c,
-			      enum l4lb_dir dir,
-			      const struct nf_hook_state *state)
+static __always_inline unsigned int
+l4lb_xmit(struct l4lb_net *ln, struct sk_buff *skb, const struct l4lb_pkt *pkt,
+	  struct l4lb_conn *c, enum l4lb_dir dir,
+	  const struct nf_hook_state *state)
 {
 	struct l4lb_backend *be = c->backend;
 	/* As it arrived; and a stolen skb may be gone once sent. */

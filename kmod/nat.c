@@ -203,7 +203,11 @@ static int l4lb_nat_flow(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 	unsigned int l4len = pkt->tuple.proto == IPPROTO_TCP ?
 			     sizeof(struct tcphdr) : sizeof(struct udphdr);
 
-	if (skb_ensure_writable(skb, pkt->l4off + l4len))
+	/* skb_ensure_writable(), inline: the headers are nearly always
+	 * pulled and the skb its own.
+	 */
+	if (!pskb_may_pull(skb, pkt->l4off + l4len) ||
+	    skb_try_make_writable(skb, pkt->l4off + l4len))
 		return -ENOMEM;
 	h.l4csum = l4lb_nat_l4csum(skb, &h, pkt->proto);
 	if (h.family == AF_INET)
