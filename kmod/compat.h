@@ -47,6 +47,19 @@ static inline int l4lb_route_input4(struct sk_buff *skb,
 				    dev);
 }
 
+/*
+ * A local its code fills before any read, kept out of the kernel's stack
+ * clearing (INIT_STACK_ALL_ZERO): the packet path's parsed packet. The
+ * macro came with 6.8.
+ */
+#ifndef __uninitialized
+#if __has_attribute(__uninitialized__)
+#define __uninitialized __attribute__((__uninitialized__))
+#else
+#define __uninitialized
+#endif
+#endif
+
 /* IP_NODEFRAG on @sk (6.6 moved it into the socket's inet_flags). */
 static inline bool l4lb_sk_nodefrag(const struct sock *sk)
 {

@@ -17,6 +17,7 @@
 #include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 
+#include "compat.h"
 #include "conn.h"
 #include "defrag.h"
 #include "hook.h"
@@ -506,7 +507,8 @@ static unsigned int l4lb_in(struct sk_buff *skb,
 	enum l4lb_parse what;
 	unsigned int verdict;
 	struct l4lb_conn *c;
-	struct l4lb_pkt pkt;
+	/* l4lb_parse() fills it (see packet.h). */
+	struct l4lb_pkt pkt __uninitialized;
 	enum l4lb_dir dir;
 
 	verdict = l4lb_parse_whole(skb, state, &pkt, &what);
@@ -554,8 +556,8 @@ static unsigned int l4lb_in(struct sk_buff *skb,
  * gives back to a hook before the LB's (nf_reinject()) comes in process
  * context, BHs on.
  */
-static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
+			  const struct nf_hook_state *state)
 {
 	bool bh_on = unlikely(!in_softirq());
 	unsigned int verdict;
@@ -566,19 +568,6 @@ static unsigned int l4lb_hook_in(void *priv, struct sk_buff *skb,
 	if (bh_on)
 		local_bh_enable();
 	return verdict;
-}
-
-bool l4lb_hook_last(const struct nf_hook_state *state)
-{
-	const struct nf_hook_entries *e = NULL;
-
-	if (state->pf == NFPROTO_IPV4)
-		e = rcu_dereference(state->net->nf.hooks_ipv4[state->hook]);
-#if IS_ENABLED(CONFIG_IPV6)
-	else if (state->pf == NFPROTO_IPV6)
-		e = rcu_dereference(state->net->nf.hooks_ipv6[state->hook]);
-#endif
-	return e && e->hooks[e->num_hook_entries - 1].hook == l4lb_hook_in;
 }
 
 /* A packet of flow @c that could not be sent on, after all. */
@@ -627,7 +616,8 @@ static unsigned int l4lb_local_out(struct sk_buff *skb,
 	enum l4lb_parse what;
 	unsigned int verdict;
 	struct l4lb_conn *c;
-	struct l4lb_pkt pkt;
+	/* l4lb_parse() fills it (see packet.h). */
+	struct l4lb_pkt pkt __uninitialized;
 	enum l4lb_dir dir;
 
 	verdict = l4lb_parse_whole(skb, state, &pkt, &what);

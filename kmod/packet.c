@@ -196,6 +196,7 @@ enum l4lb_parse l4lb_parse(struct sk_buff *skb, u8 pf, struct l4lb_pkt *pkt)
 	/* The tuple is a hash key: unused address bytes must be zero. */
 	memset(&pkt->tuple, 0, sizeof(pkt->tuple));
 	pkt->proto = NULL;
+	pkt->l4off = 0;
 	pkt->icmp = false;
 	pkt->too_big = false;
 	pkt->tcp_flags = 0;

@@ -24,6 +24,11 @@ enum l4lb_parse {
 	L4LB_PKT_INVALID,	/* malformed TCP/UDP/ICMP: addresses only */
 };
 
+/*
+ * A packet as l4lb_parse() read it. It sets every member, but @mtu (only
+ * with @too_big) and the inner offsets (only with @icmp): a caller may
+ * leave it uninitialized.
+ */
 struct l4lb_pkt {
 	struct l4lb_tuple tuple;
 	const struct l4lb_proto_ops *proto;	/* of tuple.proto */

@@ -18,18 +18,6 @@
 #include "route.h"
 #include "service.h"
 
-struct l4lb_route {
-	struct dst_entry *dst;		/* a reference */
-	u32 cookie;			/* IPv6: the route's serial number */
-	bool multipath;			/* valid, but not to be used */
-	struct rcu_head rcu;
-};
-
-static bool l4lb_backend_v6(const struct l4lb_backend *be)
-{
-	return be->vip->key.family == AF_INET6;
-}
-
 static struct dst_entry *l4lb_route_lookup6(struct net *net,
 					    const struct in6_addr *addr,
 					    u32 mark)
@@ -82,16 +70,11 @@ static void l4lb_route_free_rcu(struct rcu_head *head)
 	kfree(r);
 }
 
-struct dst_entry *l4lb_route_cached(struct net *net, struct l4lb_backend *be)
+struct dst_entry *l4lb_route_refresh(struct net *net, struct l4lb_backend *be)
 {
-	struct l4lb_route *r = rcu_dereference(be->route), *old;
 	bool v6 = l4lb_backend_v6(be), multipath;
+	struct l4lb_route *r, *old;
 	struct dst_entry *dst;
-
-	if (unlikely(!l4lb_route_by_dst(net, v6)))
-		return NULL;
-	if (likely(r) && likely(dst_check(r->dst, r->cookie)))
-		return unlikely(r->multipath) ? NULL : r->dst;
 
 	dst = l4lb_route_lookup(net, be, 0);
 	if (IS_ERR(dst))

@@ -8,21 +8,23 @@
 #define _L4LB_ROUTE_H
 
 #include <linux/types.h>
+#include <net/dst.h>
 #include <net/ip6_fib.h>
 #include <net/ip_fib.h>
 
-struct dst_entry;
-struct l4lb_backend;
+#include "service.h"
 
-/*
- * The output route to @be, from its cache, else looked up and cached; for
- * use until the caller's RCU read section ends, without a reference
- * (skb_dst_set_noref()). NULL when no cached route serves: policy rules in
- * the namespace (l4lb_route_by_dst()), a multipath route (IPv4: one route
- * for every flow to a backend would pin them all to one path, where the
- * stack spreads them), no route, or no memory.
- */
-struct dst_entry *l4lb_route_cached(struct net *net, struct l4lb_backend *be);
+struct l4lb_route {
+	struct dst_entry *dst;		/* a reference */
+	u32 cookie;			/* IPv6: the route's serial number */
+	bool multipath;			/* valid, but not to be used */
+	struct rcu_head rcu;
+};
+
+static inline bool l4lb_backend_v6(const struct l4lb_backend *be)
+{
+	return be->vip->key.family == AF_INET6;
+}
 
 /*
  * The route to @be for a packet marked @mark, looked up now: a reference
@@ -40,6 +42,30 @@ struct dst_entry *l4lb_route_lookup(struct net *net,
 static inline bool l4lb_route_by_dst(const struct net *net, bool v6)
 {
 	return v6 ? !fib6_has_custom_rules(net) : !fib4_has_custom_rules(net);
+}
+
+/* l4lb_route_cached() without a valid route cached: looked up, cached. */
+struct dst_entry *l4lb_route_refresh(struct net *net, struct l4lb_backend *be);
+
+/*
+ * The output route to @be, from its cache, else looked up and cached; for
+ * use until the caller's RCU read section ends, without a reference
+ * (skb_dst_set_noref()). NULL when no cached route serves: policy rules in
+ * the namespace (l4lb_route_by_dst()), a multipath route (IPv4: one route
+ * for every flow to a backend would pin them all to one path, where the
+ * stack spreads them), no route, or no memory. Inline: each packet DNAT
+ * forwards or DSR sends asks.
+ */
+static inline struct dst_entry *l4lb_route_cached(struct net *net,
+						  struct l4lb_backend *be)
+{
+	const struct l4lb_route *r = rcu_dereference(be->route);
+
+	if (unlikely(!l4lb_route_by_dst(net, l4lb_backend_v6(be))))
+		return NULL;
+	if (likely(r) && likely(dst_check(r->dst, r->cookie)))
+		return unlikely(r->multipath) ? NULL : r->dst;
+	return l4lb_route_refresh(net, be);
 }
 
 /* Once no reader is left: the backend's cached route released. */
