@@ -49,8 +49,8 @@ static inline int l4lb_route_input4(struct sk_buff *skb,
 
 /*
  * A local its code fills before any read, kept out of the kernel's stack
- * clearing (INIT_STACK_ALL_ZERO): the packet path's parsed packet. The
- * macro came with 6.8.
+ * clearing (INIT_STACK_ALL_ZERO): the packet path's parsed packet. Newer
+ * kernels (6.12, not 6.1) define the macro.
  */
 #ifndef __uninitialized
 #if __has_attribute(__uninitialized__)
