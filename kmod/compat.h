@@ -49,8 +49,8 @@ static inline int l4lb_route_input4(struct sk_buff *skb,
 
 /*
  * A local its code fills before any read, kept out of the kernel's stack
- * clearing (INIT_STACK_ALL_ZERO): the packet path's parsed packet. Newer
- * kernels (6.12, not 6.1) define the macro.
+ * clearing (INIT_STACK_ALL_ZERO): the packet path's parsed packet. The
+ * headers of Debian's 6.1 and 6.12 define the macro; older releases do not.
  */
 #ifndef __uninitialized
 #if __has_attribute(__uninitialized__)
