@@ -293,11 +293,11 @@ bench_topology() {
 		ns_sysctl lb "net.ipv4.neigh.$i.base_reachable_time_ms=3600000" \
 			"net.ipv6.neigh.$i.base_reachable_time_ms=3600000" || return 1
 	done
-	# So the backends, which answer nothing in the pps windows, stay
-	# silent: their bridge ports' FDB entries would then age out (300 s)
-	# and br0 flood each packet to all three, counted three times at the
-	# backends. That made one round of a run read 1.4-2.1 times the
-	# others. Pinned (static), as a switch port to a server is.
+	# The backends answer nothing in the pps windows: their bridge
+	# ports' FDB entries could age out (300 s) and br0 flood each packet
+	# to all three, counted three times at the backends (perhaps the one
+	# round of a run that read 1.4-2.1 times the others; not proven).
+	# Pinned (static), as a switch port to a server is.
 	local mac
 	for i in 1 2 3; do
 		mac=$(ip -n be$i -br link show eth0 | awk '{print $3}')
@@ -433,8 +433,9 @@ be_rps() {
 # them dropped (FWD_L: the receive backlog full, see pps_count; read through
 # a process in the LB's namespace, LB_PID), and the time (FWD_T, us). Says
 # so if it cannot read all three veths (then counts what it read). FWD_F:
-# what the veths sent or dropped beyond what br0 sent, its floods' extra
-# copies (see bench_topology), from the same read of the LB's counters.
+# what the veths sent or dropped beyond what br0 sent, from the same read
+# of the LB's counters: a flood's extra copies (see bench_topology), and
+# the backends' own broadcasts the bridge passes between them.
 fwd_sample() {
 	local l f ports=0 br=0 n=0
 	dev_sum 1 eth0 "${BE_PIDS[@]}"
@@ -506,10 +507,11 @@ wq_on_lb() {
 }
 
 # pps_count : the backends' packets, those lost on the way to them, and
-# the time DUR takes, into the caller's c0 c1 l0 l1 t0 t1 (and br0's
-# extra copies, f0 f1: see fwd_sample; pps_run's locals). Lost: the backends' receive work is done on the CPU that sent
-# the packet, and shares its backlog (netdev_max_backlog) with what RPS
-# queues there: while pktgen outruns the LB, a packet the LB has forwarded
+# the time DUR takes, into the caller's c0 c1 l0 l1 t0 t1 (and the ports'
+# extra frames, f0 f1: see fwd_sample; pps_run's locals). Lost: the
+# backends' receive work is done on the CPU that sent the packet, and
+# shares its backlog (netdev_max_backlog) with what RPS queues there:
+# while pktgen outruns the LB, a packet the LB has forwarded
 # finds it full now and then, the more often the longer the LB takes per
 # packet (in one run: plain routing lost 3 % of what it forwarded, l4lb
 # DNAT 11 %, IPVS-NAT 23 %). The LB did forward them, as it would to
@@ -525,9 +527,9 @@ pps_count() {
 # pps_run SYSTEM [new]: forwarded pps of 1000 UDP flows (64-byte frames)
 # to the system's target (new: of new flows, see pg_flows_start), counted
 # at the backends (see pps_count); prints the rate, the packets that
-# reached the backends, those lost on the way and br0's flooded copies
-# among them. The window opens SETTLE
-# (new: SETUP_SETTLE) after pktgen's packets arrive.
+# reached the backends, those lost on the way, and the bridge ports'
+# extra frames (fwd_sample's FWD_F). The window opens SETTLE (new:
+# SETUP_SETTLE) after pktgen's packets arrive.
 pps_run() {
 	local c0 c1 l0 l1 t0 t1 f0 f1 settle=$SETTLE new=0
 	[[ ${2:-} == new ]] && settle=$SETUP_SETTLE new=1
