@@ -22,6 +22,13 @@
 #include <net/gso.h>
 #endif
 
+/* 6.12 moved get_unaligned() from asm/unaligned.h to linux/unaligned.h. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /*
  * Route @skb as if it came in on @dev from @saddr to @daddr. 6.13 passes the
  * DSCP instead of the TOS and returns a drop reason.

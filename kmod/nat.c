@@ -218,32 +218,43 @@ static __always_inline void l4lb_nat_target(const struct l4lb_conn *c,
 	l4lb_tuple_reverse(to, &other);
 }
 
-/*
- * IPv6 goes by tuple. Out of line: the IPv4 path would clear @to too (the
- * kernel may zero every local).
- */
-static noinline void l4lb_nat_flow6(struct sk_buff *skb,
-				    struct l4lb_nat_hdrs *h,
-				    const struct l4lb_pkt *pkt,
-				    const struct l4lb_conn *c, enum l4lb_dir dir)
+/* The headers of a flow's own packet (not one quoted in an ICMP error). */
+static __always_inline void l4lb_nat_flow_hdrs(struct l4lb_nat_hdrs *h,
+					       struct sk_buff *skb,
+					       const struct l4lb_pkt *pkt)
 {
-	struct l4lb_tuple to;
-
-	l4lb_nat_target(c, dir, &to);
-	l4lb_nat_tuple(skb, h, &pkt->tuple, &to);
-}
-
-static int l4lb_nat_flow(struct sk_buff *skb, const struct l4lb_pkt *pkt,
-			 const struct l4lb_conn *c, enum l4lb_dir dir)
-{
-	struct l4lb_nat_hdrs h = {
+	*h = (struct l4lb_nat_hdrs){
 		.l3off = skb_network_offset(skb),
 		.l4off = pkt->l4off,
 		.family = pkt->tuple.family,
 		.proto = pkt->tuple.proto,
 	};
+	h->l4csum = l4lb_nat_l4csum(skb, h, pkt->proto);
+}
+
+/*
+ * IPv6 goes by tuple. Out of line, with its own headers' description: the
+ * IPv4 path would clear @to too (the kernel may zero every local), and
+ * keep its own in memory, behind a stack protector check.
+ */
+static noinline void l4lb_nat_flow6(struct sk_buff *skb,
+				    const struct l4lb_pkt *pkt,
+				    const struct l4lb_conn *c, enum l4lb_dir dir)
+{
+	struct l4lb_nat_hdrs h;
+	struct l4lb_tuple to;
+
+	l4lb_nat_flow_hdrs(&h, skb, pkt);
+	l4lb_nat_target(c, dir, &to);
+	l4lb_nat_tuple(skb, &h, &pkt->tuple, &to);
+}
+
+static int l4lb_nat_flow(struct sk_buff *skb, const struct l4lb_pkt *pkt,
+			 const struct l4lb_conn *c, enum l4lb_dir dir)
+{
 	unsigned int l4len = pkt->tuple.proto == IPPROTO_TCP ?
 			     sizeof(struct tcphdr) : sizeof(struct udphdr);
+	struct l4lb_nat_hdrs h;
 
 	/* skb_ensure_writable(), inline: the headers are nearly always
 	 * pulled and the skb its own.
@@ -251,11 +262,12 @@ static int l4lb_nat_flow(struct sk_buff *skb, const struct l4lb_pkt *pkt,
 	if (!pskb_may_pull(skb, pkt->l4off + l4len) ||
 	    skb_try_make_writable(skb, pkt->l4off + l4len))
 		return -ENOMEM;
-	h.l4csum = l4lb_nat_l4csum(skb, &h, pkt->proto);
-	if (h.family == AF_INET)
-		l4lb_nat_key4(skb, &h, &pkt->tuple, l4lb_conn_key4(c, !dir));
-	else
-		l4lb_nat_flow6(skb, &h, pkt, c, dir);
+	if (pkt->tuple.family != AF_INET) {
+		l4lb_nat_flow6(skb, pkt, c, dir);
+		return 0;
+	}
+	l4lb_nat_flow_hdrs(&h, skb, pkt);
+	l4lb_nat_key4(skb, &h, &pkt->tuple, l4lb_conn_key4(c, !dir));
 	return 0;
 }
 

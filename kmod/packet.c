@@ -45,8 +45,13 @@ static bool l4lb_parse_inner_ports(struct sk_buff *skb, struct l4lb_pkt *pkt,
 	return pkt->proto;
 }
 
-static enum l4lb_parse l4lb_parse_icmp4(struct sk_buff *skb,
-					struct l4lb_pkt *pkt)
+/*
+ * The ICMP and IPv6 parsers are out of line: their header copies on the
+ * stack would make every packet's parse pay a larger frame and a stack
+ * protector check.
+ */
+static noinline enum l4lb_parse l4lb_parse_icmp4(struct sk_buff *skb,
+						 struct l4lb_pkt *pkt)
 {
 	struct l4lb_tuple inner = { .family = AF_INET };
 	const struct icmphdr *icmph;
@@ -85,8 +90,8 @@ static enum l4lb_parse l4lb_parse_icmp4(struct sk_buff *skb,
 							  L4LB_PKT_PASS;
 }
 
-static enum l4lb_parse l4lb_parse_icmp6(struct sk_buff *skb,
-					struct l4lb_pkt *pkt)
+static noinline enum l4lb_parse l4lb_parse_icmp6(struct sk_buff *skb,
+						 struct l4lb_pkt *pkt)
 {
 	struct l4lb_tuple inner = { .family = AF_INET6 };
 	const struct icmp6hdr *icmp6h;
@@ -134,8 +139,8 @@ static enum l4lb_parse l4lb_parse_icmp6(struct sk_buff *skb,
 }
 
 /* TCP or UDP at pkt->l4off, or an ICMP error. */
-static enum l4lb_parse l4lb_parse_l4(struct sk_buff *skb,
-				     struct l4lb_pkt *pkt)
+static __always_inline enum l4lb_parse l4lb_parse_l4(struct sk_buff *skb,
+						     struct l4lb_pkt *pkt)
 {
 	u8 proto = pkt->tuple.proto;
 
@@ -165,8 +170,8 @@ static enum l4lb_parse l4lb_parse_ipv4(struct sk_buff *skb,
 	return l4lb_parse_l4(skb, pkt);
 }
 
-static enum l4lb_parse l4lb_parse_ipv6(struct sk_buff *skb,
-				       struct l4lb_pkt *pkt)
+static noinline enum l4lb_parse l4lb_parse_ipv6(struct sk_buff *skb,
+						struct l4lb_pkt *pkt)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	struct l4lb_tuple *t = &pkt->tuple;

@@ -28,12 +28,12 @@ struct l4lb_proto_ops {
 	/* The state of a flow opened by @pkt. */
 	u32 (*initial)(const struct l4lb_pkt *pkt);
 	/*
-	 * The protocol state after @pkt went in @dir through @c, whose state
-	 * word is @state. No side effects (it may be retried). False: the
-	 * packet must not change the flow.
+	 * The protocol state (L4LB_CS_PSTATE) after @pkt went in @dir through
+	 * @c, whose state word is @state; negative: the packet must not
+	 * change the flow. No side effects (it may be retried).
 	 */
-	bool (*next)(const struct l4lb_conn *c, u32 state, enum l4lb_dir dir,
-		     const struct l4lb_pkt *pkt, u32 *pstate);
+	int (*next)(const struct l4lb_conn *c, u32 state, enum l4lb_dir dir,
+		    const struct l4lb_pkt *pkt);
 	/* Once the state moved from @old to @new because of @pkt (optional). */
 	void (*seen)(struct l4lb_conn *c, enum l4lb_dir dir,
 		     const struct l4lb_pkt *pkt, u32 old, u32 new);

@@ -20,16 +20,12 @@
 #include "proto.h"
 #include "tcp_state.h"
 
-static bool l4lb_tcp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
+/* @th is the header at pkt->l4off. */
+static bool l4lb_tcp_fill(const struct sk_buff *skb, struct l4lb_pkt *pkt,
+			  const struct tcphdr *th)
 {
-	const struct tcphdr *th;
-	struct tcphdr _th;
-	unsigned int doff;
+	unsigned int doff = th->doff * 4;
 
-	th = skb_header_pointer(skb, pkt->l4off, sizeof(_th), &_th);
-	if (!th)
-		return false;
-	doff = th->doff * 4;
 	if (doff < sizeof(*th) || pkt->l4off + doff > skb->len)
 		return false;
 
@@ -46,6 +42,26 @@ static bool l4lb_tcp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
 	return true;
 }
 
+/* A header outside the linear part, copied (see l4lb_l4_linear()). */
+static noinline bool l4lb_tcp_parse_copy(struct sk_buff *skb,
+					 struct l4lb_pkt *pkt)
+{
+	const struct tcphdr *th;
+	struct tcphdr _th;
+
+	th = skb_header_pointer(skb, pkt->l4off, sizeof(_th), &_th);
+	return th && l4lb_tcp_fill(skb, pkt, th);
+}
+
+static bool l4lb_tcp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
+{
+	const struct tcphdr *th = l4lb_l4_linear(skb, pkt, sizeof(*th));
+
+	if (unlikely(!th))
+		return l4lb_tcp_parse_copy(skb, pkt);
+	return l4lb_tcp_fill(skb, pkt, th);
+}
+
 static bool l4lb_tcp_may_open(const struct l4lb_pkt *pkt)
 {
 	return l4lb_tcp_is_opening(pkt->tcp_flags);
@@ -56,9 +72,8 @@ static u32 l4lb_tcp_initial(const struct l4lb_pkt *pkt)
 	return L4LB_TCP_SYN_SENT;
 }
 
-static bool l4lb_tcp_next(const struct l4lb_conn *c, u32 state,
-			  enum l4lb_dir dir, const struct l4lb_pkt *pkt,
-			  u32 *pstate)
+static int l4lb_tcp_next(const struct l4lb_conn *c, u32 state,
+			 enum l4lb_dir dir, const struct l4lb_pkt *pkt)
 {
 	u8 flags = pkt->tcp_flags, s = state & L4LB_CS_PSTATE;
 	bool oneway = state & L4LB_CS_ONEWAY;
@@ -66,11 +81,9 @@ static bool l4lb_tcp_next(const struct l4lb_conn *c, u32 state,
 	if ((flags & (L4LB_TCPF_RST | L4LB_TCPF_FIN)) &&
 	    (state & (L4LB_CS_REPLIED | L4LB_CS_ONEWAY)) &&
 	    !l4lb_tcp_in_window(READ_ONCE(c->seq[dir]), pkt->seq))
-		return false;
-	if (oneway) {
-		*pstate = l4lb_tcp_next_oneway(s, flags);
-		return true;
-	}
+		return -1;
+	if (oneway)
+		return l4lb_tcp_next_oneway(s, flags);
 	/*
 	 * A connection adopted mid-stream (its SYN went through another LB,
 	 * or before a restart) has no handshake to see: the backend
@@ -79,10 +92,8 @@ static bool l4lb_tcp_next(const struct l4lb_conn *c, u32 state,
 	if ((state & L4LB_CS_ADOPTED) && dir == L4LB_DIR_REPLY &&
 	    s == L4LB_TCP_SYN_SENT &&
 	    (flags & (L4LB_TCPF_SYN | L4LB_TCPF_ACK | L4LB_TCPF_RST)) ==
-	    L4LB_TCPF_ACK) {
-		*pstate = l4lb_tcp_next_state(L4LB_TCP_ESTABLISHED, true, flags);
-		return true;
-	}
+	    L4LB_TCPF_ACK)
+		return l4lb_tcp_next_state(L4LB_TCP_ESTABLISHED, true, flags);
 	/*
 	 * The handshake completes with the ACK of the backend's SYN-ACK,
 	 * whose end seq[REPLY] holds: a spoofed ACK cannot know it.
@@ -91,8 +102,7 @@ static bool l4lb_tcp_next(const struct l4lb_conn *c, u32 state,
 	    (flags & L4LB_TCPF_ACK) &&
 	    pkt->ack != READ_ONCE(c->seq[L4LB_DIR_REPLY]))
 		flags &= ~L4LB_TCPF_ACK;
-	*pstate = l4lb_tcp_next_state(s, dir == L4LB_DIR_REPLY, flags);
-	return true;
+	return l4lb_tcp_next_state(s, dir == L4LB_DIR_REPLY, flags);
 }
 
 /*

@@ -51,19 +51,15 @@ static u32 l4lb_udp_ops_next(u32 s, enum l4lb_dir dir)
 	return s ? s - 1 : L4LB_UDP_OPS_ANSWERED;
 }
 
-static bool l4lb_udp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
+/* @uh is the header at pkt->l4off. */
+static bool l4lb_udp_fill(const struct sk_buff *skb, struct l4lb_pkt *pkt,
+			  const struct udphdr *uh)
 {
-	const struct udphdr *uh;
-	struct udphdr _uh;
-	unsigned int len;
+	unsigned int len = ntohs(uh->len);
 
-	uh = skb_header_pointer(skb, pkt->l4off, sizeof(_uh), &_uh);
-	if (!uh)
-		return false;
 	/* The length field may not claim more than is there, nor less
 	 * than the header (trailing bytes are allowed, as by the stack).
 	 */
-	len = ntohs(uh->len);
 	if (len < sizeof(*uh) || pkt->l4off + len > skb->len)
 		return false;
 	/* RFC 8200: a zero checksum is not allowed over IPv6. */
@@ -76,6 +72,26 @@ static bool l4lb_udp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
 	return true;
 }
 
+/* A header outside the linear part, copied (see l4lb_l4_linear()). */
+static noinline bool l4lb_udp_parse_copy(struct sk_buff *skb,
+					 struct l4lb_pkt *pkt)
+{
+	const struct udphdr *uh;
+	struct udphdr _uh;
+
+	uh = skb_header_pointer(skb, pkt->l4off, sizeof(_uh), &_uh);
+	return uh && l4lb_udp_fill(skb, pkt, uh);
+}
+
+static bool l4lb_udp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
+{
+	const struct udphdr *uh = l4lb_l4_linear(skb, pkt, sizeof(*uh));
+
+	if (unlikely(!uh))
+		return l4lb_udp_parse_copy(skb, pkt);
+	return l4lb_udp_fill(skb, pkt, uh);
+}
+
 static bool l4lb_udp_may_open(const struct l4lb_pkt *pkt)
 {
 	return true;
@@ -86,16 +102,13 @@ static u32 l4lb_udp_initial(const struct l4lb_pkt *pkt)
 	return L4LB_UDP_NEW;
 }
 
-static bool l4lb_udp_next(const struct l4lb_conn *c, u32 state,
-			  enum l4lb_dir dir, const struct l4lb_pkt *pkt,
-			  u32 *pstate)
+static int l4lb_udp_next(const struct l4lb_conn *c, u32 state,
+			 enum l4lb_dir dir, const struct l4lb_pkt *pkt)
 {
 	u32 s = state & L4LB_CS_PSTATE;
 
-	if (state & L4LB_CS_OPS) {
-		*pstate = l4lb_udp_ops_next(s, dir);
-		return true;
-	}
+	if (state & L4LB_CS_OPS)
+		return l4lb_udp_ops_next(s, dir);
 	if (dir == L4LB_DIR_REPLY && s == L4LB_UDP_NEW)
 		s = L4LB_UDP_ANSWERED;
 	else if (dir == L4LB_DIR_ORIG && s == L4LB_UDP_ANSWERED)
@@ -104,8 +117,7 @@ static bool l4lb_udp_next(const struct l4lb_conn *c, u32 state,
 	else if (dir == L4LB_DIR_ORIG && s == L4LB_UDP_NEW &&
 		 (state & L4LB_CS_ONEWAY))
 		s = L4LB_UDP_CONVERSATION;
-	*pstate = s;
-	return true;
+	return s;
 }
 
 /* A query after the last answer, before the hook ended the flow. */
