@@ -484,12 +484,29 @@ lb_cpu_split() {
 # after the packets arrive, then pktgen stopped. Fails only if pktgen did
 # not start (nothing left to stop): the caller cleans up as it needs.
 pg_window() {
+	slab_flush
 	pg_flows_start "$1" "$2" || return 1
 	sleep "$3"
 	shift 3
 	"$@"
 	pg_stop
 	wait "$PG_PID"
+	return 0
+}
+
+# slab_flush : every kmalloc cache's per-CPU slabs given back (SLUB's
+# shrink), before pktgen starts. Each forwarded packet holds two buffers
+# of one kmalloc cache at once: pktgen's (freed at its next packet) and
+# the copy that makes its shared header writable. With the CPU's slab
+# and one other otherwise full, the two can take turns between them, and
+# every packet then pays one allocation and one free on SLUB's slow path
+# (about 300 instructions: ___slab_alloc, __slab_free, put_cpu_partial in
+# the exact profile). Entered by chance and self-sustaining: l4lb DNAT
+# read + 238 one window and - 37 the next in one run. In a run of three
+# rounds from flushed caches, no window entered it.
+slab_flush() {
+	local f
+	for f in /sys/kernel/slab/kmalloc-*/shrink; do echo 1 >"$f"; done 2>/dev/null
 	return 0
 }
 
@@ -519,9 +536,31 @@ wq_on_lb() {
 pps_count() {
 	fwd_sample
 	c0=$FWD_C l0=$FWD_L t0=$FWD_T f0=$FWD_F
+	tbprof_mark
 	sleep "$DUR"
+	tbprof_mark
 	fwd_sample
 	c1=$FWD_C l1=$FWD_L t1=$FWD_T f1=$FWD_F
+	tbprof_window $((c1 - c0 + l1 - l0))
+}
+
+# The exact profile (L4LB_BENCH_TBPROF=1, tests/bench/tbprof/): QEMU's
+# plugin counts the blocks the guest runs and writes them out at each run
+# of TBPROF_MARK (tests/bench/run builds both), at a pps window's start
+# and end. After the window: the symbols that name the blocks (the
+# kernel's once, the modules' each time: l4lb.ko is loaded afresh for each
+# system) and the window's packets, for report.py. On stderr: pps_count
+# runs where stdout is read.
+TBPROF_MARK=${L4LB_BENCH_TBPROF_MARK:-}
+tbprof_mark() { [[ -z $TBPROF_MARK ]] || "$TBPROF_MARK"; }
+tbprof_window() {
+	[[ -n $TBPROF_MARK ]] || return 0
+	if [[ ! -e $W/tbprof-kernel ]]; then
+		: >"$W/tbprof-kernel"
+		awk '$2 ~ /^[tT]$/ && NF == 3 { print "L4LB-TBPROF sym " $0 }' /proc/kallsyms >&2
+	fi
+	awk '$2 ~ /^[tT]$/ && NF == 4 { print "L4LB-TBPROF sym " $0 }' /proc/kallsyms >&2
+	echo "L4LB-TBPROF window $1" >&2
 }
 
 # pps_run SYSTEM [new]: forwarded pps of 1000 UDP flows (64-byte frames)
