@@ -484,29 +484,12 @@ lb_cpu_split() {
 # after the packets arrive, then pktgen stopped. Fails only if pktgen did
 # not start (nothing left to stop): the caller cleans up as it needs.
 pg_window() {
-	slab_flush
 	pg_flows_start "$1" "$2" || return 1
 	sleep "$3"
 	shift 3
 	"$@"
 	pg_stop
 	wait "$PG_PID"
-	return 0
-}
-
-# slab_flush : every kmalloc cache's per-CPU slabs given back (SLUB's
-# shrink), before pktgen starts. Each forwarded packet holds two buffers
-# of one kmalloc cache at once: pktgen's (freed at its next packet) and
-# the copy that makes its shared header writable. With the CPU's slab
-# and one other otherwise full, the two can take turns between them, and
-# every packet then pays one allocation and one free on SLUB's slow path
-# (about 300 instructions: ___slab_alloc, __slab_free, put_cpu_partial in
-# the exact profile). Entered by chance and self-sustaining: l4lb DNAT
-# read + 238 one window and - 37 the next in one run. In a run of three
-# rounds from flushed caches, no window entered it.
-slab_flush() {
-	local f
-	for f in /sys/kernel/slab/kmalloc-*/shrink; do echo 1 >"$f"; done 2>/dev/null
 	return 0
 }
 
