@@ -10,6 +10,8 @@
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/netfilter.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -138,6 +140,36 @@ static noinline enum l4lb_parse l4lb_parse_icmp6(struct sk_buff *skb,
 							  L4LB_PKT_PASS;
 }
 
+/*
+ * A TCP or UDP header outside the linear part, copied out. Out of line, so
+ * that a packet whose header is in place, as nearly every packet has it,
+ * pays no stack copy and no stack protector check.
+ */
+static noinline bool l4lb_fill_copy(const struct sk_buff *skb,
+				    struct l4lb_pkt *pkt)
+{
+	union {
+		struct tcphdr tcp;
+		struct udphdr udp;
+	} buf;
+	const void *hdr;
+
+	if (WARN_ON_ONCE(pkt->proto->hdr_len > sizeof(buf)))
+		return false;
+	hdr = skb_header_pointer(skb, pkt->l4off, pkt->proto->hdr_len, &buf);
+	return hdr && pkt->proto->fill(skb, pkt, hdr);
+}
+
+static __always_inline bool l4lb_fill(const struct sk_buff *skb,
+				      struct l4lb_pkt *pkt)
+{
+	const struct l4lb_proto_ops *ops = pkt->proto;
+
+	if (unlikely(pkt->l4off + ops->hdr_len > skb_headlen(skb)))
+		return l4lb_fill_copy(skb, pkt);
+	return ops->fill(skb, pkt, skb->data + pkt->l4off);
+}
+
 /* TCP or UDP at pkt->l4off, or an ICMP error. */
 static __always_inline enum l4lb_parse l4lb_parse_l4(struct sk_buff *skb,
 						     struct l4lb_pkt *pkt)
@@ -151,7 +183,7 @@ static __always_inline enum l4lb_parse l4lb_parse_l4(struct sk_buff *skb,
 	pkt->proto = l4lb_proto_find(proto);
 	if (!pkt->proto)
 		return L4LB_PKT_PASS;
-	return pkt->proto->parse(skb, pkt) ? L4LB_PKT_FLOW : L4LB_PKT_INVALID;
+	return l4lb_fill(skb, pkt) ? L4LB_PKT_FLOW : L4LB_PKT_INVALID;
 }
 
 static enum l4lb_parse l4lb_parse_ipv4(struct sk_buff *skb,

@@ -51,19 +51,4 @@ struct l4lb_pkt {
 
 enum l4lb_parse l4lb_parse(struct sk_buff *skb, u8 pf, struct l4lb_pkt *pkt);
 
-/*
- * The L4 header of @len bytes at pkt->l4off where the linear part holds it,
- * as nearly every packet has it; NULL: the parser copies it out, out of
- * line (skb_header_pointer()), so that a packet whose header is in place
- * pays no stack copy and no stack protector check.
- */
-static inline const void *l4lb_l4_linear(const struct sk_buff *skb,
-					 const struct l4lb_pkt *pkt,
-					 unsigned int len)
-{
-	if (likely(pkt->l4off + len <= skb_headlen(skb)))
-		return skb->data + pkt->l4off;
-	return NULL;
-}
-
 #endif /* _L4LB_PACKET_H */

@@ -18,11 +18,13 @@
 struct l4lb_proto_ops {
 	u8 proto;
 	u8 csum_off;		/* of the checksum field in the L4 header */
+	u8 hdr_len;		/* the fixed header fill() reads */
 	/*
-	 * Fill the ports (and TCP fields) of @pkt from the header at
-	 * pkt->l4off; false when the header is truncated or inconsistent.
+	 * Fill the ports (and TCP fields) of @pkt from @hdr, the header at
+	 * pkt->l4off; false when it is truncated or inconsistent.
 	 */
-	bool (*parse)(struct sk_buff *skb, struct l4lb_pkt *pkt);
+	bool (*fill)(const struct sk_buff *skb, struct l4lb_pkt *pkt,
+		     const void *hdr);
 	/* May this packet of an unknown tuple open a flow? */
 	bool (*may_open)(const struct l4lb_pkt *pkt);
 	/* The state of a flow opened by @pkt. */

@@ -20,10 +20,10 @@
 #include "proto.h"
 #include "tcp_state.h"
 
-/* @th is the header at pkt->l4off. */
 static bool l4lb_tcp_fill(const struct sk_buff *skb, struct l4lb_pkt *pkt,
-			  const struct tcphdr *th)
+			  const void *hdr)
 {
+	const struct tcphdr *th = hdr;
 	unsigned int doff = th->doff * 4;
 
 	if (doff < sizeof(*th) || pkt->l4off + doff > skb->len)
@@ -40,26 +40,6 @@ static bool l4lb_tcp_fill(const struct sk_buff *skb, struct l4lb_pkt *pkt,
 	pkt->end = pkt->seq + (skb->len - pkt->l4off - doff) + th->syn +
 		   th->fin;
 	return true;
-}
-
-/* A header outside the linear part, copied (see l4lb_l4_linear()). */
-static noinline bool l4lb_tcp_parse_copy(struct sk_buff *skb,
-					 struct l4lb_pkt *pkt)
-{
-	const struct tcphdr *th;
-	struct tcphdr _th;
-
-	th = skb_header_pointer(skb, pkt->l4off, sizeof(_th), &_th);
-	return th && l4lb_tcp_fill(skb, pkt, th);
-}
-
-static bool l4lb_tcp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
-{
-	const struct tcphdr *th = l4lb_l4_linear(skb, pkt, sizeof(*th));
-
-	if (unlikely(!th))
-		return l4lb_tcp_parse_copy(skb, pkt);
-	return l4lb_tcp_fill(skb, pkt, th);
 }
 
 static bool l4lb_tcp_may_open(const struct l4lb_pkt *pkt)
@@ -169,7 +149,8 @@ static enum l4lb_evict l4lb_tcp_evict_class(u32 state)
 const struct l4lb_proto_ops l4lb_proto_tcp = {
 	.proto = IPPROTO_TCP,
 	.csum_off = offsetof(struct tcphdr, check),
-	.parse = l4lb_tcp_parse,
+	.hdr_len = sizeof(struct tcphdr),
+	.fill = l4lb_tcp_fill,
 	.may_open = l4lb_tcp_may_open,
 	.initial = l4lb_tcp_initial,
 	.next = l4lb_tcp_next,

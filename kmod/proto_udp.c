@@ -51,10 +51,10 @@ static u32 l4lb_udp_ops_next(u32 s, enum l4lb_dir dir)
 	return s ? s - 1 : L4LB_UDP_OPS_ANSWERED;
 }
 
-/* @uh is the header at pkt->l4off. */
 static bool l4lb_udp_fill(const struct sk_buff *skb, struct l4lb_pkt *pkt,
-			  const struct udphdr *uh)
+			  const void *hdr)
 {
+	const struct udphdr *uh = hdr;
 	unsigned int len = ntohs(uh->len);
 
 	/* The length field may not claim more than is there, nor less
@@ -70,26 +70,6 @@ static bool l4lb_udp_fill(const struct sk_buff *skb, struct l4lb_pkt *pkt,
 	pkt->tuple.dport = uh->dest;
 	pkt->tcp_flags = 0;
 	return true;
-}
-
-/* A header outside the linear part, copied (see l4lb_l4_linear()). */
-static noinline bool l4lb_udp_parse_copy(struct sk_buff *skb,
-					 struct l4lb_pkt *pkt)
-{
-	const struct udphdr *uh;
-	struct udphdr _uh;
-
-	uh = skb_header_pointer(skb, pkt->l4off, sizeof(_uh), &_uh);
-	return uh && l4lb_udp_fill(skb, pkt, uh);
-}
-
-static bool l4lb_udp_parse(struct sk_buff *skb, struct l4lb_pkt *pkt)
-{
-	const struct udphdr *uh = l4lb_l4_linear(skb, pkt, sizeof(*uh));
-
-	if (unlikely(!uh))
-		return l4lb_udp_parse_copy(skb, pkt);
-	return l4lb_udp_fill(skb, pkt, uh);
 }
 
 static bool l4lb_udp_may_open(const struct l4lb_pkt *pkt)
@@ -151,7 +131,8 @@ static enum l4lb_evict l4lb_udp_evict(u32 state)
 const struct l4lb_proto_ops l4lb_proto_udp = {
 	.proto = IPPROTO_UDP,
 	.csum_off = offsetof(struct udphdr, check),
-	.parse = l4lb_udp_parse,
+	.hdr_len = sizeof(struct udphdr),
+	.fill = l4lb_udp_fill,
 	.may_open = l4lb_udp_may_open,
 	.initial = l4lb_udp_initial,
 	.next = l4lb_udp_next,
