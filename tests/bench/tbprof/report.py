@@ -11,7 +11,8 @@ and end, then prints the kernel's text symbols (once) and the modules'
 The k-th window is the plugin's snapshot 2k+1 (snapshot 2k is what ran
 before it). Each window is named by the L4LB-BENCH record that follows it
 (a window measured again is left out). For every window: the
-whole guest's instructions per packet and, per symbol, instructions and
+whole guest's instructions per packet, those of each module's functions,
+and, per symbol, instructions and
 calls (runs of the block at its first instruction) per packet, against
 plain routing's window of the same metric and round. --calls prints one
 symbol's calls in each window, in all.
@@ -114,6 +115,15 @@ def main():
               (sysname, metric, rnd, w["packets"], total / p,
                "; plain routing %+.1f" % (total / p - base[3] / max(base[0]["packets"], 1))
                if base else ""))
+        # What each module's own functions take: l4lb's is the bound on
+        # what making l4lb cheaper can still win against another system.
+        mods = collections.Counter()
+        for s, n in ins.items():
+            m = re.search(r"\[([\w-]+)\]$", s)
+            if m and m.group(1) != "user":
+                mods[m.group(1)] += n / p
+        print("   in modules: %s" % (", ".join("%s %.1f" % kv for kv in mods.most_common())
+                                      or "none"))
         bp = max(base[0]["packets"], 1) if base else 1
         keys = set(ins) | (set(base[1]) if base else set())
         diff = {s: ins[s] / p - (base[1][s] / bp if base else 0) for s in keys}
