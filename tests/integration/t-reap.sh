@@ -81,11 +81,17 @@ print(n["198.18."], n["198.19."])'
 
 read -r c0 <<<"$(l4stats conns)"
 sent1=$(flood 1 198.18.0.0/16)
-read -r a1 _ <<<"$(flows)"
 read -r c1 <<<"$(l4stats conns)"
-tap_diag "first flood: sent $sent1; its flows in the table: $a1 (all flows: $c0 before, $c1 after)"
+read -r l1 _ <<<"$(flows)"
+# Counted by the table, which holds expired flows until they are reaped:
+# the listing hides those, and on a loaded machine the flood and the
+# listing took longer than the 5 s timeout (2350 of 3000 listed, all 3000
+# in the table).
+a1=0
+[[ $c0 =~ ^[0-9]+$ && $c1 =~ ^[0-9]+$ ]] && a1=$((c1 - c0))
+tap_diag "first flood: sent $sent1; its flows in the table: $a1, not expired: $l1 (all flows: $c0 before, $c1 after)"
 tap_check "the first flood's flows are in the table (>= 95 % of $PAIRS: $a1)" \
-	test "${a1:-0}" -ge $((PAIRS * 95 / 100))
+	test "$a1" -ge $((PAIRS * 95 / 100))
 sleep $((TIMEOUT + 1))
 # Nothing reaps without new flows: the GC walk is off.
 read -r c1b <<<"$(l4stats conns)"
