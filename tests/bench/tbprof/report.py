@@ -122,8 +122,8 @@ def main():
             m = re.search(r"\[([\w-]+)\]$", s)
             if m and m.group(1) != "user":
                 mods[m.group(1)] += n / p
-        print("   in modules: %s" % (", ".join("%s %.1f" % kv for kv in mods.most_common())
-                                      or "none"))
+        print("   in modules: %s" % (", ".join("%s %.1f" % kv for kv in mods.most_common()
+                                                if kv[1] >= 0.5) or "none"))
         bp = max(base[0]["packets"], 1) if base else 1
         keys = set(ins) | (set(base[1]) if base else set())
         diff = {s: ins[s] / p - (base[1][s] / bp if base else 0) for s in keys}
