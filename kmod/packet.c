@@ -10,9 +10,9 @@
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/netfilter.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
-#include <linux/netfilter.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 
